@@ -1,0 +1,1 @@
+"""Reference models: classic and strongly-typed recurrent networks side by side."""

@@ -1,0 +1,171 @@
+"""The report: the one data model that every output format renders.
+
+The checker produces it, policies (config, suppressions, baselines) filter it, and
+renderers turn it into text, JSON, SARIF, HTML... Nothing downstream reaches back into
+tracing or solving, so a renderer can be tested on a hand-built Report.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, asdict
+from typing import Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(frozen=True)
+class Location:
+    """A span in the user's source, 1-based lines and 1-based columns (like ruff)."""
+
+    path: str
+    line: int
+    column: int = 1
+    end_line: int | None = None
+    end_column: int | None = None
+
+    def __str__(self) -> str:
+        return f"{self.path}:{self.line}:{self.column}"
+
+
+@dataclass(frozen=True)
+class Related:
+    """One operation whose constraint takes part in a conflict."""
+
+    location: Location | None
+    message: str
+
+
+@dataclass
+class Diagnostic:
+    """A finding. Violations have severity error/warning; notes are info.
+
+    `scope` names the enclosing module path and function (e.g. `encoder.layer.0:forward`):
+    baselines match on it instead of line numbers, so edits above a finding keep it matched.
+    """
+
+    code: str
+    name: str
+    severity: Severity
+    message: str
+    location: Location | None
+    model: str = ""
+    related: list[Related] = field(default_factory=list)
+    types: tuple[str, str] | None = None
+    help: str = ""
+    scope: str = ""
+    url: str = ""
+
+
+@dataclass
+class GraphNode:
+    """One operation or value in the typed graph, flattened for renderers (HTML graph)."""
+
+    id: str
+    op: str
+    kind: Literal["input", "param", "op", "output", "const"]
+    module: str  # dotted nn.Module path, "" for the root
+    type: str  # readable type of the node's output, e.g. "[batch@rnn.py:3, cod(W)]"
+    role: Literal["learnware", "firmware", "param", "other"] = "other"
+    location: Location | None = None
+    conflict: bool = False
+
+
+@dataclass
+class GraphEdge:
+    source: str
+    target: str
+    type: str
+
+
+@dataclass
+class GraphView:
+    nodes: list[GraphNode] = field(default_factory=list)
+    edges: list[GraphEdge] = field(default_factory=list)
+
+
+@dataclass
+class RecurrenceSummary:
+    """The learnware/firmware split of the paper (section 3).
+
+    Firmware is every operation that depends on the recurrent state; learnware is the
+    rest. When all firmware is elementwise, the recurrence is a parallel scan over time.
+    """
+
+    has_recurrence: bool = False
+    state_values: list[str] = field(default_factory=list)
+    learnware_ops: int = 0
+    firmware_ops: int = 0
+    firmware_op_kinds: list[str] = field(default_factory=list)
+    firmware_elementwise: bool | None = None
+
+    @property
+    def scan_parallelizable(self) -> bool | None:
+        if not self.has_recurrence:
+            return None
+        return self.firmware_elementwise
+
+
+@dataclass
+class ModelResult:
+    """The outcome for one model. `strongly_typed` is None when it could not be checked."""
+
+    name: str
+    path: str
+    strongly_typed: bool | None
+    violations: list[Diagnostic] = field(default_factory=list)
+    notes: list[Diagnostic] = field(default_factory=list)
+    error: str | None = None
+    error_location: Location | None = None
+    recurrence: RecurrenceSummary = field(default_factory=RecurrenceSummary)
+    graph: GraphView | None = None
+    trace_method: str = ""  # "export", "export-real", "make_fx-real"
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def checked(self) -> bool:
+        return self.error is None
+
+
+@dataclass
+class Skipped:
+    """A module class found in a file that the tool could not check, with the reason."""
+
+    name: str
+    path: str
+    reason: str
+
+
+@dataclass
+class FileError:
+    """A requested file or target that could not be loaded at all."""
+
+    path: str
+    message: str
+    line: int | None = None
+
+
+@dataclass
+class Report:
+    models: list[ModelResult] = field(default_factory=list)
+    skipped: list[Skipped] = field(default_factory=list)
+    errors: list[FileError] = field(default_factory=list)
+
+    @property
+    def violations(self) -> list[Diagnostic]:
+        return [v for m in self.models for v in m.violations]
+
+    @property
+    def exit_code(self) -> int:
+        """2 if anything requested could not be checked, else 1 on violations, else 0."""
+        if self.errors or any(m.error for m in self.models):
+            return 2
+        if any(v.severity == "error" for v in self.violations):
+            return 1
+        return 0
+
+    def merge(self, other: "Report") -> "Report":
+        return Report(self.models + other.models, self.skipped + other.skipped, self.errors + other.errors)
+
+
+def to_dict(obj) -> dict:
+    """Plain-JSON form of any report dataclass (tuples become lists)."""
+    return asdict(obj)

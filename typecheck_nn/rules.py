@@ -1,0 +1,101 @@
+"""The rule set: stable codes, kebab-case names, default severities and fix hints.
+
+Codes never change meaning once published (like mypy's error codes and ruff's rule
+codes); the long-form documentation for each lives in docs/rules/<CODE>.md.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .report.model import Severity
+
+DOCS_BASE_URL = "https://github.com/typecheck-nn/typecheck-nn/blob/main/docs/rules"
+
+
+@dataclass(frozen=True)
+class Rule:
+    code: str
+    name: str
+    severity: Severity
+    summary: str
+    help: str
+
+    @property
+    def url(self) -> str:
+        return f"{DOCS_BASE_URL}/{self.code}.md"
+
+    @property
+    def doc_file(self) -> str:
+        return f"docs/rules/{self.code}.md"
+
+
+MIXED_TYPES = Rule(
+    "TNN001",
+    "mixed-type-binary-op",
+    "error",
+    "A coordinatewise binary operation (+, -, max, min, where) combines values of two different types.",
+    "make both operands the same type: route one through the same learned map as the other, "
+    "or combine them with a learned matrix instead of adding them",
+)
+RECURRENT_STATE = Rule(
+    "TNN002",
+    "recurrent-state-retyped",
+    "error",
+    "A recurrent state passes through a learned matrix and flows back into itself, so it changes type at every step.",
+    "compute gates and candidates from the inputs only and update the state elementwise "
+    "(h = f * h + (1 - f) * z), as in T-RNN / T-LSTM / T-GRU",
+)
+SQUARE_RESIDUAL = Rule(
+    "TNN003",
+    "matrix-output-added-to-input",
+    "error",
+    "The output of a learned matrix is added back to that matrix's own input (x + f(W x)).",
+    "map the skip path into the same type, e.g. x + W2 f(W1 x) with a second matrix W2, "
+    "or gate the skip elementwise",
+)
+AXIS_STRUCTURE = Rule(
+    "TNN004",
+    "axis-structure-mismatch",
+    "warning",
+    "An axis is used both as a concatenation (direct sum) and as a reshape (product) of other axes, or as sums of incompatible parts.",
+    "split and concatenate along the same boundaries everywhere the axis is used",
+)
+UNKNOWN_OP = Rule(
+    "TNN100",
+    "unknown-op",
+    "info",
+    "The checker has no typing rule for an operator; its outputs get fresh types.",
+    "nothing to fix in the model; ask for a typing rule for this operator",
+)
+DATA_DEPENDENT = Rule(
+    "TNN101",
+    "data-dependent-trace",
+    "info",
+    "The model branches on tensor values, so only the path the example inputs take was checked.",
+    "check with example inputs that exercise every branch, or make the branch static",
+)
+UNUSED_SUPPRESSION = Rule(
+    "TNN900",
+    "unused-suppression",
+    "warning",
+    "A `# typecheck-nn: ignore[...]` comment suppresses nothing.",
+    "remove the comment, or correct the rule code in it",
+)
+
+ALL_RULES: tuple[Rule, ...] = (
+    MIXED_TYPES,
+    RECURRENT_STATE,
+    SQUARE_RESIDUAL,
+    AXIS_STRUCTURE,
+    UNKNOWN_OP,
+    DATA_DEPENDENT,
+    UNUSED_SUPPRESSION,
+)
+
+
+def rule_by_code(code_or_name: str) -> Rule | None:
+    key = code_or_name.strip()
+    for rule in ALL_RULES:
+        if key.upper() == rule.code or key.lower() == rule.name:
+            return rule
+    return None
