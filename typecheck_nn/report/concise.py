@@ -1,0 +1,27 @@
+"""`--format concise`: one `path:line:col: CODE message` line per finding, like ruff's.
+
+Made for grep, editors' problem matchers and quick terminal scans: violations, models
+that failed to check and targets that failed to load. Informational notes are left out
+(as in ruff's concise output); the closing tally still says how many models were skipped.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .common import display_path, location_text, one_line, total_line
+from .model import Report
+
+
+def render(report: Report, *, root: Path | None = None, color: bool = False) -> str:
+    lines: list[str] = []
+    for m in report.models:
+        for v in m.violations:
+            lines.append(f"{location_text(v.location, m.path, root)}: {v.code} {one_line(v.message)}")
+        if m.error is not None:
+            where = location_text(m.error_location, m.path, root)
+            lines.append(f"{where}: error: {m.name}: {one_line(m.error)}")
+    for e in report.errors:
+        where = display_path(e.path, root) + (f":{e.line}" if e.line is not None else "")
+        lines.append(f"{where}: error: {one_line(e.message)}")
+    lines.append(total_line(report))
+    return "\n".join(lines) + "\n"

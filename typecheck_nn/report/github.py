@@ -1,0 +1,92 @@
+"""`--format github`: GitHub Actions workflow commands, shown as annotations on the PR diff.
+
+One `::error|warning|notice file=...,line=...::message` line per finding. The message
+carries the types, related operations and fix hint on extra lines (escaped newlines),
+because an annotation is all a reviewer sees of the finding.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .common import display_path, location_text, model_label
+from .model import Diagnostic, Location, Report
+
+_COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
+
+
+def escape_data(text: str) -> str:
+    """Escape a command's message, as the Actions runner unescapes it."""
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def escape_property(text: str) -> str:
+    """Escape a property value: data escaping plus the `:` and `,` that delimit properties."""
+    return escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def command(kind: str, message: str, *, location: Location | None, path: str, title: str, root: Path | None) -> str:
+    props: list[tuple[str, object]] = [("file", display_path(location.path if location else path, root))]
+    if location is not None:
+        props += [("line", location.line), ("col", location.column)]
+        if location.end_line is not None:
+            props.append(("endLine", location.end_line))
+        if location.end_column is not None:
+            props.append(("endColumn", location.end_column))
+    props.append(("title", title))
+    rendered = ",".join(f"{key}={escape_property(str(value))}" for key, value in props)
+    return f"::{kind} {rendered}::{escape_data(message)}"
+
+
+def _message(d: Diagnostic, model_path: str, root: Path | None) -> str:
+    parts = [d.message]
+    if d.types:
+        parts.append(f"types: {d.types[0]} vs {d.types[1]}")
+    for r in d.related:
+        parts.append(f"related: {location_text(r.location, model_path, root)}: {r.message}")
+    if d.help:
+        parts.append(f"help: {d.help}")
+    if d.url:
+        parts.append(f"see: {d.url}")
+    return "\n".join(parts)
+
+
+def render(report: Report, *, root: Path | None = None, color: bool = False) -> str:
+    lines: list[str] = []
+    for m in report.models:
+        for d in [*m.violations, *m.notes]:
+            lines.append(
+                command(
+                    _COMMAND.get(d.severity, "warning"),
+                    _message(d, m.path, root),
+                    location=d.location,
+                    path=m.path,
+                    title=f"{d.code} {d.name}",
+                    root=root,
+                )
+            )
+        if m.error is not None:
+            lines.append(
+                command(
+                    "error",
+                    f"{model_label(m, root)} could not be checked: {m.error}",
+                    location=m.error_location,
+                    path=m.path,
+                    title="typecheck-nn: model error",
+                    root=root,
+                )
+            )
+    for s in report.skipped:
+        lines.append(
+            command(
+                "notice",
+                f"{s.name} was not checked: {s.reason}",
+                location=None,
+                path=s.path,
+                title="typecheck-nn: skipped",
+                root=root,
+            )
+        )
+    for e in report.errors:
+        location = Location(e.path, e.line) if e.line is not None else None
+        lines.append(command("error", e.message, location=location, path=e.path, title="typecheck-nn: error", root=root))
+    return "\n".join(lines) + ("\n" if lines else "")
