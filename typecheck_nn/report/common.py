@@ -6,20 +6,26 @@ from pathlib import Path, PurePath
 from .model import Location, ModelResult, Report
 
 
-def display_path(path: str, root: Path | None) -> str:
-    """`path` relative to `root` (POSIX separators) when it lies under it, else as given.
+def relative_to_root(path: str, root: Path | None) -> str | None:
+    """`path` relative to `root` with POSIX separators, or None when it is not under `root`.
 
     Relative paths in the report are taken to be relative to the working directory, which
     is where the checker resolved them.
     """
     if root is None or not path:
-        return path
+        return None
     p = Path(path)
     try:
         absolute = p if p.is_absolute() else Path.cwd() / p
         return PurePath(absolute.resolve().relative_to(root.resolve())).as_posix()
     except (ValueError, OSError):
-        return path
+        return None
+
+
+def display_path(path: str, root: Path | None) -> str:
+    """`path` relative to `root` when it lies under it, else as given."""
+    relative = relative_to_root(path, root)
+    return path if relative is None else relative
 
 
 def location_text(loc: Location | None, fallback_path: str, root: Path | None) -> str:

@@ -137,7 +137,8 @@ def _verdict(m: ModelResult) -> Text:
     if m.strongly_typed:
         return Text("strongly typed", style="bold green")
     if m.strongly_typed is False:
-        return Text.assemble(("NOT strongly typed", "bold red"), f" ({plural(len(m.violations), 'violation')})")
+        shown = f"{plural(len(m.violations), 'violation')}" if m.violations else "its violations are in the baseline"
+        return Text.assemble(("NOT strongly typed", "bold red"), f" ({shown})")
     return Text("not checked", style="yellow")
 
 

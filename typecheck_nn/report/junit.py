@@ -1,0 +1,81 @@
+"""`--format junit`: JUnit XML, so CI test dashboards list each model as a test.
+
+One <testsuite> per file and one <testcase> per model (classname = path, name = model).
+A model fails (<failure>) when it has error-severity violations, matching the exit
+code; warnings and notes go to <system-out>. A model that could not be checked, or a
+file that could not be loaded, is an <error>; a skipped class is <skipped>.
+"""
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+from .common import display_path, location_text, one_line
+from .model import Diagnostic, ModelResult, Report
+
+
+def _line(d: Diagnostic, m: ModelResult, root: Path | None) -> str:
+    text = f"{location_text(d.location, m.path, root)}: {d.severity}[{d.code}] {d.name}: {one_line(d.message)}"
+    if d.types:
+        text += f" (types: {d.types[0]} vs {d.types[1]})"
+    return text
+
+
+class _Suites:
+    """Test suites keyed by file, in first-seen order, with their tallies."""
+
+    def __init__(self, root: Path | None):
+        self.root = root
+        self.suites: dict[str, ET.Element] = {}
+
+    def case(self, path: str, name: str, seconds: float = 0.0) -> ET.Element:
+        shown = display_path(path, self.root)
+        suite = self.suites.get(shown)
+        if suite is None:
+            suite = self.suites[shown] = ET.Element("testsuite", name=shown)
+        return ET.SubElement(suite, "testcase", classname=shown, name=name, time=f"{seconds:.3f}")
+
+    def xml(self) -> ET.Element:
+        root = ET.Element("testsuites", name="typecheck-nn")
+        totals = dict.fromkeys(("tests", "failures", "errors", "skipped"), 0)
+        for suite in self.suites.values():
+            cases = suite.findall("testcase")
+            counts = {
+                "tests": len(cases),
+                "failures": sum(1 for c in cases if c.find("failure") is not None),
+                "errors": sum(1 for c in cases if c.find("error") is not None),
+                "skipped": sum(1 for c in cases if c.find("skipped") is not None),
+            }
+            for key, value in counts.items():
+                suite.set(key, str(value))
+                totals[key] += value
+            root.append(suite)
+        for key, value in totals.items():
+            root.set(key, str(value))
+        return root
+
+
+def render(report: Report, *, root: Path | None = None, color: bool = False) -> str:
+    suites = _Suites(root)
+    for m in report.models:
+        case = suites.case(m.path, m.name, sum(m.seconds.values()))
+        errors = [d for d in m.violations if d.severity == "error"]
+        if m.error is not None:
+            where = location_text(m.error_location, m.path, root)
+            ET.SubElement(case, "error", message=one_line(m.error), type="model-error").text = f"{where}: {m.error}"
+        elif errors:
+            summary = f"{len(errors)} violation{'s' if len(errors) != 1 else ''}: {one_line(errors[0].message)}"
+            failure = ET.SubElement(case, "failure", message=summary, type=errors[0].code)
+            failure.text = "\n".join(_line(d, m, root) for d in errors)
+        quiet = [d for d in [*m.violations, *m.notes] if d.severity != "error"]
+        if quiet:
+            ET.SubElement(case, "system-out").text = "\n".join(_line(d, m, root) for d in quiet)
+    for s in report.skipped:
+        ET.SubElement(suites.case(s.path, s.name), "skipped", message=s.reason)
+    for e in report.errors:
+        where = display_path(e.path, root) + (f":{e.line}" if e.line is not None else "")
+        case = suites.case(e.path, "<load>")
+        ET.SubElement(case, "error", message=one_line(e.message), type="file-error").text = f"{where}: {e.message}"
+    tree = ET.ElementTree(suites.xml())
+    ET.indent(tree)
+    return ET.tostring(tree.getroot(), encoding="unicode", xml_declaration=True) + "\n"
