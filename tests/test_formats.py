@@ -231,3 +231,28 @@ def test_junit_warning_only_model_passes():
     root = ET.fromstring(junit.render(Report(models=[ModelResult("M", str(FIXTURE), False, violations=[d])]), root=REPO))
     assert root.get("failures") == "0"
     assert "TNN004" in root.find(".//system-out").text
+
+
+# ------------------------------------------------------------------ json docs
+
+
+def _keys(obj, out: set[str]) -> set[str]:
+    if isinstance(obj, dict):
+        for key, value in obj.items():
+            out.add(key)
+            _keys(value, out)
+    elif isinstance(obj, list):
+        for value in obj:
+            _keys(value, out)
+    return out
+
+
+def test_json_schema_doc_covers_every_field():
+    """docs/json-schema.md must name every field `--format json` emits (keep them in sync)."""
+    from typecheck_nn.report.json_format import SCHEMA_VERSION, report_dict
+
+    doc = (REPO / "docs" / "json-schema.md").read_text(encoding="utf-8")
+    fields = _keys(report_dict(build_report()), set()) - {"trace", "solve"}
+    undocumented = sorted(f for f in fields if f"`{f}`" not in doc)
+    assert undocumented == []
+    assert f"currently `{SCHEMA_VERSION}`" in doc
