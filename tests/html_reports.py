@@ -78,8 +78,8 @@ def lstm_report(path: Path) -> Report:
     c = b.add("aten.new_zeros", "", "[batch, c]", location=loc(15), role="firmware")
     x = b.add("aten.unbind", "", "[batch, d_in]", [xs], location=loc(16))
     for step in range(2):
-        cat = b.add("aten.cat", "", "[batch, d_in ⊕ h]", [x, h], location=loc(17, 35, 60), role="firmware", conflict=True)
-        lin = b.add("aten.linear", "gates", "[batch, cod(gates)]", [cat, w, bias], location=loc(17, 26, 61), role="firmware", conflict=True)
+        cat = b.add("aten.cat", "", "[batch, d_in ⊕ h]", [x, h], location=loc(17, 37, 62), role="firmware", conflict=True)
+        lin = b.add("aten.linear", "gates", "[batch, cod(gates)]", [cat, w, bias], location=loc(17, 26, 63), role="firmware", conflict=True)
         ch = [b.add("aten.chunk", "", f"[batch, cod(gates)/{k}]", [lin], location=loc(17), role="firmware") for k in range(4)]
         i_, f_, o_ = (b.add("aten.sigmoid", "", b.types[ch[k]], [ch[k]], location=loc(18), role="firmware") for k in (0, 1, 3))
         g_ = b.add("aten.tanh", "", b.types[ch[2]], [ch[2]], location=loc(19), role="firmware")
@@ -96,7 +96,7 @@ def lstm_report(path: Path) -> Report:
         name="recurrent-state-retyped",
         severity="error",
         message="the recurrent state `h` passes through `self.gates` and flows back into itself",
-        location=loc(17, 26, 61),
+        location=loc(17, 26, 63),
         model="ConcatLSTM",
         related=[
             Related(loc(20, 13, 26), "`c` mixes cod(gates) with its previous type"),
