@@ -32,6 +32,7 @@ Tests check all of them against each other and ``torch.autograd.gradcheck``.
 from __future__ import annotations
 
 import functools
+import warnings
 
 import torch
 
@@ -117,7 +118,10 @@ def _scan_loop(f, u, c0, reverse: bool):
 
 def _scan(f, u, c0, reverse: bool = False):
     if f.is_cuda and _triton_kernel() is not None:
-        return _run_triton(f, u, c0, reverse)
+        try:
+            return _run_triton(f, u, c0, reverse)
+        except Exception as err:  # noqa: BLE001 - a broken toolchain must not stop training
+            warnings.warn(f"Triton scan failed ({err!r}); using the loop", RuntimeWarning, stacklevel=2)
     return _scan_loop(f, u, c0, reverse)
 
 

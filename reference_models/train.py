@@ -1,0 +1,196 @@
+"""The training loop shared by every (model, task) pair: seeding, AMP, checkpoints, metrics, plot."""
+from __future__ import annotations
+
+import dataclasses
+import inspect
+import json
+import random
+import time
+from pathlib import Path
+
+import torch
+
+from . import MODELS
+from .tasks import TASKS
+
+
+@dataclasses.dataclass
+class TrainConfig:
+    model: str
+    task: str
+    steps: int | None = None
+    batch_size: int | None = None
+    seq_len: int | None = None
+    hidden: int = 256
+    layers: int | None = None
+    embed: int = 64
+    slots: int = 128
+    word: int = 20
+    lr: float | None = None
+    clip: float = 1.0
+    seed: int = 0
+    device: str = "auto"
+    out: Path | None = None
+    checkpoint_every: int = 500
+    eval_every: int = 250
+    resume: bool = False
+    max_minutes: float | None = None
+
+    def resolved(self, task_cls) -> "TrainConfig":
+        c = dataclasses.replace(self)
+        c.steps = c.steps or task_cls.default_steps
+        c.batch_size = c.batch_size or task_cls.default_batch_size
+        c.seq_len = c.seq_len or task_cls.default_seq_len
+        c.lr = c.lr or task_cls.default_lr
+        c.out = Path(c.out or f"runs/{c.model}-{c.task}")
+        return c
+
+
+class UnknownName(ValueError):
+    """An unknown model or task name; the message lists the valid ones."""
+
+
+def resolve_device(name: str) -> torch.device:
+    if name == "auto":
+        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+    if name == "cuda" and not torch.cuda.is_available():
+        raise ValueError("--device cuda requested but CUDA is not available")
+    if name not in ("cpu", "cuda"):
+        raise ValueError(f"unknown device {name!r}; use auto, cpu or cuda")
+    return torch.device(name)
+
+
+def build_core(cfg: TrainConfig, d_in: int) -> torch.nn.Module:
+    """Instantiate the model, passing only the constructor arguments it accepts."""
+    cls = MODELS[cfg.model]
+    wanted = {"d_in": d_in, "hidden": cfg.hidden, "num_layers": cfg.layers, "slots": cfg.slots, "word": cfg.word}
+    params = inspect.signature(cls.__init__).parameters
+    return cls(**{k: v for k, v in wanted.items() if k in params and v is not None})
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def _plot(history: list[dict], evals: list[dict], metric: str, path_png: Path, title: str) -> Path:
+    """Learning curve as PNG (matplotlib, Agg); self-contained HTML if matplotlib is missing."""
+    steps = [h["step"] for h in history]
+    losses = [h["loss"] for h in history]
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        path = path_png.with_suffix(".html")
+        pts = json.dumps({"steps": steps, "loss": losses, "evals": evals})
+        path.write_text(f"<!doctype html><title>{title}</title><h1>{title}</h1><pre id=d></pre>"
+                        f"<script>document.getElementById('d').textContent=JSON.stringify({pts},null,1)</script>")
+        return path
+    fig, ax = plt.subplots(figsize=(7, 4))
+    ax.plot(steps, losses, lw=0.8, label="train loss")
+    ax.set_xlabel("step")
+    ax.set_ylabel("train loss")
+    if evals:
+        ax2 = ax.twinx()
+        ax2.plot([e["step"] for e in evals], [e[metric] for e in evals], "o-", color="C1", label=metric)
+        ax2.set_ylabel(metric)
+        ax2.legend(loc="upper right")
+    ax.legend(loc="upper left")
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path_png, dpi=110)
+    plt.close(fig)
+    return path_png
+
+
+def _smoothed(history: list[dict], n: int = 50) -> float:
+    tail = history[-n:]
+    return sum(h["loss"] for h in tail) / max(len(tail), 1)
+
+
+def train(cfg: TrainConfig, progress=None) -> dict:
+    """Run (or resume) training; returns the metrics written to <out>/metrics.json."""
+    if cfg.model not in MODELS:
+        raise UnknownName(f"unknown model {cfg.model!r}; valid models: {', '.join(MODELS)}")
+    if cfg.task not in TASKS:
+        raise UnknownName(f"unknown task {cfg.task!r}; valid tasks: {', '.join(TASKS)}")
+    task_cls = TASKS[cfg.task]
+    cfg = cfg.resolved(task_cls)
+    device = resolve_device(cfg.device)
+    seed_everything(cfg.seed)
+    task = task_cls(cfg.batch_size, cfg.seq_len, device, **({"embed": cfg.embed} if cfg.task == "char-lm" else {"seed": cfg.seed}))
+    net = task.build(build_core(cfg, task.core_input)).to(device)
+    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    ckpt_path = cfg.out / "checkpoint.pt"
+    step, history, evals = 0, [], []
+    if cfg.resume and ckpt_path.exists():
+        ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
+        net.load_state_dict(ckpt["net"])
+        opt.load_state_dict(ckpt["opt"])
+        task.load_state_dict(ckpt["task"])
+        step, history, evals = ckpt["step"], ckpt["history"], ckpt["evals"]
+        torch.set_rng_state(ckpt["rng"])
+    amp = device.type == "cuda"
+    anneal = hasattr(net.core, "set_slope")
+
+    def save_checkpoint():
+        torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "task": task.state_dict(), "step": step,
+                    "history": history, "evals": evals, "rng": torch.get_rng_state(),
+                    "config": {k: str(v) for k, v in dataclasses.asdict(cfg).items()}}, ckpt_path)
+
+    start_step, t0, items = step, time.perf_counter(), 0
+    net.train()
+    deadline = None if cfg.max_minutes is None else t0 + 60 * cfg.max_minutes
+    while step < cfg.steps:
+        if deadline is not None and time.perf_counter() > deadline:
+            save_checkpoint()
+            break
+        if anneal:  # Chung et al.: slope from 1 to 5 over training
+            net.core.set_slope(min(5.0, 1.0 + 4.0 * step / max(cfg.steps - 1, 1)))
+        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+            loss, n_items = task.loss(net, step)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)
+        opt.step()
+        step += 1
+        items += n_items
+        history.append({"step": step, "loss": loss.item()})
+        rate = items / max(time.perf_counter() - t0, 1e-9)
+        if progress is not None:
+            progress(step, cfg.steps, history[-1]["loss"], rate)
+        if step % cfg.eval_every == 0:
+            net.eval()
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                evals.append({"step": step, **task.evaluate(net, final=False)})
+            net.train()
+        if step % cfg.checkpoint_every == 0 or step == cfg.steps:
+            save_checkpoint()
+    elapsed = time.perf_counter() - t0
+    net.eval()
+    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+        final = task.evaluate(net, final=True)
+    if evals:
+        best = (min if task.metric_lower_is_better else max)(e[task.metric] for e in evals)
+        final[f"best_periodic_{task.metric}"] = min(best, final[task.metric])
+    core_params = sum(p.numel() for p in net.core.parameters())
+    metrics = {
+        "model": cfg.model, "model_class": type(net.core).__name__, "task": cfg.task,
+        "expected_strongly_typed": type(net.core).expected_strongly_typed,
+        "config": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(cfg).items()},
+        "device": str(device), "amp_bf16": amp, "torch": torch.__version__,
+        "params_total": sum(p.numel() for p in net.parameters()), "params_core": core_params,
+        "data": task.sizes, "steps_done": step, "steps_this_run": step - start_step,
+        "seconds_this_run": elapsed, "items_per_second": items / max(elapsed, 1e-9),
+        "final_train_loss_avg50": _smoothed(history), "final": final, "evals": evals, "history": history,
+    }
+    if cfg.task == "char-lm":
+        import math
+
+        metrics["final_train_bpc_avg50"] = metrics["final_train_loss_avg50"] / math.log(2)
+    (cfg.out / "metrics.json").write_text(json.dumps(metrics, indent=1))
+    metrics["plot"] = str(_plot(history, evals, task.metric, cfg.out / "learning_curve.png", f"{cfg.model} on {cfg.task}"))
+    return metrics

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Full training runs behind the figures in docs/reference-models.md. Meant for one GPU
+# box (runs in parallel, ~9 min); every run is an ordinary CLI call, so any line can be
+# rerun alone. Usage: OUT=runs/full PY=python3 scripts/train_all.sh
+set -u
+OUT=${OUT:-runs/full}
+PY=${PY:-python3}
+MIN=${MIN:-6}
+export PYTHONUNBUFFERED=1
+mkdir -p "$OUT"
+T="$PY -m reference_models.cli train"
+LM="--task char-lm --steps 2000 --batch-size 32 --seq-len 128 --eval-every 250 --quiet --max-minutes $MIN"
+CP="--task copy --steps 5000 --batch-size 32 --seq-len 20 --eval-every 250 --quiet --max-minutes $MIN --slots 128 --word 20"
+
+# char LM, parameter-matched pairs (1.92M and 1.24M parameters in total)
+$T torch-lstm $LM --layers 2 --hidden 384  --out "$OUT/lm-lstm-2l"  > "$OUT/lm-lstm-2l.log" 2>&1 &
+$T t-lstm     $LM --layers 2 --hidden 525  --out "$OUT/lm-tlstm-2l" > "$OUT/lm-tlstm-2l.log" 2>&1 &
+$T torch-lstm $LM --layers 1 --hidden 512  --out "$OUT/lm-lstm-1l"  > "$OUT/lm-lstm-1l.log" 2>&1 &
+$T t-lstm     $LM --layers 1 --hidden 2523 --out "$OUT/lm-tlstm-1l" > "$OUT/lm-tlstm-1l.log" 2>&1 &
+# HM-RNN boundaries (char LM)
+HM="--task char-lm --steps 3000 --batch-size 64 --seq-len 100 --eval-every 100000 --quiet --max-minutes $MIN --layers 2 --hidden 256"
+$T hm-lstm $HM --out "$OUT/lm-hmlstm"  > "$OUT/lm-hmlstm.log" 2>&1 &
+$T t-hmrnn $HM --out "$OUT/lm-thmrnn"  > "$OUT/lm-thmrnn.log" 2>&1 &
+# copy task
+$T ntm        $CP --hidden 100 --lr 1e-3 --out "$OUT/copy-ntm"        > "$OUT/copy-ntm.log" 2>&1 &
+$T ntm        $CP --hidden 100 --lr 3e-4 --out "$OUT/copy-ntm-lr3e-4" > "$OUT/copy-ntm-lr3e-4.log" 2>&1 &
+$T t-ntm      $CP --hidden 100 --lr 1e-3 --out "$OUT/copy-tntm"       > "$OUT/copy-tntm.log" 2>&1 &
+$T t-ntm      $CP --hidden 100 --lr 3e-3 --out "$OUT/copy-tntm-lr3e-3" > "$OUT/copy-tntm-lr3e-3.log" 2>&1 &
+$T torch-lstm $CP --hidden 256 --lr 1e-3 --out "$OUT/copy-lstm"       > "$OUT/copy-lstm.log" 2>&1 &
+wait
