@@ -12,7 +12,7 @@
   var SVGNS = 'http://www.w3.org/2000/svg';
   var NODE_W = 132, NODE_H = 30, MOD_W = 172, MOD_H = 44;
   var GAP_X = 20, GAP_Y = 34, BOX_PAD = 12, BOX_HEAD = 18;
-  var VISIBLE_BUDGET = 300, LABEL_ZOOM = 1.15, LABEL_MAX_EDGES = 3000, SWEEPS = 4;
+  var VISIBLE_BUDGET = 300, LABEL_ZOOM = 1.15, LABEL_MAX_EDGES = 3000, DETAIL_MAX_EDGES = 1500, SWEEPS = 4;
 
   window.__tcnnRenders = [];
 
@@ -450,12 +450,16 @@
       var room = Math.max(6, Math.floor((b.x1 - b.x0 - 18) / 6.8));
       svg('text', { x: b.x0 + 8, y: b.y0 + 14 }, grp).textContent = '\u25BE ' + clip(t.path, room);
     });
-    var labels = edges.length <= LABEL_MAX_EDGES;
+    var labels = edges.length <= LABEL_MAX_EDGES, detailed = edges.length <= DETAIL_MAX_EDGES;
+    root.parentNode.classList.toggle('coarse', !detailed);
     edges.forEach(function (e, k) {
       var d = edgePath(lay, e);
       var color = e.types.length > 1 ? '#8c959f' : darker(M.g.colors[e.types[0]]);
-      svg('path', { 'class': 'edge', d: d, stroke: color, 'marker-end': 'url(#tcnn-arrow)', 'data-ev': k }, gEdges);
-      svg('path', { 'class': 'edge-hit', d: d, 'data-e': k }, gEdges);
+      // Arrowheads and wide hover targets cost more to paint than the rest of a large view.
+      var attrs = { 'class': 'edge', d: d, stroke: color, 'data-ev': k };
+      if (detailed) attrs['marker-end'] = 'url(#tcnn-arrow)'; else attrs['data-e'] = k;
+      svg('path', attrs, gEdges);
+      if (detailed) svg('path', { 'class': 'edge-hit', d: d, 'data-e': k }, gEdges);
       if (labels) {
         var mx = (lay.x[e.u] + lay.x[e.v]) / 2 + 4, my = (lay.y[e.u] + lay.h[e.u] / 2 + lay.y[e.v] - lay.h[e.v] / 2) / 2 + 3;
         svg('text', { 'class': 'elabel', x: mx.toFixed(1), y: my.toFixed(1) }, gLabels).textContent = clip(edgeTypeText(M, e), 28);
@@ -571,6 +575,7 @@
     this.view = visibleUnits(M, this.expanded);
     this.edges = aggregateEdges(M, this.view);
     this.lay = layout(M, this.view, this.edges);
+    var t1 = performance.now();
     drawScene(this.viewport, M, this.view, this.edges, this.lay);
     this.applyHighlight();
     if (before) {
@@ -583,7 +588,7 @@
     this.status.textContent = ops.toLocaleString() + ' of ' + M.n.toLocaleString() + ' operations shown \u00B7 ' +
       (this.view.units.length - ops).toLocaleString() + ' collapsed modules \u00B7 ' + this.edges.length.toLocaleString() + ' edges';
     var ms = performance.now() - t0;
-    window.__tcnnRenders.push({ model: this.host.getAttribute('data-model'), units: this.view.units.length, ms: ms });
+    window.__tcnnRenders.push({ model: this.host.getAttribute('data-model'), units: this.view.units.length, ms: ms, layoutMs: t1 - t0 });
   };
 
   /** Where module t is drawn now (its box if expanded, its unit if collapsed), top-left. */
