@@ -1,0 +1,389 @@
+"""From a solution to findings: explain each conflict, classify it, split learnware/firmware.
+
+A conflict says: some atom of a parameter's output axes was identified with an atom of
+the axes it contracts. The explanation is the chain of operations whose equalities did
+that: a shortest path through the recorded equalities (and the direct-sum/product
+structure edges), so the report can show the minimal set of lines that conflict.
+"""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import networkx as nx
+
+from . import rules
+from .ir import OpInfo
+from .report.model import Diagnostic, GraphEdge, GraphNode, GraphView, Location, RecurrenceSummary, Related
+from .solve import Conflict, Solution
+from .typegraph import TypedGraph
+
+ELEMENTWISE_KINDS = {"elementwise", "shape", "source"}
+
+
+# -- recurrence: fold the unrolled graph back into a loop ------------------------------------
+def firmware_ops(tg: TypedGraph) -> set[int]:
+    """Ops in a cycle once each source site's unrolled copies are folded into one node.
+
+    Copies of one site at successive steps that feed each other form the recurrence; the
+    ops on such a cycle depend on the state and feed it back: the paper's firmware.
+    """
+    folded = nx.DiGraph()
+    site = {op.id: op.site for op in tg.ops}
+    for u, v in tg.graph.edges:
+        folded.add_edge(site[u], site[v])
+    loop_sites: set[str] = set()
+    for comp in nx.strongly_connected_components(folded):
+        if len(comp) > 1:
+            loop_sites |= comp
+        else:
+            (s,) = comp
+            if folded.has_edge(s, s):
+                loop_sites.add(s)
+    out = {op.id for op in tg.ops if op.site in loop_sites and op.kind != "shape" or op.id in tg.recurrent_ops}
+    # shape ops inside the loop (chunk, select) are bookkeeping, not firmware computation
+    return out
+
+
+def recurrence_summary(tg: TypedGraph, firmware: set[int]) -> RecurrenceSummary:
+    compute = [op for op in tg.ops if op.kind not in ("shape", "other", "source") or op.id in firmware]
+    if not firmware:
+        return RecurrenceSummary(has_recurrence=False, learnware_ops=len(compute))
+    kinds = sorted({tg.ops[i].target for i in firmware})
+    elementwise = all(tg.ops[i].kind in ELEMENTWISE_KINDS for i in firmware)
+    states = []
+    for i in sorted(firmware):
+        op = tg.ops[i]
+        if op.kind == "recurrent" and op.location is not None:
+            states.append(f"{op.symbol} state @ line {op.location.line}")
+    names = []
+    for i in sorted(firmware):
+        loc = tg.ops[i].location
+        if loc is None:
+            continue
+        from .trace import _ASSIGN
+        import linecache
+
+        m = _ASSIGN.match(linecache.getline(loc.path, loc.line))
+        if m:
+            for n in m.group(1).split(","):
+                n = n.strip()
+                label = f"{n} (line {loc.line})"
+                if label not in names:
+                    names.append(label)
+    return RecurrenceSummary(
+        has_recurrence=True,
+        state_values=(states + names)[:12],
+        learnware_ops=sum(1 for op in compute if op.id not in firmware),
+        firmware_ops=len(firmware),
+        firmware_op_kinds=kinds,
+        firmware_elementwise=elementwise,
+    )
+
+
+# -- naming types ---------------------------------------------------------------------------
+@dataclass
+class TypeNamer:
+    """Readable names for solved types: cod(W)/dom(W) for matrix axes, else birth labels."""
+
+    tg: TypedGraph
+    sol: Solution
+
+    def __post_init__(self):
+        uf = self.sol.solver
+        self.names: dict[int, str] = {}
+        roles: dict[tuple[int, int], str] = {}
+        for p, param in enumerate(self.tg.params):
+            short = param.name[:-7] if param.name.endswith(".weight") else param.name
+            for i, var in enumerate(param.axes):
+                role = self.orientation.get((p, i))
+                label = f"{role}({short})" if role else f"{param.name}[{i}]"
+                root = uf.find(var)
+                if root not in self.names or (role and not self.names[root].startswith(("cod", "dom"))):
+                    self.names.setdefault(root, label)
+        origins = self.tg.constraints.origins
+        self.origins = origins
+
+    @property
+    def orientation(self) -> dict[tuple[int, int], str]:
+        cached = getattr(self, "_orientation", None)
+        if cached is None:
+            cached = {}
+            for p, a, b, op in self.tg.constraints.distinct:
+                # the declaring op told us which side is the output: record both sides
+                out_axis, in_axis = self._declared.get((p, a, b), (a, b))
+                cached.setdefault((p, out_axis), "cod")
+                cached.setdefault((p, in_axis), "dom")
+            self._orientation = cached
+        return cached
+
+    @property
+    def _declared(self) -> dict:
+        return self.tg.constraints.orientation
+
+    def name(self, var: int, depth: int = 0) -> str:
+        uf = self.sol.solver
+        root = uf.find(var)
+        s = uf.struct[root] if root < len(uf.struct) else None
+        if s is not None and depth < 2:
+            sep = " ⊕ " if s[0] == "sum" else " ⊗ "
+            return "(" + sep.join(self.name(p, depth + 1) for p in s[1]) + ")"
+        if root in self.names:
+            return self.names[root]
+        if var < len(self.origins):
+            return self.origins[var].label
+        if root < len(self.origins):
+            return self.origins[root].label
+        return f"t{root}"
+
+    def value_type(self, value) -> str:
+        axes = getattr(value, "axes", None)
+        if axes is None:
+            return ""
+        return "[" + ", ".join(self.name(a) for a in axes) + "]"
+
+
+# -- explaining a conflict --------------------------------------------------------------------
+class Explainer:
+    """Shortest chains of recorded equalities between two type variables."""
+
+    def __init__(self, sol: Solution):
+        self.sol = sol
+        self.eq_adj: dict[int, list[tuple[int, int]]] = {}
+        self.down_adj: dict[int, list[tuple[int, int]]] = {}
+        for eq in sol.applied:
+            self.eq_adj.setdefault(eq.a, []).append((eq.b, eq.reason))
+            self.eq_adj.setdefault(eq.b, []).append((eq.a, eq.reason))
+        for holder, part, reason in sol.struct_edges:
+            self.down_adj.setdefault(holder, []).append((part, reason))
+
+    def _bfs(self, start: int, goal, use_down: bool) -> tuple[int, list[int]] | None:
+        prev: dict[int, tuple[int, int] | None] = {start: None}
+        queue = deque([start])
+        while queue:
+            v = queue.popleft()
+            if goal(v):
+                reasons = []
+                cur = v
+                while prev[cur] is not None:
+                    p, reason = prev[cur]
+                    reasons.append(reason)
+                    cur = p
+                return v, reasons[::-1]
+            nbrs = self.eq_adj.get(v, [])
+            if use_down:
+                nbrs = nbrs + self.down_adj.get(v, [])
+            for w, reason in nbrs:
+                if w not in prev:
+                    prev[w] = (v, reason)
+                    queue.append(w)
+        return None
+
+    def explain(self, a: int, b: int) -> list[int]:
+        uf = self.sol.solver
+        shared = uf.atoms(a) & uf.atoms(b)
+        if not shared:
+            return []
+        atom = min(shared)
+        in_atom = lambda v: uf.find(v) == atom  # noqa: E731
+        left = self._bfs(a, in_atom, True)
+        right = self._bfs(b, in_atom, True)
+        if left is None or right is None:
+            return []
+        middle = self._bfs(left[0], lambda v: v == right[0], False)
+        reasons = left[1] + (middle[1] if middle else []) + right[1][::-1]
+        seen, ordered = set(), []
+        for r in reasons:
+            if r >= 0 and r not in seen:
+                seen.add(r)
+                ordered.append(r)
+        return ordered
+
+
+# -- building diagnostics -----------------------------------------------------------------------
+def _op_note(op: OpInfo, param_short: str, conflicted: int, cod: str, dom: str) -> str:
+    sym = op.symbol or op.target
+    if conflicted in op.params:
+        if op.kind == "recurrent":
+            return f"`{sym}` applies its recurrent matrix to the state it produced ({dom} -> {cod})"
+        return f"`{param_short}` maps {dom} to {cod} here"
+    if op.binary:
+        return f"`{sym}` requires both operands to have one type"
+    if op.kind == "contraction":
+        return f"`{sym}` contracts an axis, unifying the types on both sides"
+    if op.target in ("cat", "concat", "stack"):
+        return f"`{op.target}` builds a direct sum of its parts' types"
+    if op.target in ("chunk", "split", "split_with_sizes", "slice", "unbind", "select"):
+        return f"`{op.target}` takes a part of a direct sum"
+    if op.target in ("view", "reshape", "flatten", "unflatten", "_unsafe_view"):
+        return f"`{op.target}` merges or splits axes (a product type)"
+    if op.symbol in ("*", "/"):
+        return f"`{sym}` gives its result the type of the operand acted on"
+    return f"`{sym}` keeps the type"
+
+
+def conflict_diagnostic(tg: TypedGraph, sol: Solution, conflict: Conflict, namer: TypeNamer,
+                        explainer: Explainer, firmware: set[int], model: str) -> Diagnostic:
+    param = tg.params[conflict.param]
+    short = param.name[:-7] if param.name.endswith(".weight") else param.name
+    va, vb = param.axes[conflict.axis_a], param.axes[conflict.axis_b]
+    orient = namer.orientation
+    if orient.get((conflict.param, conflict.axis_a)) == "dom":
+        va, vb = vb, va
+    cod = f"cod({short})"
+    dom = f"dom({short})"
+    chain = explainer.explain(va, vb)
+    if conflict.reason >= 0 and conflict.reason not in chain:
+        chain.append(conflict.reason)
+    ops = [tg.ops[i] for i in chain]
+    uses = [op for op in ops if conflict.param in op.params]
+    binaries = [op for op in ops if op.binary]
+    recurrent = any(op.id in firmware or op.id in tg.recurrent_ops for op in ops) or (
+        len({u.site for u in uses}) < len(uses)
+    )
+    if recurrent:
+        rule = rules.RECURRENT_STATE
+        primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
+        state = _state_name(tg, ops, firmware)
+        message = (
+            f"recurrent state{f' `{state}`' if state else ''} passes through `{short}` and flows back into itself: "
+            f"`{short}` maps {dom} to {cod}, so the state cannot keep one type across steps"
+        )
+    elif binaries and len(uses) <= 1:
+        rule = rules.SQUARE_RESIDUAL
+        primary = binaries[-1]
+        message = (
+            f"`{primary.symbol or primary.target}` adds the output of `{short}` ({cod}) to `{short}`'s own input ({dom})"
+        )
+    else:
+        rule = rules.MIXED_TYPES
+        primary = binaries[-1] if binaries else (uses[-1] if uses else (ops[-1] if ops else None))
+        message = (
+            f"`{primary.symbol or primary.target if primary else '?'}` combines values of types {cod} and {dom}, "
+            f"which `{short}` keeps apart"
+        )
+    related = []
+    for op in sorted(ops, key=lambda o: (o.location.line if o.location else 0, o.id)):
+        if primary is not None and op.id == primary.id:
+            continue
+        related.append(Related(op.location, _op_note(op, short, conflict.param, cod, dom)))
+    related = _dedupe_related(related)
+    return Diagnostic(
+        code=rule.code,
+        name=rule.name,
+        severity=rule.severity,
+        message=message,
+        location=primary.location if primary else None,
+        model=model,
+        related=related,
+        types=(dom, cod),
+        help=rule.help,
+        scope=_scope(primary, model),
+        url=rule.url,
+    )
+
+
+def _dedupe_related(related: list[Related]) -> list[Related]:
+    seen, out = set(), []
+    for r in related:
+        key = (r.location.path, r.location.line, r.message) if r.location else (None, None, r.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(r)
+    return out
+
+
+def _state_name(tg: TypedGraph, ops: list[OpInfo], firmware: set[int]) -> str | None:
+    import linecache
+
+    from .trace import _ASSIGN
+
+    for op in ops:
+        if op.id in firmware and op.location is not None:
+            m = _ASSIGN.match(linecache.getline(op.location.path, op.location.line))
+            if m:
+                return m.group(1).split(",")[0].strip()
+    return None
+
+
+def _scope(op: OpInfo | None, model: str) -> str:
+    if op is None:
+        return model
+    func = ""
+    if op.location is not None:
+        func = _enclosing_function(op.location)
+    return f"{model}:{op.module or '<root>'}:{func}"
+
+
+def _enclosing_function(loc: Location) -> str:
+    import linecache
+
+    for line_no in range(loc.line, 0, -1):
+        text = linecache.getline(loc.path, line_no).strip()
+        if text.startswith("def ") or text.startswith("async def "):
+            return text.split("(")[0].replace("async ", "").replace("def ", "")
+    return ""
+
+
+def clash_diagnostic(tg: TypedGraph, clash, model: str) -> Diagnostic:
+    rule = rules.AXIS_STRUCTURE
+    op = tg.ops[clash.reason] if 0 <= clash.reason < len(tg.ops) else None
+    return Diagnostic(
+        code=rule.code,
+        name=rule.name,
+        severity=rule.severity,
+        message=f"`{op.target if op else '?'}` joins an axis split as a direct sum with one split as a product (or into incompatible parts)",
+        location=op.location if op else None,
+        model=model,
+        help=rule.help,
+        scope=_scope(op, model),
+        url=rule.url,
+    )
+
+
+def unknown_op_notes(tg: TypedGraph, model: str) -> list[Diagnostic]:
+    rule = rules.UNKNOWN_OP
+    seen, out = set(), []
+    for u in tg.unknown:
+        key = (u.target, u.location.line if u.location else None)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(Diagnostic(rule.code, rule.name, rule.severity,
+                              f"no typing rule for `{u.target}`: its outputs get fresh types", u.location,
+                              model=model, help=rule.help, url=rule.url))
+    return out
+
+
+def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted: set[int]) -> GraphView:
+    """The typed graph flattened for renderers: ops, parameters and inputs with type labels."""
+    view = GraphView()
+    node_ids: dict[str, str] = {}
+    for name, info in ((n, tg.values.get(n)) for n in tg.inputs):
+        view.nodes.append(GraphNode(id=name, op="input", kind="input", module="", type=namer.value_type(info), role="other"))
+        node_ids[name] = name
+    for p in tg.params:
+        pid = f"param:{p.name}"
+        module = p.name.rsplit(".", 1)[0] if "." in p.name else ""
+        view.nodes.append(GraphNode(id=pid, op=p.name.rsplit(".", 1)[-1], kind="param", module=module,
+                                    type="[" + ", ".join(namer.name(a) for a in p.axes) + "]", role="param"))
+    param_node = {}
+    for fx_name, info in tg.values.items():
+        if getattr(info, "param", None) is not None and fx_name not in tg.node_to_op:
+            param_node[fx_name] = f"param:{tg.params[info.param].name}"
+    for op in tg.ops:
+        val = tg.values.get(op.node)
+        first = val[0] if isinstance(val, list) and val else val
+        view.nodes.append(GraphNode(
+            id=op.node, op=op.target, kind="op", module=op.module, type=namer.value_type(first),
+            role="firmware" if op.id in firmware else "learnware", location=op.location,
+            conflict=op.id in conflicted,
+        ))
+        for src in op.inputs:
+            src_id = param_node.get(src) or (src if src in node_ids or src in tg.node_to_op else None)
+            if src_id is None:
+                continue
+            src_val = tg.values.get(src)
+            src_first = src_val[0] if isinstance(src_val, list) and src_val else src_val
+            view.edges.append(GraphEdge(src_id, op.node, namer.value_type(src_first)))
+    return view

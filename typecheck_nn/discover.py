@@ -1,0 +1,210 @@
+"""Find the models in a file: import it, pick nn.Module classes it defines, get inputs.
+
+A class is checkable when its constructor needs no arguments and it provides example
+inputs (`example_inputs()` or Lightning's `example_input_array`). `FILE::NAME` picks a
+class, or a factory function returning a module or a (module, example_args) pair.
+Everything that cannot be checked is reported with a reason instead of raising.
+"""
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import importlib.util
+import inspect
+import os
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+import torch
+from torch import nn
+
+from .report.model import FileError, Skipped
+
+SKIP_DIRS = {".venv", "venv", "env", ".env", "__pycache__", "node_modules", "site-packages", ".tox", ".nox", "build", "dist"}
+
+
+@dataclass
+class ModelTarget:
+    """A model to check; `build(device)` constructs it with its inputs on that device."""
+
+    name: str
+    path: str
+    build: Callable[[str | None], tuple[nn.Module, tuple, dict]]
+
+
+@dataclass
+class Discovery:
+    targets: list[ModelTarget]
+    skipped: list[Skipped]
+    errors: list[FileError]
+
+
+def expand_paths(targets: list[str]) -> tuple[list[tuple[str, str | None]], list[FileError]]:
+    """Turn CLI targets into (file, name-or-None) pairs; directories are walked for .py."""
+    out: list[tuple[str, str | None]] = []
+    errors: list[FileError] = []
+    for raw in targets:
+        path, _, name = raw.partition("::")
+        p = Path(path)
+        if p.is_dir():
+            files = []
+            for root, dirs, names in os.walk(p):
+                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS and not _is_venv(Path(root) / d))
+                files += [Path(root) / n for n in sorted(names) if n.endswith(".py")]
+            if not files:
+                errors.append(FileError(str(p), "no Python files found in this directory"))
+            out += [(str(f.resolve()), None) for f in files]
+        elif p.is_file():
+            out.append((str(p.resolve()), name or None))
+        else:
+            errors.append(FileError(path, "no such file or directory"))
+    return out, errors
+
+
+def _is_venv(path: Path) -> bool:
+    return (path / "pyvenv.cfg").exists()
+
+
+def import_file(path: str):
+    """Import a file as a fresh module with a unique name (two files may share a stem)."""
+    digest = hashlib.sha1(path.encode()).hexdigest()[:10]
+    mod_name = f"_typecheck_nn_target_{Path(path).stem}_{digest}"
+    spec = importlib.util.spec_from_file_location(mod_name, path)
+    if spec is None or spec.loader is None:
+        raise ImportError(f"cannot import {path}")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[mod_name] = module  # dataclasses and pickling look modules up here
+    directory = str(Path(path).parent)
+    added = directory not in sys.path
+    if added:
+        sys.path.insert(0, directory)
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(mod_name, None)
+        raise
+    finally:
+        if added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(directory)
+    return module
+
+
+def _example_inputs(model: nn.Module) -> tuple[tuple, dict] | None:
+    if hasattr(model, "example_inputs") and callable(model.example_inputs):
+        got = model.example_inputs()
+    elif getattr(model, "example_input_array", None) is not None:
+        got = model.example_input_array
+    else:
+        return None
+    if isinstance(got, dict):
+        return (), got
+    if isinstance(got, list):
+        got = tuple(got)
+    if not isinstance(got, tuple):
+        got = (got,)
+    return got, {}
+
+
+def _has_inputs_declared(cls) -> bool:
+    return callable(getattr(cls, "example_inputs", None)) or "example_input_array" in _class_attrs(cls)
+
+
+def _class_attrs(cls) -> set[str]:
+    names = set()
+    for klass in cls.__mro__:
+        names |= set(vars(klass))
+    return names
+
+
+def _needs_args(cls) -> str | None:
+    try:
+        sig = inspect.signature(cls.__init__)
+    except (TypeError, ValueError):
+        return None
+    required = [
+        p.name for p in list(sig.parameters.values())[1:]
+        if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+    return ", ".join(required) if required else None
+
+
+def _device_ctx(device: str | None):
+    return torch.device(device) if device else contextlib.nullcontext()
+
+
+def _class_builder(cls) -> Callable:
+    def build(device: str | None):
+        with _device_ctx(device):
+            model = cls()
+            inputs = _example_inputs(model)
+        if inputs is None:
+            if getattr(model, "example_input_array", None) is None:
+                raise LookupError("no example inputs: define example_inputs() or example_input_array")
+        return model, inputs[0], inputs[1]
+
+    return build
+
+
+def _factory_builder(fn) -> Callable:
+    def build(device: str | None):
+        with _device_ctx(device):
+            got = fn()
+            if isinstance(got, tuple) and len(got) == 2 and isinstance(got[0], nn.Module):
+                model, args = got
+                if isinstance(args, dict):
+                    return model, (), args
+                return model, tuple(args) if isinstance(args, (list, tuple)) else (args,), {}
+            if isinstance(got, nn.Module):
+                inputs = _example_inputs(got)
+                if inputs is None:
+                    raise LookupError("the factory's module has no example inputs; return (module, example_args)")
+                return got, inputs[0], inputs[1]
+        raise TypeError(f"factory returned {type(got).__name__}, expected an nn.Module or (module, example_args)")
+
+    return build
+
+
+def discover_file(path: str, name: str | None) -> Discovery:
+    """Models in one file; import failures become FileErrors with the line when known."""
+    try:
+        module = import_file(path)
+    except SyntaxError as exc:
+        return Discovery([], [], [FileError(path, f"syntax error: {exc.msg}", exc.lineno)])
+    except BaseException as exc:  # noqa: BLE001 - any failure of user code at import time
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        from .trace import user_frame_location
+
+        loc = user_frame_location(exc, {path})
+        return Discovery([], [], [FileError(path, f"import failed: {type(exc).__name__}: {exc}", loc.line if loc else None)])
+
+    if name is not None:
+        obj = getattr(module, name, None)
+        if obj is None:
+            return Discovery([], [], [FileError(path, f"no model or factory named {name!r} in this file")])
+        if inspect.isclass(obj) and issubclass(obj, nn.Module):
+            missing = _needs_args(obj)
+            if missing:
+                return Discovery([], [], [FileError(path, f"{name}: constructor needs arguments ({missing}); use a factory function")])
+            if not _has_inputs_declared(obj):
+                return Discovery([], [], [FileError(path, f"{name}: no example inputs; define example_inputs() or example_input_array")])
+            return Discovery([ModelTarget(name, path, _class_builder(obj))], [], [])
+        if callable(obj):
+            return Discovery([ModelTarget(name, path, _factory_builder(obj))], [], [])
+        return Discovery([], [], [FileError(path, f"{name!r} is neither an nn.Module class nor a factory function")])
+
+    targets, skipped = [], []
+    for attr, obj in vars(module).items():
+        if not (inspect.isclass(obj) and issubclass(obj, nn.Module)) or obj.__module__ != module.__name__:
+            continue
+        missing = _needs_args(obj)
+        if missing:
+            skipped.append(Skipped(attr, path, f"constructor needs arguments ({missing})"))
+        elif not _has_inputs_declared(obj):
+            skipped.append(Skipped(attr, path, "no example inputs (define example_inputs() or example_input_array)"))
+        else:
+            targets.append(ModelTarget(attr, path, _class_builder(obj)))
+    return Discovery(targets, skipped, [])

@@ -1,0 +1,121 @@
+"""The typed IR: values with one type variable per axis, operations, and constraints.
+
+Type variables are plain ints (indices into Constraints.sizes) so that the solver can
+keep them in flat lists; everything that needs a readable name goes through VarOrigin.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .report.model import Location
+
+
+@dataclass(frozen=True)
+class Eq:
+    """Type variables a and b are the same type, because of operation `reason`."""
+
+    a: int
+    b: int
+    reason: int
+
+
+@dataclass(frozen=True)
+class Structure:
+    """holder = kind(parts): a direct sum (concat/split) or product (reshape)."""
+
+    holder: int
+    kind: str  # "sum" | "prod"
+    parts: tuple[int, ...]
+    reason: int
+
+
+@dataclass(frozen=True)
+class Choice:
+    """An elementwise product whose result takes one operand's type: either alternative.
+
+    `site` groups the same source operation across unrolled time steps, so the search
+    can try first what the previous step chose.
+    """
+
+    op: int
+    site: str
+    alternatives: tuple[tuple[Eq, ...], ...]
+
+
+@dataclass
+class Value:
+    """A tensor value: one type variable per axis, plus what the rules need to know."""
+
+    axes: tuple[int, ...]
+    shape: tuple[int, ...]
+    is_gate: bool = False
+    param: int | None = None  # parameter index when this is (a view of) a parameter
+    param_axes: tuple[int | None, ...] | None = None  # which parameter axis each axis is
+
+    @property
+    def ndim(self) -> int:
+        return len(self.axes)
+
+
+@dataclass(frozen=True)
+class VarOrigin:
+    """Where a type variable was born: used to name types readably in messages."""
+
+    label: str
+
+
+@dataclass
+class OpInfo:
+    """One operation of the typed graph (an fx node, or a step of an expanded module)."""
+
+    id: int
+    node: str  # fx node name
+    target: str  # readable op name, e.g. "aten.linear"
+    kind: str  # "elementwise", "contraction", "shape", "reduction", "source", "other"
+    location: Location | None
+    module: str  # nn.Module path ("" for root)
+    site: str  # folding key for recurrence detection
+    inputs: list[str] = field(default_factory=list)  # fx node names feeding it
+    binary: bool = False  # a coordinatewise op that unifies its operands (+, -, max, ...)
+    params: list[int] = field(default_factory=list)  # parameters it uses as matrices
+    symbol: str = ""  # short operator text for messages: "+", "@", "linear"
+
+
+@dataclass
+class Param:
+    name: str  # qualified name, e.g. "cell.V.weight"
+    shape: tuple[int, ...]
+    axes: tuple[int, ...]
+
+    @property
+    def short(self) -> str:
+        base = self.name
+        for suffix in (".weight", ".weight_hh_l0", ".weight_ih_l0"):
+            if base.endswith(suffix) and suffix == ".weight":
+                base = base[: -len(suffix)]
+        return base
+
+
+@dataclass
+class Constraints:
+    """Everything the solver needs, collected by the typed-graph builder."""
+
+    sizes: list[int | None] = field(default_factory=list)
+    origins: list[VarOrigin] = field(default_factory=list)
+    program: list[Eq | Structure] = field(default_factory=list)
+    choices: list[Choice] = field(default_factory=list)
+    tags: list[tuple[int, tuple[int, int]]] = field(default_factory=list)
+    distinct: list[tuple[int, int, int, int]] = field(default_factory=list)  # (param, ax_a, ax_b, op)
+    # (param, ax_a, ax_b) -> (output axis, contracted axis) as first declared, for naming
+    orientation: dict[tuple[int, int, int], tuple[int, int]] = field(default_factory=dict)
+
+    def fresh(self, size: int | None, label: str) -> int:
+        self.sizes.append(size)
+        self.origins.append(VarOrigin(label))
+        return len(self.sizes) - 1
+
+    def distinct_pairs(self) -> dict[int, set[frozenset[int]]]:
+        out: dict[int, set[frozenset[int]]] = {}
+        for p, a, b, _ in self.distinct:
+            out.setdefault(p, set()).add(frozenset((a, b)))
+        return out

@@ -1,0 +1,399 @@
+"""Union-find over axis type variables, with direct sums, products and undo.
+
+Why this shape:
+- Equalities are the bulk of the constraints, so they go through union-find
+  (union by rank, no path compression, so every change can be undone cheaply).
+- The only source of a type error is a learned matrix: its output axes must not share
+  an atom with the axes it contracts. Each such axis carries a tag (param, axis); a
+  class that ends up holding two tags of one parameter that were declared distinct is a
+  conflict. Detecting it on merge keeps the check incremental, which is what lets the
+  gate-orientation search backtrack cheaply on long unrolls.
+- Direct sums (concat/chunk) and products (reshape) are structures attached to a class;
+  unifying two structured classes unifies their parts, aligning boundaries by size.
+- The choice search (elementwise products whose orientation is not fixed by a gate) is
+  a depth-first search with undo: complete, so a violation is reported only when no
+  orientation is consistent; it tries first what the same source site chose before,
+  which makes unrolled loops linear in practice.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .ir import Choice, Constraints, Eq, Structure
+
+Tag = tuple[int, int]  # (param index, axis index)
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """Atoms of `param`'s axes `axis_a` and `axis_b` were identified; `reason` is the op id
+    of the equality that closed the loop."""
+
+    param: int
+    axis_a: int
+    axis_b: int
+    reason: int
+
+
+@dataclass(frozen=True)
+class StructureClash:
+    var_a: int
+    var_b: int
+    reason: int
+
+
+@dataclass
+class Solution:
+    conflicts: list[Conflict]
+    clashes: list[StructureClash]
+    chosen: dict[int, int]  # choice index -> alternative taken
+    applied: list[Eq]  # every equality in force, with implied ones (for explanations)
+    struct_edges: list[tuple[int, int, int]]  # (holder var, part var, op id)
+    search_steps: int = 0
+    search_exhausted: bool = False
+    solver: "UnionFind | None" = field(default=None, repr=False)
+
+
+class UnionFind:
+    """Undoable union-find with structures and distinctness tags."""
+
+    def __init__(self, sizes: list[int | None], distinct: dict[int, set[frozenset[int]]]):
+        n = len(sizes)
+        self.parent = list(range(n))
+        self.rank = [0] * n
+        self.size = list(sizes)
+        self.struct: list[tuple[str, tuple[int, ...]] | None] = [None] * n
+        self.tags: list[frozenset[Tag]] = [frozenset()] * n
+        self.distinct = distinct
+        self.trail: list[tuple] = []
+        self.conflicts: list[Conflict] = []
+        self.conflict_keys: set[tuple[int, int, int]] = set()
+        self.clashes: list[StructureClash] = []
+        self.applied: list[Eq] = []
+        self.struct_edges: list[tuple[int, int, int]] = []
+
+    # -- growth -----------------------------------------------------------------
+    def new_var(self, size: int | None) -> int:
+        self.parent.append(len(self.parent))
+        self.rank.append(0)
+        self.size.append(size)
+        self.struct.append(None)
+        self.tags.append(frozenset())
+        self.trail.append(("newvar",))
+        return len(self.parent) - 1
+
+    # -- undo ---------------------------------------------------------------------
+    def mark(self) -> int:
+        return len(self.trail)
+
+    def undo(self, mark: int) -> None:
+        trail = self.trail
+        while len(trail) > mark:
+            entry = trail.pop()
+            kind = entry[0]
+            if kind == "parent":
+                _, child, rank_root, old_rank = entry
+                self.parent[child] = child
+                self.rank[rank_root] = old_rank
+            elif kind == "struct":
+                self.struct[entry[1]] = entry[2]
+            elif kind == "tags":
+                self.tags[entry[1]] = entry[2]
+            elif kind == "conflict":
+                c = self.conflicts.pop()
+                self.conflict_keys.discard((c.param, min(c.axis_a, c.axis_b), max(c.axis_a, c.axis_b)))
+            elif kind == "clash":
+                self.clashes.pop()
+            elif kind == "applied":
+                self.applied.pop()
+            elif kind == "sedge":
+                self.struct_edges.pop()
+            elif kind == "newvar":
+                self.parent.pop()
+                self.rank.pop()
+                self.size.pop()
+                self.struct.pop()
+                self.tags.pop()
+
+    # -- queries ------------------------------------------------------------------
+    def find(self, v: int) -> int:
+        parent = self.parent
+        while parent[v] != v:
+            v = parent[v]
+        return v
+
+    def atoms(self, v: int) -> set[int]:
+        out: set[int] = set()
+        stack = [v]
+        while stack:
+            r = self.find(stack.pop())
+            s = self.struct[r]
+            if s is None:
+                out.add(r)
+            else:
+                stack.extend(s[1])
+        return out
+
+    # -- mutation -----------------------------------------------------------------
+    def _set_struct(self, r: int, s) -> None:
+        self.trail.append(("struct", r, self.struct[r]))
+        self.struct[r] = s
+
+    def _set_tags(self, r: int, tags: frozenset[Tag]) -> None:
+        self.trail.append(("tags", r, self.tags[r]))
+        self.tags[r] = tags
+
+    def _check_tags(self, tags: frozenset[Tag], reason: int) -> None:
+        if len(tags) < 2:
+            return
+        by_param: dict[int, list[int]] = {}
+        for p, axis in tags:
+            by_param.setdefault(p, []).append(axis)
+        for p, axes in by_param.items():
+            if len(axes) < 2:
+                continue
+            pairs = self.distinct.get(p, ())
+            for i in range(len(axes)):
+                for j in range(i + 1, len(axes)):
+                    a, b = sorted((axes[i], axes[j]))
+                    if frozenset((a, b)) in pairs and (p, a, b) not in self.conflict_keys:
+                        self.conflict_keys.add((p, a, b))
+                        self.conflicts.append(Conflict(p, a, b, reason))
+                        self.trail.append(("conflict",))
+
+    def add_tags(self, v: int, tags: frozenset[Tag], reason: int) -> None:
+        stack = [v]
+        while stack:
+            r = self.find(stack.pop())
+            s = self.struct[r]
+            if s is not None:
+                stack.extend(s[1])
+                continue
+            merged = self.tags[r] | tags
+            if merged != self.tags[r]:
+                self._set_tags(r, merged)
+                self._check_tags(merged, reason)
+
+    def attach(self, holder: int, kind: str, parts: tuple[int, ...], reason: int) -> None:
+        """Declare holder = kind(parts): refine holder's class or unify with its structure."""
+        for p in parts:
+            self.struct_edges.append((holder, p, reason))
+            self.trail.append(("sedge",))
+        fresh = self.new_var(self.size[holder])
+        self._set_struct(fresh, (kind, parts))
+        self.unify(holder, fresh, reason, record=False)
+
+    def unify(self, a: int, b: int, reason: int, record: bool = True) -> None:
+        if record:
+            self.applied.append(Eq(a, b, reason))
+            self.trail.append(("applied",))
+        work = [(a, b)]
+        while work:
+            x, y = work.pop()
+            rx, ry = self.find(x), self.find(y)
+            if rx == ry:
+                continue
+            if x != a or y != b:  # implied by structure: keep it for explanations
+                self.applied.append(Eq(x, y, reason))
+                self.trail.append(("applied",))
+            if self.rank[rx] < self.rank[ry]:
+                rx, ry = ry, rx
+            sx, sy = self.struct[rx], self.struct[ry]
+            tx, ty = self.tags[rx], self.tags[ry]
+            self.trail.append(("parent", ry, rx, self.rank[rx]))
+            self.parent[ry] = rx
+            if self.rank[rx] == self.rank[ry]:
+                self.rank[rx] += 1
+            if self.size[rx] is None:
+                self.size[rx] = self.size[ry]
+            if sx is None and sy is not None:
+                self._set_struct(rx, sy)
+            if sx is not None and sy is not None:
+                pairs = self._align(sx, sy, reason)
+                if pairs is None:
+                    self.clashes.append(StructureClash(x, y, reason))
+                    self.trail.append(("clash",))
+                else:
+                    work.extend(pairs)
+            tags = tx | ty
+            if self.struct[rx] is not None:
+                if tags:
+                    if tx:
+                        self._set_tags(rx, frozenset())
+                    for part in self.struct[rx][1]:
+                        self.add_tags(part, tags, reason)
+            elif tags != tx:
+                self._set_tags(rx, tags)
+                self._check_tags(tags, reason)
+
+    def _align(self, sx, sy, reason: int) -> list[tuple[int, int]] | None:
+        kx, px = sx
+        ky, py = sy
+        if kx != ky:
+            return None
+        if len(px) == len(py):
+            return list(zip(px, py))
+        return self._align_by_size(kx, list(px), list(py), reason)
+
+    def _align_by_size(self, kind: str, px: list[int], py: list[int], reason: int):
+        """Common refinement of two sums (or products) of different arity.
+
+        Sizes add for sums and multiply for products; a part spanning several parts on
+        the other side is refined into a structure of fresh parts when it is unrefined.
+        """
+        combine = (lambda a, b: a + b) if kind == "sum" else (lambda a, b: a * b)
+        unit = 0 if kind == "sum" else 1
+        xs, ys = list(px), list(py)
+        pairs: list[tuple[int, int]] = []
+        i = j = 0
+        while i < len(xs) and j < len(ys):
+            sx, sy = self.size[self.find(xs[i])], self.size[self.find(ys[j])]
+            if sx is None or sy is None:
+                return None
+            if sx == sy:
+                pairs.append((xs[i], ys[j]))
+                i += 1
+                j += 1
+                continue
+            # grow the smaller side until it matches the larger part
+            big, small, big_list, small_list, bi, si = (
+                (xs[i], ys[j], xs, ys, i, j) if sx > sy else (ys[j], xs[i], ys, xs, j, i)
+            )
+            target = max(sx, sy)
+            acc, k = unit, si
+            group: list[int] = []
+            while k < len(small_list) and acc != target:
+                s = self.size[self.find(small_list[k])]
+                if s is None:
+                    return None
+                acc = combine(acc, s)
+                group.append(small_list[k])
+                k += 1
+                if (kind == "sum" and acc > target) or (kind == "prod" and acc > target):
+                    return None
+            if acc != target:
+                return None
+            holder = self.new_var(target)
+            self._set_struct(holder, (kind, tuple(group)))
+            for part in group:
+                self.struct_edges.append((holder, part, reason))
+                self.trail.append(("sedge",))
+            pairs.append((big, holder))
+            if sx > sy:
+                i += 1
+                j = k
+            else:
+                j += 1
+                i = k
+        if i != len(xs) or j != len(ys):
+            return None
+        return pairs
+
+
+def solve(constraints: Constraints, max_search_steps: int = 200_000) -> Solution:
+    """Hard constraints first (their conflicts are definite), then the choice search."""
+    uf = UnionFind(list(constraints.sizes), constraints.distinct_pairs())
+    for tag_var, tag in constraints.tags:
+        uf.add_tags(tag_var, frozenset([tag]), -1)
+    for item in constraints.program:
+        if isinstance(item, Structure):
+            uf.attach(item.holder, item.kind, item.parts, item.reason)
+        else:
+            uf.unify(item.a, item.b, item.reason)
+    chosen, steps, exhausted = _search(uf, constraints.choices, max_search_steps)
+    return Solution(
+        conflicts=list(uf.conflicts),
+        clashes=list(uf.clashes),
+        chosen=chosen,
+        applied=list(uf.applied),
+        struct_edges=list(uf.struct_edges),
+        search_steps=steps,
+        search_exhausted=exhausted,
+        solver=uf,
+    )
+
+
+def _apply_alternative(uf: UnionFind, alt: tuple[Eq, ...]) -> None:
+    for eq in alt:
+        uf.unify(eq.a, eq.b, eq.reason)
+
+
+def _search(uf: UnionFind, choices: list[Choice], budget: int) -> tuple[dict[int, int], int, bool]:
+    """Depth-first search over orientations; returns the first consistent assignment.
+
+    When none exists (or the budget runs out), falls back to a greedy pass that takes at
+    each choice the alternative adding the fewest new conflicts, so that the report
+    still shows every conflict that no orientation avoids.
+    """
+    if not choices:
+        return {}, 0, False
+    base_conflicts = len(uf.conflicts) + len(uf.clashes)
+    preferred: dict[str, int] = {}
+    chosen: dict[int, int] = {}
+    # frame: (choice index, mark before applying, alternatives left to try)
+    stack: list[tuple[int, int, list[int]]] = []
+    i = 0
+    steps = 0
+    n = len(choices)
+    while i < n:
+        if steps >= budget:
+            uf.undo(stack[0][1] if stack else uf.mark())
+            return _greedy(uf, choices), steps, True
+        ch = choices[i]
+        order = [0, 1] if preferred.get(ch.site, 0) == 0 else [1, 0]
+        order = [k for k in order if k < len(ch.alternatives)]
+        placed = False
+        while order:
+            k = order.pop(0)
+            mark = uf.mark()
+            _apply_alternative(uf, ch.alternatives[k])
+            steps += 1
+            if len(uf.conflicts) + len(uf.clashes) == base_conflicts:
+                stack.append((i, mark, order))
+                chosen[i] = k
+                preferred[ch.site] = k
+                placed = True
+                break
+            uf.undo(mark)
+        if placed:
+            i += 1
+            continue
+        # backtrack to the latest frame with an untried alternative
+        while stack:
+            j, mark, left = stack.pop()
+            uf.undo(mark)
+            chosen.pop(j, None)
+            if left:
+                k = left.pop(0)
+                mark2 = uf.mark()
+                _apply_alternative(uf, choices[j].alternatives[k])
+                steps += 1
+                if len(uf.conflicts) + len(uf.clashes) == base_conflicts:
+                    stack.append((j, mark2, left))
+                    chosen[j] = k
+                    preferred[choices[j].site] = k
+                    i = j + 1
+                    break
+                uf.undo(mark2)
+                stack.append((j, mark, left))  # retry remaining alternatives of j
+                continue
+        else:
+            return _greedy(uf, choices), steps, False
+    return chosen, steps, False
+
+
+def _greedy(uf: UnionFind, choices: list[Choice]) -> dict[int, int]:
+    chosen: dict[int, int] = {}
+    for i, ch in enumerate(choices):
+        best, best_cost = 0, None
+        for k, alt in enumerate(ch.alternatives):
+            mark = uf.mark()
+            before = len(uf.conflicts) + len(uf.clashes)
+            _apply_alternative(uf, alt)
+            cost = len(uf.conflicts) + len(uf.clashes) - before
+            uf.undo(mark)
+            if best_cost is None or cost < best_cost:
+                best, best_cost = k, cost
+        _apply_alternative(uf, ch.alternatives[best])
+        chosen[i] = best
+    return chosen

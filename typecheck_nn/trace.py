@@ -1,0 +1,233 @@
+"""Capture a model's computation as an fx graph, with the user's source span on every node.
+
+torch.export (non-strict) unrolls Python loops, shares each parameter as one placeholder
+and records the nn.Module path of every node. Its `stack_trace` metadata is not reliable
+across torch versions (pytorch#130861), so while exporting, a TorchFunctionMode finds the
+innermost frame that lies in one of the user's files and stamps its exact span
+(line, column, end) on the nodes created under it, through fx's `annotate` metadata.
+
+When export cannot follow the model (it branches on tensor values), the path the example
+inputs take is traced with make_fx on real tensors instead, and the caller is told so.
+"""
+from __future__ import annotations
+
+import linecache
+import os
+import re
+import sys
+import traceback
+from dataclasses import dataclass, field
+
+import torch
+import torch.fx.traceback as fx_traceback
+from torch.overrides import TorchFunctionMode
+
+from .report.model import Location
+
+LOC_KEY = "typecheck_nn_loc"
+_ASSIGN = re.compile(r"^\s*([A-Za-z_][\w\.\[\]]*(?:\s*,\s*[A-Za-z_][\w\.\[\]]*)*)\s*(?:[+\-*/@]?=)(?!=)")
+
+
+@dataclass
+class PlaceholderInfo:
+    kind: str  # "parameter", "buffer", "constant", "input"
+    target: str  # qualified name ("rnn.V.weight") or the input's name
+
+
+@dataclass
+class TracedProgram:
+    graph_module: torch.fx.GraphModule
+    placeholders: dict[str, PlaceholderInfo]
+    locations: dict[str, Location]
+    module_paths: dict[str, str]
+    method: str
+    notes: list[tuple[str, Location | None]] = field(default_factory=list)
+
+    def assigned_name(self, loc: Location) -> str | None:
+        """The variable a source line assigns to (`h = ...` -> "h"), for naming types."""
+        text = linecache.getline(loc.path, loc.line)
+        m = _ASSIGN.match(text)
+        if not m:
+            return None
+        names = [n.strip() for n in m.group(1).split(",")]
+        return names[0] if len(names) == 1 else ",".join(names)
+
+
+class TraceError(Exception):
+    """The model could not be traced; `location` points at the user's line when known."""
+
+    def __init__(self, message: str, location: Location | None = None):
+        super().__init__(message)
+        self.location = location
+
+
+class SourceLocationMode(TorchFunctionMode):
+    """Stamps every node created under a torch call with the user's innermost frame."""
+
+    def __init__(self, user_files: set[str]):
+        super().__init__()
+        self.user_files = user_files
+        self._positions: dict[object, list] = {}
+
+    def _span(self, frame) -> tuple[str, int, int, int, int]:
+        code = frame.f_code
+        positions = self._positions.get(code)
+        if positions is None:
+            positions = list(code.co_positions()) if hasattr(code, "co_positions") else []
+            self._positions[code] = positions
+        idx = frame.f_lasti // 2
+        line = frame.f_lineno
+        if 0 <= idx < len(positions):
+            start, end, col, end_col = positions[idx]
+            if start is not None and col is not None:
+                return (code.co_filename, start, col + 1, end or start, (end_col or col) + 1)
+        return (code.co_filename, line, 1, line, 1)
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        frame = sys._getframe(1)
+        user_files = self.user_files
+        while frame is not None and frame.f_code.co_filename not in user_files:
+            frame = frame.f_back
+        if frame is None:
+            return func(*args, **kwargs)
+        with fx_traceback.annotate({LOC_KEY: self._span(frame)}):
+            return func(*args, **kwargs)
+
+
+def user_frame_location(exc: BaseException, user_files: set[str]) -> Location | None:
+    """The innermost frame of the exception's traceback that is in the user's files."""
+    found = None
+    for frame_summary in traceback.extract_tb(exc.__traceback__):
+        if os.path.abspath(frame_summary.filename) in user_files:
+            found = Location(os.path.abspath(frame_summary.filename), frame_summary.lineno or 1,
+                             (frame_summary.colno or 0) + 1)
+    cause = exc.__cause__ or exc.__context__
+    if found is None and cause is not None and cause is not exc:
+        return user_frame_location(cause, user_files)
+    return found
+
+
+def _stack_trace_location(stack: str | None, user_files: set[str]) -> Location | None:
+    if not stack:
+        return None
+    found = None
+    for m in re.finditer(r'File "([^"]+)", line (\d+)', stack):
+        if os.path.abspath(m.group(1)) in user_files:
+            found = Location(os.path.abspath(m.group(1)), int(m.group(2)), 1)
+    return found
+
+
+def _collect_locations(gm: torch.fx.GraphModule, user_files: set[str]) -> dict[str, Location]:
+    out: dict[str, Location] = {}
+    for node in gm.graph.nodes:
+        custom = node.meta.get("custom") or {}
+        span = custom.get(LOC_KEY)
+        if span is not None:
+            path, line, col, end_line, end_col = span
+            out[node.name] = Location(os.path.abspath(path), line, col, end_line, end_col)
+            continue
+        loc = _stack_trace_location(node.meta.get("stack_trace"), user_files)
+        if loc is not None:
+            out[node.name] = loc
+    return out
+
+
+def _module_paths(gm: torch.fx.GraphModule) -> dict[str, str]:
+    out = {}
+    for node in gm.graph.nodes:
+        stack = node.meta.get("nn_module_stack")
+        if stack:
+            path = list(stack.values())[-1][0]
+            out[node.name] = _clean_module_path(path)
+    return out
+
+
+def _clean_module_path(path: str) -> str:
+    """export names submodules like L['self'].layers[0] in some versions: make it dotted."""
+    path = re.sub(r"^L\['self'\]\.?", "", path)
+    path = re.sub(r"\[(\d+)\]", r".\1", path)
+    path = re.sub(r"\['([^']+)'\]", r".\1", path)
+    return path.strip(".")
+
+
+def _export(module, args, kwargs, user_files) -> TracedProgram:
+    with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
+        ep = torch.export.export(module, tuple(args), kwargs=kwargs or None, strict=False)
+    gm = ep.graph_module
+    kinds = {
+        "PARAMETER": "parameter",
+        "BUFFER": "buffer",
+        "CONSTANT_TENSOR": "constant",
+        "CUSTOM_OBJ": "constant",
+        "USER_INPUT": "input",
+        "TOKEN": "input",
+    }
+    placeholders = {}
+    for spec in ep.graph_signature.input_specs:
+        name = getattr(spec.arg, "name", None)
+        if name is None:
+            continue
+        kind = kinds.get(spec.kind.name, "input")
+        placeholders[name] = PlaceholderInfo(kind, spec.target or name)
+    return TracedProgram(gm, placeholders, _collect_locations(gm, user_files), _module_paths(gm), "export")
+
+
+def _make_fx_real(module, args, kwargs, user_files) -> TracedProgram:
+    from torch.fx.experimental.proxy_tensor import make_fx
+
+    named = dict(module.named_parameters(remove_duplicate=True))
+    named_buffers = dict(module.named_buffers(remove_duplicate=True))
+    names = list(named) + list(named_buffers)
+    tensors = [named[n] for n in named] + [named_buffers[n] for n in named_buffers]
+
+    def run(*flat):
+        state = dict(zip(names, flat[: len(names)]))
+        return torch.func.functional_call(module, state, tuple(flat[len(names):]), kwargs or {})
+
+    with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
+        gm = make_fx(run, tracing_mode="real", pre_dispatch=True)(*tensors, *args)
+    placeholders = {}
+    ph = [n for n in gm.graph.nodes if n.op == "placeholder"]
+    for i, node in enumerate(ph):
+        if i < len(named):
+            placeholders[node.name] = PlaceholderInfo("parameter", names[i])
+        elif i < len(names):
+            placeholders[node.name] = PlaceholderInfo("buffer", names[i])
+        else:
+            placeholders[node.name] = PlaceholderInfo("input", node.name)
+    return TracedProgram(gm, placeholders, _collect_locations(gm, user_files), {}, "make_fx-real")
+
+
+def is_data_dependent(exc: BaseException) -> bool:
+    text = f"{type(exc).__name__}: {exc}"
+    markers = ("GuardOnDataDependent", "data-dependent", "data dependent", "DataDependent", "unbacked")
+    return any(m in text for m in markers)
+
+
+def trace(module, args, kwargs=None, *, user_files: set[str], allow_real_fallback: bool = True) -> TracedProgram:
+    """Export; on a data-dependent branch, trace the path the example inputs take."""
+    module.eval()
+    try:
+        return _export(module, args, kwargs, user_files)
+    except Exception as exc:  # noqa: BLE001 - classified below, never swallowed silently
+        export_error = exc
+    loc = user_frame_location(export_error, user_files)
+    if not allow_real_fallback:
+        raise TraceError(_describe(export_error), loc) from export_error
+    if is_data_dependent(export_error):
+        try:
+            program = _make_fx_real(module, args, kwargs, user_files)
+        except Exception as exc:  # noqa: BLE001
+            raise TraceError(_describe(exc), user_frame_location(exc, user_files) or loc) from exc
+        program.notes.append(
+            ("the model branches on tensor values; checked only the path the example inputs take", loc)
+        )
+        return program
+    raise TraceError(_describe(export_error), loc) from export_error
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    first = next((t for t in text if t.strip()), "")
+    return f"{type(exc).__name__}: {first}"[:500]

@@ -1,0 +1,202 @@
+"""Build the typed graph: walk the fx graph once, giving every axis a type variable.
+
+A pass in the spirit of torch.fx's ShapeProp: one small class over the graph. Each fx
+node is dispatched to a typing rule in `ops/`; rules only talk to this builder through
+its helpers (fresh variables, equalities, structures, choices, matrix declarations), so
+a rule never needs to know how the solver works.
+"""
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass, field
+
+import networkx as nx
+import torch
+
+from .ir import Choice, Constraints, Eq, OpInfo, Param, Structure, Value
+from .report.model import Location
+from .trace import TracedProgram
+
+
+@dataclass
+class UnknownOp:
+    target: str
+    location: Location | None
+
+
+@dataclass
+class TypedGraph:
+    """The result of the pass: constraints for the solver plus the graph for analysis."""
+
+    constraints: Constraints
+    ops: list[OpInfo]
+    params: list[Param]
+    values: dict[str, object]  # fx node name -> Value | list | None
+    graph: nx.DiGraph  # op-level dataflow graph: nodes are op ids
+    unknown: list[UnknownOp] = field(default_factory=list)
+    inputs: list[str] = field(default_factory=list)
+    node_to_op: dict[str, int] = field(default_factory=dict)
+    recurrent_ops: set[int] = field(default_factory=set)  # ops that are a whole recurrence
+
+
+def _shape_of(val) -> tuple[int, ...] | None:
+    if isinstance(val, torch.Tensor):
+        out = []
+        for s in val.shape:
+            try:
+                out.append(int(s))
+            except Exception:  # unbacked symbolic size
+                out.append(-1)
+        return tuple(out)
+    return None
+
+
+def target_name(target) -> str:
+    if isinstance(target, str):
+        return target
+    packet = getattr(target, "_overloadpacket", None)
+    if packet is not None:
+        return getattr(packet, "__name__", str(target))
+    if target is operator.getitem:
+        return "getitem"
+    return getattr(target, "__name__", str(target))
+
+
+class Builder:
+    """Mutable state of one pass; rules call its helpers."""
+
+    def __init__(self, program: TracedProgram):
+        self.program = program
+        self.c = Constraints()
+        self.ops: list[OpInfo] = []
+        self.params: list[Param] = []
+        self.values: dict[str, object] = {}
+        self.unknown: list[UnknownOp] = []
+        self.current: OpInfo | None = None
+        self.recurrent_ops: set[int] = set()
+
+    # -- variables and values ----------------------------------------------------------
+    def fresh(self, size: int | None, label: str) -> int:
+        return self.c.fresh(size, label)
+
+    def new_value(self, shape: tuple[int, ...], label: str, **kw) -> Value:
+        axes = tuple(self.fresh(s, f"{label}[{i}]") for i, s in enumerate(shape))
+        return Value(axes, tuple(shape), **kw)
+
+    def label(self) -> str:
+        """A readable birth name for fresh variables of the current op: `h@file.py:12`."""
+        op = self.current
+        if op is None or op.location is None:
+            return op.node if op else "?"
+        name = self.program.assigned_name(op.location) or op.node
+        return f"{name}@{op.location.path.rsplit('/', 1)[-1]}:{op.location.line}"
+
+    # -- constraints -------------------------------------------------------------------
+    def eq(self, a: int, b: int) -> None:
+        if a != b:
+            self.c.program.append(Eq(a, b, self.current.id))
+
+    def structure(self, holder: int, kind: str, parts: tuple[int, ...]) -> None:
+        self.c.program.append(Structure(holder, kind, tuple(parts), self.current.id))
+
+    def choice(self, alternatives: list[list[tuple[int, int]]]) -> None:
+        op = self.current
+        alts = tuple(tuple(Eq(a, b, op.id) for a, b in alt if a != b) for alt in alternatives)
+        if any(len(a) == 0 for a in alts):
+            return  # one alternative imposes nothing: no choice to make
+        self.c.choices.append(Choice(op.id, op.site, alts))
+
+    def matrix(self, value: Value, out_axes: list[int], contracted_axes: list[int]) -> None:
+        """`value` (a view of a parameter) acts as a matrix: its output axes must not
+        share a type with the axes it contracts."""
+        if value.param is None or value.param_axes is None:
+            return
+        p = value.param
+        op = self.current
+        for o in out_axes:
+            for k in contracted_axes:
+                pa, pb = value.param_axes[o], value.param_axes[k]
+                if pa is None or pb is None or pa == pb:
+                    continue
+                if self.params[p].shape[pa] <= 1 or self.params[p].shape[pb] <= 1:
+                    continue
+                key = (p, min(pa, pb), max(pa, pb))
+                self.c.distinct.append((*key, op.id))
+                self.c.orientation.setdefault(key, (pa, pb))
+        if p not in op.params:
+            op.params.append(p)
+
+    # -- driving -----------------------------------------------------------------------
+    def run(self) -> TypedGraph:
+        from .ops import dispatch
+
+        gm = self.program.graph_module
+        graph = nx.DiGraph()
+        node_to_op: dict[str, int] = {}
+        inputs: list[str] = []
+        for node in gm.graph.nodes:
+            loc = self.program.locations.get(node.name)
+            if node.op == "placeholder":
+                shape = _shape_of(node.meta.get("val"))
+                info = self.program.placeholders.get(node.name)
+                if shape is None:
+                    self.values[node.name] = None
+                    continue
+                if info is not None and info.kind in ("parameter", "buffer", "constant"):
+                    axes = tuple(self.fresh(s, f"{info.target}[{i}]") for i, s in enumerate(shape))
+                    idx = len(self.params)
+                    self.params.append(Param(info.target, shape, axes))
+                    for i, v in enumerate(axes):
+                        self.c.tags.append((v, (idx, i)))
+                    self.values[node.name] = Value(axes, shape, param=idx, param_axes=tuple(range(len(shape))))
+                else:
+                    inputs.append(node.name)
+                    self.values[node.name] = self.new_value(shape, node.name)
+                continue
+            if node.op == "output":
+                continue
+            if node.op == "get_attr":
+                val = getattr(gm, node.target, None)
+                shape = _shape_of(val)
+                self.values[node.name] = None if shape is None else self.new_value(shape, str(node.target))
+                continue
+            if node.op != "call_function":
+                self.values[node.name] = None
+                continue
+            name = target_name(node.target)
+            module = self.program.module_paths.get(node.name, "")
+            site = f"{module}|{name}|{loc.path}:{loc.line}:{loc.column}" if loc else f"{module}|{name}|{node.name}"
+            op = OpInfo(
+                id=len(self.ops),
+                node=node.name,
+                target=name,
+                kind="other",
+                location=loc,
+                module=module,
+                site=site,
+                inputs=[a.name for a in node.all_input_nodes],
+            )
+            self.ops.append(op)
+            node_to_op[node.name] = op.id
+            graph.add_node(op.id)
+            for src in node.all_input_nodes:
+                src_op = node_to_op.get(src.name)
+                if src_op is not None:
+                    graph.add_edge(src_op, op.id)
+            self.current = op
+            self.values[node.name] = dispatch(self, node, name)
+        return TypedGraph(
+            constraints=self.c,
+            ops=self.ops,
+            params=self.params,
+            values=self.values,
+            graph=graph,
+            unknown=self.unknown,
+            inputs=inputs,
+            node_to_op=node_to_op,
+            recurrent_ops=self.recurrent_ops,
+        )
+
+
+def build_typed_graph(program: TracedProgram) -> TypedGraph:
+    return Builder(program).run()
