@@ -15,7 +15,7 @@ from pathlib import Path
 
 from .. import rules as rules_mod
 from .html_graph import graph_payload, type_color
-from .html_source import diagnostic_source_html
+from .html_source import diagnostic_source_html, display_path
 from .model import Diagnostic, Location, ModelResult, Report
 
 ASSETS = Path(__file__).with_name("html_assets")
@@ -46,16 +46,6 @@ def e(value: object) -> str:
 def safe_href(url: str) -> str | None:
     """Only plain web or relative links: a `javascript:` URL from a config must not run."""
     return url if url and url.startswith(SAFE_URL_PREFIXES) else None
-
-
-def display_path(path: str, root: Path | None) -> str:
-    """Paths under the checked directory are shown relative, like the terminal report."""
-    if root is not None:
-        try:
-            return str(Path(path).relative_to(root))
-        except ValueError:
-            pass
-    return path
 
 
 def location_text(loc: Location | None, root: Path | None) -> str:

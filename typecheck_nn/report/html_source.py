@@ -35,6 +35,16 @@ def resolve_path(path: str, root: Path | None) -> Path:
     return p
 
 
+def display_path(path: str, root: Path | None) -> str:
+    """Paths under the checked directory are shown relative, like the terminal report."""
+    if root is not None:
+        try:
+            return str(Path(path).relative_to(root))
+        except ValueError:
+            pass
+    return path
+
+
 def read_lines(path: str, root: Path | None, cache: dict[str, list[str] | None]) -> list[str] | None:
     """The file's lines, or None when it cannot be read (the report must still render)."""
     if path not in cache:
@@ -138,5 +148,5 @@ def diagnostic_source_html(diag: Diagnostic, root: Path | None, cache: dict[str,
     """All excerpts for one diagnostic, primary file first."""
     parts = []
     for path, marks in diagnostic_marks(diag).items():
-        parts.append(snippet_html(path, read_lines(path, root, cache), marks))
+        parts.append(snippet_html(display_path(path, root), read_lines(path, root, cache), marks))
     return "".join(parts)
