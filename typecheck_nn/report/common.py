@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path, PurePath
 
-from .model import Location, ModelResult, Report
+from .model import FileError, Location, ModelResult, Report
 
 
 def relative_to_root(path: str, root: Path | None) -> str | None:
@@ -33,6 +33,16 @@ def location_text(loc: Location | None, fallback_path: str, root: Path | None) -
     if loc is None:
         return display_path(fallback_path, root)
     return f"{display_path(loc.path, root)}:{loc.line}:{loc.column}"
+
+
+def file_error_location(e: FileError) -> Location | None:
+    """A load error's place as a Location (column 1), or None when it has no line."""
+    return Location(e.path, e.line) if e.line is not None else None
+
+
+def file_error_text(e: FileError, root: Path | None) -> str:
+    """`path[:line]` of a load error: these have no column, so none is invented."""
+    return display_path(e.path, root) + (f":{e.line}" if e.line is not None else "")
 
 
 def model_label(m: ModelResult, root: Path | None) -> str:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import display_path, location_text, one_line, total_line
+from .common import file_error_text, location_text, one_line, total_line
 from .model import Report
 
 
@@ -21,7 +21,6 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
             where = location_text(m.error_location, m.path, root)
             lines.append(f"{where}: error: {m.name}: {one_line(m.error)}")
     for e in report.errors:
-        where = display_path(e.path, root) + (f":{e.line}" if e.line is not None else "")
-        lines.append(f"{where}: error: {one_line(e.message)}")
+        lines.append(f"{file_error_text(e, root)}: error: {one_line(e.message)}")
     lines.append(total_line(report))
     return "\n".join(lines) + "\n"

@@ -14,7 +14,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from .common import display_path, location_text, model_label, plural, total_line
+from .common import display_path, file_error_text, location_text, model_label, plural, total_line
 from .model import Diagnostic, Location, ModelResult, RecurrenceSummary, Report
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "dim"}
@@ -49,7 +49,7 @@ def _display_column(line: str, column: int) -> int:
     return len(line[: max(column - 1, 0)].expandtabs(_TAB))
 
 
-def _snippet(loc: Location, source: SourceLines, *, marker: str, style: str, label: str = "") -> list[Text]:
+def _snippet(loc: Location, source: SourceLines, *, marker: str, style: str) -> list[Text]:
     """The lines of `loc` with a gutter, and `marker`s under the span on its first line."""
     lines = source(loc.path)
     if lines is None or not 1 <= loc.line <= len(lines):
@@ -78,9 +78,7 @@ def _snippet(loc: Location, source: SourceLines, *, marker: str, style: str, lab
                 end = start + 1
             underline = marker * max(end - start, 1)
             out.append(
-                Text.assemble(
-                    (f"{pad} | ", _GUTTER), " " * start, (underline, style), (f" {label}" if label else "", style)
-                )
+                Text.assemble((f"{pad} | ", _GUTTER), " " * start, (underline, style))
             )
     return out
 
@@ -184,7 +182,7 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
             [
                 Text.assemble(
                     ("error", "bold red"),
-                    f": {display_path(e.path, root)}{f':{e.line}' if e.line is not None else ''}: {e.message}",
+                    f": {file_error_text(e, root)}: {e.message}",
                 )
                 for e in report.errors
             ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import display_path, location_text, model_label
+from .common import display_path, file_error_location, location_text, model_label
 from .model import Diagnostic, Location, Report
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
@@ -87,6 +87,7 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
             )
         )
     for e in report.errors:
-        location = Location(e.path, e.line) if e.line is not None else None
-        lines.append(command("error", e.message, location=location, path=e.path, title="typecheck-nn: error", root=root))
+        lines.append(
+            command("error", e.message, location=file_error_location(e), path=e.path, title="typecheck-nn: error", root=root)
+        )
     return "\n".join(lines) + ("\n" if lines else "")

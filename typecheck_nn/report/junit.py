@@ -10,7 +10,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .common import display_path, location_text, one_line
+from .common import display_path, file_error_text, location_text, one_line
 from .model import Diagnostic, ModelResult, Report
 
 
@@ -73,9 +73,9 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
     for s in report.skipped:
         ET.SubElement(suites.case(s.path, s.name), "skipped", message=s.reason)
     for e in report.errors:
-        where = display_path(e.path, root) + (f":{e.line}" if e.line is not None else "")
         case = suites.case(e.path, "<load>")
-        ET.SubElement(case, "error", message=one_line(e.message), type="file-error").text = f"{where}: {e.message}"
+        error = ET.SubElement(case, "error", message=one_line(e.message), type="file-error")
+        error.text = f"{file_error_text(e, root)}: {e.message}"
     tree = ET.ElementTree(suites.xml())
     ET.indent(tree)
     return ET.tostring(tree.getroot(), encoding="unicode", xml_declaration=True) + "\n"

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from ..baseline import normalise_message
 from ..rules import ALL_RULES, Rule
-from .common import display_path, model_label, relative_to_root
+from .common import display_path, file_error_location, model_label, relative_to_root
 from .model import Diagnostic, Location, ModelResult, Report
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
@@ -109,7 +109,7 @@ def sarif_log(report: Report, root: Path | None) -> dict:
         if m.error is not None
     ]
     notifications += [
-        _notification("error", e.message, Location(e.path, e.line) if e.line else None, e.path, root)
+        _notification("error", e.message, file_error_location(e), e.path, root)
         for e in report.errors
     ]
     notifications += [
