@@ -30,9 +30,10 @@ FLAGS = (
 
 def find_chromium() -> tuple[str, str] | None:
     """(browser, driver) paths, or None when either is missing. $CHROMIUM / $CHROMEDRIVER win."""
-    browser = os.environ.get("CHROMIUM") or next((p for p in CHROMIUM_CANDIDATES if Path(p).exists()), None)
-    driver = os.environ.get("CHROMEDRIVER") or next((p for p in DRIVER_CANDIDATES if Path(p).exists()), None)
-    driver = driver or shutil.which("chromedriver")
+    browsers = [os.environ["CHROMIUM"]] if os.environ.get("CHROMIUM") else CHROMIUM_CANDIDATES
+    drivers = [os.environ["CHROMEDRIVER"]] if os.environ.get("CHROMEDRIVER") else [*DRIVER_CANDIDATES, shutil.which("chromedriver") or ""]
+    browser = next((p for p in browsers if p and Path(p).exists()), None)
+    driver = next((p for p in drivers if p and Path(p).exists()), None)
     return (browser, driver) if browser and driver else None
 
 
