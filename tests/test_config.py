@@ -14,7 +14,7 @@ from typecheck_nn.config import (
     is_excluded,
     rule_enabled,
 )
-from typecheck_nn.report.model import Diagnostic, Location, ModelResult, Report, Skipped
+from typecheck_nn.report.model import Diagnostic, FileError, Location, ModelResult, Report, Skipped
 from typecheck_nn.rules import ALL_RULES, rule_by_code
 
 
@@ -213,6 +213,8 @@ def test_policy_drops_models_and_skips_from_excluded_files(tmp_path):
     dropped = _write(tmp_path / "vendor" / "v.py", "")
     report = _report(kept, "TNN002").merge(_report(dropped, "TNN002"))
     report.skipped.append(Skipped("S", str(dropped), "needs arguments"))
+    report.errors.append(FileError(str(dropped.parent / "broken.py"), "SyntaxError: invalid syntax", 3))
     out = policy.apply(report, targets=[str(tmp_path)])
     assert [m.path for m in out.models] == [str(kept)]
-    assert out.skipped == []
+    assert out.skipped == [] and out.errors == []
+    assert out.exit_code == 1

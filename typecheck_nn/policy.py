@@ -3,7 +3,7 @@
 Applied to the checker's report after checking, in this order:
 
 1. configuration per model file (closest `[tool.typecheck-nn]`): `exclude` drops the
-   model; `select`/`ignore` (the command line's, when given, replace the config's) and
+   model (and skip notices and load errors for excluded files); `select`/`ignore` (the command line's, when given, replace the config's) and
    `per-file-ignores` drop diagnostics; `severity` overrides re-rank them (a diagnostic
    whose severity becomes info moves to the notes, and one raised from info moves to the
    violations);
@@ -233,6 +233,7 @@ def apply(
 
     models = [m for m in report.models if not is_excluded(m.path, config_at(m.path))]
     skipped = [s for s in report.skipped if not is_excluded(s.path, config_at(s.path))]
+    load_errors = [e for e in report.errors if not is_excluded(e.path, config_at(e.path))]
     models = [_configure(m, selection(m.path)) for m in models]
 
     # Suppressions: every file a diagnostic points into, plus the model files themselves.
@@ -245,7 +246,7 @@ def apply(
 
     models = _report_unused(models, suppressions, used, skipped, selection)
     models = [_verdict(m) for m in models]
-    out = replace(report, models=models, skipped=skipped, errors=[*report.errors, *errors, *config_errors.values()])
+    out = replace(report, models=models, skipped=skipped, errors=[*load_errors, *errors, *config_errors.values()])
 
     try:
         if write_baseline is not None:
