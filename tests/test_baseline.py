@@ -62,6 +62,8 @@ def test_same_message_in_another_scope_is_new(tmp_path):
 def test_numbers_in_messages_are_normalised():
     assert normalise_message("h@rnn.py:12 vs cod(layer.3.V)") == normalise_message("h@rnn.py:17 vs cod(layer.4.V)")
     assert normalise_message("state h") != normalise_message("state c")
+    assert normalise_message("cod(W1) vs cod(W2)") != normalise_message("cod(W1) vs cod(W3)")
+    assert normalise_message("`TNN001` unused") != normalise_message("`TNN002` unused")
 
 
 def test_missing_or_corrupt_baseline_is_exit_2(tmp_path):

@@ -19,7 +19,7 @@ from .report.model import Diagnostic, ModelResult, Report
 
 VERSION = 1
 Key = tuple[str, str, str, str]
-_NUMBER = re.compile(r"\d+")
+_NUMBER = re.compile(r"(?<![A-Za-z_\d])\d+")  # standalone numbers, not the 2 of `W2` or `TNN002`
 
 
 class BaselineError(Exception):
@@ -31,7 +31,8 @@ class BaselineError(Exception):
 
 
 def normalise_message(message: str) -> str:
-    """Messages name lines (`h@rnn.py:12`) and sizes; edits change those, not the finding."""
+    """Messages name lines (`h@rnn.py:12`), sizes and layer indices (`layer.3`); edits
+    change those, not the finding. Digits inside names (`W2`, `conv2d`) are kept."""
     return _NUMBER.sub("#", message)
 
 
