@@ -3,10 +3,10 @@
 Applied to the checker's report after checking, in this order:
 
 1. configuration per model file (closest `[tool.typecheck-nn]`): `exclude` drops the
-   model (and skip notices and load errors for excluded files); `select`/`ignore` (the command line's, when given, replace the config's) and
-   `per-file-ignores` drop diagnostics; `severity` overrides re-rank them (a diagnostic
-   whose severity becomes info moves to the notes, and one raised from info moves to the
-   violations);
+   model, and skip notices and load errors of excluded files; `select`/`ignore` (the
+   command line's, when given, replace the config's) and `per-file-ignores` drop
+   diagnostics; `severity` overrides re-rank them (a diagnostic whose severity becomes
+   info moves to the notes, and one raised from info moves to the violations);
 2. inline suppressions, then TNN900 for suppressions that silenced nothing;
 3. the model's verdict is recomputed from what remains;
 4. the baseline: written (`--write-baseline`), or used to drop known violations.
@@ -21,7 +21,7 @@ FileErrors (exit 2); checking results are still shown, unfiltered by the broken 
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -36,7 +36,7 @@ from .config import (
     rule_enabled,
     selector_matches,
 )
-from .report.model import Diagnostic, FileError, Location, ModelResult, Report
+from .report.model import Diagnostic, FileError, Location, ModelResult, Report, Skipped
 from .rules import UNUSED_SUPPRESSION, rule_by_code
 from .suppress import Suppression, read_suppressions
 
@@ -143,7 +143,13 @@ def _with(m: ModelResult, extra: list[Diagnostic]) -> ModelResult:
     )
 
 
-def _report_unused(models, suppressions, used, skipped, selection) -> list[ModelResult]:
+def _report_unused(
+    models: list[ModelResult],
+    suppressions: dict[str, list[Suppression]],
+    used: set,
+    skipped: list[Skipped],
+    selection: Callable[[str], Selection],
+) -> list[ModelResult]:
     """Add TNN900 for suppressions that silenced nothing, to the first model of their file.
 
     Only model files whose every model was checked are judged: a model that failed or
@@ -156,7 +162,7 @@ def _report_unused(models, suppressions, used, skipped, selection) -> list[Model
         first.setdefault(_file_key(m.path), i)
     models = list(models)
     for key, i in first.items():
-        sel: Selection = selection(models[i].path)
+        sel = selection(models[i].path)
         if key in incomplete or not sel.enabled(UNUSED_SUPPRESSION.code, models[i].path):
             continue
         extra = []
