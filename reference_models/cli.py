@@ -42,6 +42,7 @@ def train_command(
     slots: int = typer.Option(128, help="NTM memory slots N"),
     word: int = typer.Option(20, help="NTM word size M"),
     lr: Optional[float] = typer.Option(None, help="Adam learning rate (task default if omitted)"),
+    schedule: str = typer.Option("cosine", help="learning-rate schedule: cosine (to 5%) or constant"),
     seed: int = typer.Option(0),
     device: str = typer.Option("auto", help="auto|cpu|cuda"),
     out: Optional[Path] = typer.Option(None, help="output dir (default runs/<model>-<task>)"),
@@ -57,7 +58,7 @@ def train_command(
     from .train import TrainConfig, UnknownName, train
 
     cfg = TrainConfig(model=model, task=task, steps=steps, batch_size=batch_size, seq_len=seq_len, hidden=hidden,
-                      layers=layers, embed=embed, slots=slots, word=word, lr=lr, seed=seed, device=device, out=out,
+                      layers=layers, embed=embed, slots=slots, word=word, lr=lr, schedule=schedule, seed=seed, device=device, out=out,
                       checkpoint_every=checkpoint_every, eval_every=eval_every, resume=resume,
                       max_minutes=max_minutes)
     console = Console(stderr=True)

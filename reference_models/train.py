@@ -4,6 +4,7 @@ from __future__ import annotations
 import dataclasses
 import inspect
 import json
+import math
 import random
 import time
 from pathlib import Path
@@ -28,6 +29,7 @@ class TrainConfig:
     word: int = 20
     lr: float | None = None
     clip: float = 1.0
+    schedule: str = "cosine"
     seed: int = 0
     device: str = "auto"
     out: Path | None = None
@@ -150,6 +152,9 @@ def train(cfg: TrainConfig, progress=None) -> dict:
             break
         if anneal:  # Chung et al.: slope from 1 to 5 over training
             net.core.set_slope(min(5.0, 1.0 + 4.0 * step / max(cfg.steps - 1, 1)))
+        if cfg.schedule == "cosine":  # a function of the step alone, so --resume continues it exactly
+            for group in opt.param_groups:
+                group["lr"] = cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / cfg.steps)))
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
             loss, n_items = task.loss(net, step)
         opt.zero_grad(set_to_none=True)
@@ -188,8 +193,6 @@ def train(cfg: TrainConfig, progress=None) -> dict:
         "final_train_loss_avg50": _smoothed(history), "final": final, "evals": evals, "history": history,
     }
     if cfg.task == "char-lm":
-        import math
-
         metrics["final_train_bpc_avg50"] = metrics["final_train_loss_avg50"] / math.log(2)
     (cfg.out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     metrics["plot"] = str(_plot(history, evals, task.metric, cfg.out / "learning_curve.png", f"{cfg.model} on {cfg.task}"))

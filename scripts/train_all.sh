@@ -9,7 +9,7 @@ MIN=${MIN:-6}
 export PYTHONUNBUFFERED=1
 mkdir -p "$OUT"
 T="$PY -m reference_models.cli train"
-LM="--task char-lm --steps 2000 --batch-size 32 --seq-len 128 --eval-every 250 --quiet --max-minutes $MIN"
+LM="--task char-lm --steps 1500 --batch-size 32 --seq-len 128 --eval-every 250 --quiet --max-minutes $MIN"
 CP="--task copy --steps 5000 --batch-size 32 --seq-len 20 --eval-every 250 --quiet --max-minutes $MIN --slots 128 --word 20"
 
 # char LM, parameter-matched pairs (1.92M and 1.24M parameters in total)
@@ -23,7 +23,6 @@ $T hm-lstm $HM --out "$OUT/lm-hmlstm"  > "$OUT/lm-hmlstm.log" 2>&1 &
 $T t-hmrnn $HM --out "$OUT/lm-thmrnn"  > "$OUT/lm-thmrnn.log" 2>&1 &
 # copy task
 $T ntm        $CP --hidden 100 --lr 1e-3 --out "$OUT/copy-ntm"        > "$OUT/copy-ntm.log" 2>&1 &
-$T ntm        $CP --hidden 100 --lr 3e-4 --out "$OUT/copy-ntm-lr3e-4" > "$OUT/copy-ntm-lr3e-4.log" 2>&1 &
 $T t-ntm      $CP --hidden 100 --lr 1e-3 --out "$OUT/copy-tntm"       > "$OUT/copy-tntm.log" 2>&1 &
 $T t-ntm      $CP --hidden 100 --lr 3e-3 --out "$OUT/copy-tntm-lr3e-3" > "$OUT/copy-tntm-lr3e-3.log" 2>&1 &
 $T torch-lstm $CP --hidden 256 --lr 1e-3 --out "$OUT/copy-lstm"       > "$OUT/copy-lstm.log" 2>&1 &
