@@ -7,6 +7,7 @@ the process boundary: exit codes, `-o`, and a file edited between two runs.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -18,6 +19,7 @@ from typer.testing import CliRunner
 
 from typecheck_nn.cli import check_app
 
+REPO = Path(__file__).resolve().parents[1]  # the checkout under test, also for subprocesses
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
 MODEL = '''\
@@ -126,8 +128,9 @@ def test_config_select_and_cli_override(project):
 
 def _entry_point(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     code = "import sys; from typecheck_nn.cli import main; sys.argv[0] = 'typecheck-nn'; main()"
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(REPO), os.environ.get("PYTHONPATH")]))}
     return subprocess.run(
-        [sys.executable, "-c", code, *args], cwd=cwd, capture_output=True, text=True, timeout=300
+        [sys.executable, "-c", code, *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
     )
 
 
