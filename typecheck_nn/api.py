@@ -64,9 +64,8 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
         explainer = Explainer(sol)
         for c in sol.conflicts:
             violations.append(conflict_diagnostic(tg, sol, c, namer, explainer, firmware, name))
-    for clash in sol.clashes:
-        violations.append(clash_diagnostic(tg, clash, name))
     notes = unknown_op_notes(tg, name)
+    notes += _unique_notes(clash_diagnostic(tg, clash, name) for clash in sol.clashes)
     for text, loc in program.notes:
         rule = rules.DATA_DEPENDENT
         notes.append(Diagnostic(rule.code, rule.name, rule.severity, text, loc, model=name, help=rule.help, url=rule.url))
@@ -93,6 +92,16 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
         trace_method=program.method,
         seconds={"typegraph": t1 - t0, "solve": t2 - t1, "diagnostics": t3 - t2},
     )
+
+
+def _unique_notes(diags) -> list[Diagnostic]:
+    seen, out = set(), []
+    for d in diags:
+        key = (d.code, d.location.line if d.location else None)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
 
 
 def _error_result(name: str, path: str, message: str, loc: Location | None) -> ModelResult:
@@ -169,13 +178,13 @@ def check_paths(targets: list[str], progress=None, debug: bool = False) -> Repor
         found = discover_file(path, name)
         report.skipped += found.skipped
         report.errors += found.errors
-        if not found.targets and not found.errors and path in explicit:
+        if not found.targets and not found.errors and found.skipped and path in explicit:
+            # it defines models, none of which can be checked: the request failed
             reason = "; ".join(f"{s.name}: {s.reason}" for s in found.skipped)
-            report.errors.append(FileError(path, "no checkable models in this file" + (f" ({reason})" if reason else
-                                           " (define an nn.Module subclass with example_inputs())")))
+            report.errors.append(FileError(path, f"no checkable models in this file ({reason})"))
         work += found.targets
-    if not work and not report.errors:
-        report.errors.append(FileError(", ".join(targets), "no checkable models found"))
+    # files without any nn.Module (helpers, scripts) are not an error: pre-commit passes
+    # every changed .py file. The renderers say "no models found" when nothing was checked.
     if progress is not None and work:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 

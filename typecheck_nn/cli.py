@@ -53,6 +53,8 @@ def check(
         baseline=baseline,
         write_baseline=write_baseline,
     )
+    if not report.models and not report.errors and not report.skipped:
+        stderr.print("[yellow]warning[/]: no models found (an nn.Module subclass with example_inputs() is checked)")
     root = Path.cwd()
     to_terminal = output_file is None
     color = to_terminal and Console().is_terminal

@@ -57,20 +57,13 @@ def recurrence_summary(tg: TypedGraph, firmware: set[int]) -> RecurrenceSummary:
         if op.kind == "recurrent" and op.location is not None:
             states.append(f"{op.symbol} state @ line {op.location.line}")
     names = []
-    for i in sorted(firmware):
+    for i in sorted(_state_producers(tg, firmware)):
         loc = tg.ops[i].location
-        if loc is None:
-            continue
-        from .trace import _ASSIGN
-        import linecache
-
-        m = _ASSIGN.match(linecache.getline(loc.path, loc.line))
-        if m:
-            for n in m.group(1).split(","):
-                n = n.strip()
-                label = f"{n} (line {loc.line})"
-                if label not in names:
-                    names.append(label)
+        name = _assigned(loc) if loc is not None else None
+        if name:
+            label = f"{name} (line {loc.line})"
+            if label not in names:
+                names.append(label)
     return RecurrenceSummary(
         has_recurrence=True,
         state_values=(states + names)[:12],
@@ -79,6 +72,31 @@ def recurrence_summary(tg: TypedGraph, firmware: set[int]) -> RecurrenceSummary:
         firmware_op_kinds=kinds,
         firmware_elementwise=elementwise,
     )
+
+
+def _state_producers(tg: TypedGraph, firmware: set[int]) -> set[int]:
+    """Firmware ops whose value is consumed by the next step: the recurrent state.
+
+    In an unrolled loop each site runs once per step, so an edge into a later occurrence
+    of its target's site than its source's occurrence crosses a step boundary.
+    """
+    occurrence: dict[int, int] = {}
+    seen: dict[str, int] = {}
+    for op in tg.ops:
+        k = seen.get(op.site, 0)
+        occurrence[op.id] = k
+        seen[op.site] = k + 1
+    return {u for u, v in tg.graph.edges if u in firmware and v in firmware and occurrence[v] > occurrence[u]}
+
+
+def _assigned(loc: Location) -> str | None:
+    """The variable the line assigns (`h = ...`), to name the state in messages."""
+    import linecache
+
+    from .trace import _ASSIGN
+
+    m = _ASSIGN.match(linecache.getline(loc.path, loc.line))
+    return m.group(1).replace(" ", "") if m else None
 
 
 # -- naming types ---------------------------------------------------------------------------
@@ -294,35 +312,21 @@ def _dedupe_related(related: list[Related]) -> list[Related]:
 
 
 def _state_name(tg: TypedGraph, ops: list[OpInfo], firmware: set[int]) -> str | None:
-    import linecache
-
-    from .trace import _ASSIGN
-
     for op in ops:
+        if op.kind == "recurrent":
+            return f"{op.symbol} hidden state"
         if op.id in firmware and op.location is not None:
-            m = _ASSIGN.match(linecache.getline(op.location.path, op.location.line))
-            if m:
-                return m.group(1).split(",")[0].strip()
+            name = _assigned(op.location)
+            if name:
+                return name.split(",")[0]
     return None
 
 
 def _scope(op: OpInfo | None, model: str) -> str:
+    """model:module:function, the anchor baselines match on instead of line numbers."""
     if op is None:
         return model
-    func = ""
-    if op.location is not None:
-        func = _enclosing_function(op.location)
-    return f"{model}:{op.module or '<root>'}:{func}"
-
-
-def _enclosing_function(loc: Location) -> str:
-    import linecache
-
-    for line_no in range(loc.line, 0, -1):
-        text = linecache.getline(loc.path, line_no).strip()
-        if text.startswith("def ") or text.startswith("async def "):
-            return text.split("(")[0].replace("async ", "").replace("def ", "")
-    return ""
+    return f"{model}:{op.module or '<root>'}:{op.function}"
 
 
 def clash_diagnostic(tg: TypedGraph, clash, model: str) -> Diagnostic:
@@ -332,7 +336,7 @@ def clash_diagnostic(tg: TypedGraph, clash, model: str) -> Diagnostic:
         code=rule.code,
         name=rule.name,
         severity=rule.severity,
-        message=f"`{op.target if op else '?'}` joins an axis split as a direct sum with one split as a product (or into incompatible parts)",
+        message=f"`{op.target if op else '?'}` joins two splittings of an axis that do not align; they are treated as unrelated",
         location=op.location if op else None,
         model=model,
         help=rule.help,

@@ -49,13 +49,13 @@ def expand_paths(targets: list[str]) -> tuple[list[tuple[str, str | None]], list
         path, _, name = raw.partition("::")
         p = Path(path)
         if p.is_dir():
-            files = []
+            files: list[Path] = []
             for root, dirs, names in os.walk(p):
                 dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS and not _is_venv(Path(root) / d))
                 files += [Path(root) / n for n in sorted(names) if n.endswith(".py")]
             if not files:
                 errors.append(FileError(str(p), "no Python files found in this directory"))
-            out += [(str(f.resolve()), None) for f in files]
+            out += [(str(f.resolve()), None) for f in files if not _excluded(f)]
         elif p.is_file():
             out.append((str(p.resolve()), name or None))
         else:
@@ -63,12 +63,50 @@ def expand_paths(targets: list[str]) -> tuple[list[tuple[str, str | None]], list
     return out, errors
 
 
+def _excluded(path: Path) -> bool:
+    """`exclude` from [tool.typecheck-nn]: skip before importing (imports have side effects)."""
+    from .config import ConfigError, config_for, is_excluded
+
+    try:
+        return is_excluded(path, config_for(path))
+    except ConfigError:
+        return False  # the policy step reports the bad config
+
+
 def _is_venv(path: Path) -> bool:
     return (path / "pyvenv.cfg").exists()
 
 
+def _package_name(path: str) -> tuple[str, str] | None:
+    """(sys.path root, dotted module name) when the file lives inside a package."""
+    p = Path(path)
+    parts = [p.stem] if p.stem != "__init__" else []
+    d = p.parent
+    if not (d / "__init__.py").exists():
+        return None
+    while (d / "__init__.py").exists():
+        parts.insert(0, d.name)
+        d = d.parent
+    return str(d), ".".join(parts)
+
+
 def import_file(path: str):
-    """Import a file as a fresh module with a unique name (two files may share a stem)."""
+    """Import a file as a module: inside a package under its dotted name, so that
+    relative imports work; otherwise under a unique name (two files may share a stem)."""
+    package = _package_name(path)
+    if package is not None:
+        root, dotted = package
+        added = root not in sys.path
+        if added:
+            sys.path.insert(0, root)
+        try:
+            module = importlib.import_module(dotted)
+        finally:
+            if added:
+                with contextlib.suppress(ValueError):
+                    sys.path.remove(root)
+        if os.path.abspath(getattr(module, "__file__", "") or "") == os.path.abspath(path):
+            return module
     digest = hashlib.sha1(path.encode()).hexdigest()[:10]
     mod_name = f"_typecheck_nn_target_{Path(path).stem}_{digest}"
     spec = importlib.util.spec_from_file_location(mod_name, path)

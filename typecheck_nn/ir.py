@@ -79,6 +79,7 @@ class OpInfo:
     binary: bool = False  # a coordinatewise op that unifies its operands (+, -, max, ...)
     params: list[int] = field(default_factory=list)  # parameters it uses as matrices
     symbol: str = ""  # short operator text for messages: "+", "@", "linear"
+    function: str = ""  # qualified name of the user's function it was traced in
 
 
 @dataclass

@@ -56,9 +56,9 @@ SQUARE_RESIDUAL = Rule(
 AXIS_STRUCTURE = Rule(
     "TNN004",
     "axis-structure-mismatch",
-    "warning",
-    "An axis is used both as a concatenation (direct sum) and as a reshape (product) of other axes, or as sums of incompatible parts.",
-    "split and concatenate along the same boundaries everywhere the axis is used",
+    "info",
+    "An axis is split in two ways the checker cannot align (a concatenation and a reshape, or cuts that shift against each other, as in x[1:] + x[:-1]); it treats the two splittings as unrelated.",
+    "nothing to fix when the axis is a time or position axis; for feature axes, split and concatenate along the same boundaries everywhere",
 )
 UNKNOWN_OP = Rule(
     "TNN100",

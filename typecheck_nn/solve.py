@@ -231,63 +231,84 @@ class UnionFind:
         ky, py = sy
         if kx != ky:
             return None
-        if len(px) == len(py):
+        if len(px) == len(py) and all(self.size[self.find(a)] == self.size[self.find(b)] for a, b in zip(px, py)):
             return list(zip(px, py))
         return self._align_by_size(kx, list(px), list(py), reason)
 
-    def _align_by_size(self, kind: str, px: list[int], py: list[int], reason: int):
-        """Common refinement of two sums (or products) of different arity.
-
-        Sizes add for sums and multiply for products; a part spanning several parts on
-        the other side is refined into a structure of fresh parts when it is unrefined.
-        """
-        combine = (lambda a, b: a + b) if kind == "sum" else (lambda a, b: a * b)
-        unit = 0 if kind == "sum" else 1
-        xs, ys = list(px), list(py)
-        pairs: list[tuple[int, int]] = []
-        i = j = 0
-        while i < len(xs) and j < len(ys):
-            sx, sy = self.size[self.find(xs[i])], self.size[self.find(ys[j])]
-            if sx is None or sy is None:
-                return None
-            if sx == sy:
-                pairs.append((xs[i], ys[j]))
-                i += 1
-                j += 1
-                continue
-            # grow the smaller side until it matches the larger part
-            big, small, big_list, small_list, bi, si = (
-                (xs[i], ys[j], xs, ys, i, j) if sx > sy else (ys[j], xs[i], ys, xs, j, i)
-            )
-            target = max(sx, sy)
-            acc, k = unit, si
-            group: list[int] = []
-            while k < len(small_list) and acc != target:
-                s = self.size[self.find(small_list[k])]
-                if s is None:
-                    return None
-                acc = combine(acc, s)
-                group.append(small_list[k])
-                k += 1
-                if (kind == "sum" and acc > target) or (kind == "prod" and acc > target):
-                    return None
-            if acc != target:
-                return None
-            holder = self.new_var(target)
-            self._set_struct(holder, (kind, tuple(group)))
-            for part in group:
-                self.struct_edges.append((holder, part, reason))
-                self.trail.append(("sedge",))
-            pairs.append((big, holder))
-            if sx > sy:
-                i += 1
-                j = k
+    def _flatten(self, kind: str, parts: list[int]) -> list[int]:
+        out: list[int] = []
+        stack = list(reversed(parts))
+        while stack:
+            v = stack.pop()
+            s = self.struct[self.find(v)]
+            if s is not None and s[0] == kind:
+                stack.extend(reversed(s[1]))
             else:
-                j += 1
-                i = k
-        if i != len(xs) or j != len(ys):
+                out.append(v)
+        return out
+
+    def _align_by_size(self, kind: str, px: list[int], py: list[int], reason: int):
+        """Common refinement of two sums (or products) cut at different places.
+
+        Both sides are flattened to their finest parts; a part that spans a boundary of
+        the other side is refined into fresh parts when it is still unrefined (a part
+        already structured the other way cannot be cut, and the caller reports a clash).
+        """
+        fx, fy = self._flatten(kind, px), self._flatten(kind, py)
+        bx, by = self._bounds(kind, fx), self._bounds(kind, fy)
+        if bx is None or by is None or bx[-1] != by[-1]:
             return None
-        return pairs
+        cuts = sorted(set(bx) | set(by))
+        rx, ry = self._refine(kind, fx, cuts, reason), self._refine(kind, fy, cuts, reason)
+        if rx is None or ry is None or len(rx) != len(ry):
+            return None
+        return list(zip(rx, ry))
+
+    def _bounds(self, kind: str, flat: list[int]) -> list[int] | None:
+        pos = 0 if kind == "sum" else 1
+        out = []
+        for v in flat:
+            size = self.size[self.find(v)]
+            if size is None or size <= 0:
+                return None
+            pos = pos + size if kind == "sum" else pos * size
+            out.append(pos)
+        return out
+
+    def _refine(self, kind: str, flat: list[int], cuts: list[int], reason: int) -> list[int] | None:
+        pos = 0 if kind == "sum" else 1
+        out: list[int] = []
+        for v in flat:
+            size = self.size[self.find(v)]
+            end = pos + size if kind == "sum" else pos * size
+            inner = [c for c in cuts if pos < c < end]
+            if not inner:
+                out.append(v)
+                pos = end
+                continue
+            r = self.find(v)
+            if self.struct[r] is not None:
+                return None
+            marks = [pos] + inner + [end]
+            if kind == "sum":
+                sizes = [b - a for a, b in zip(marks, marks[1:])]
+            else:
+                if any(b % a for a, b in zip(marks, marks[1:])):
+                    return None
+                sizes = [b // a for a, b in zip(marks, marks[1:])]
+            parts = tuple(self.new_var(n) for n in sizes)
+            self._set_struct(r, (kind, parts))
+            for part in parts:
+                self.struct_edges.append((v, part, reason))
+                self.trail.append(("sedge",))
+            tags = self.tags[r]
+            if tags:
+                self._set_tags(r, frozenset())
+                for part in parts:
+                    self.add_tags(part, tags, reason)
+            out.extend(parts)
+            pos = end
+        return out
 
 
 def solve(constraints: Constraints, max_search_steps: int = 200_000) -> Solution:
@@ -327,7 +348,7 @@ def _search(uf: UnionFind, choices: list[Choice], budget: int) -> tuple[dict[int
     """
     if not choices:
         return {}, 0, False
-    base_conflicts = len(uf.conflicts) + len(uf.clashes)
+    base_conflicts = len(uf.conflicts)
     preferred: dict[str, int] = {}
     chosen: dict[int, int] = {}
     # frame: (choice index, mark before applying, alternatives left to try)
@@ -348,7 +369,7 @@ def _search(uf: UnionFind, choices: list[Choice], budget: int) -> tuple[dict[int
             mark = uf.mark()
             _apply_alternative(uf, ch.alternatives[k])
             steps += 1
-            if len(uf.conflicts) + len(uf.clashes) == base_conflicts:
+            if len(uf.conflicts) == base_conflicts:
                 stack.append((i, mark, order))
                 chosen[i] = k
                 preferred[ch.site] = k
@@ -368,7 +389,7 @@ def _search(uf: UnionFind, choices: list[Choice], budget: int) -> tuple[dict[int
                 mark2 = uf.mark()
                 _apply_alternative(uf, choices[j].alternatives[k])
                 steps += 1
-                if len(uf.conflicts) + len(uf.clashes) == base_conflicts:
+                if len(uf.conflicts) == base_conflicts:
                     stack.append((j, mark2, left))
                     chosen[j] = k
                     preferred[choices[j].site] = k
@@ -388,9 +409,9 @@ def _greedy(uf: UnionFind, choices: list[Choice]) -> dict[int, int]:
         best, best_cost = 0, None
         for k, alt in enumerate(ch.alternatives):
             mark = uf.mark()
-            before = len(uf.conflicts) + len(uf.clashes)
+            before = len(uf.conflicts)
             _apply_alternative(uf, alt)
-            cost = len(uf.conflicts) + len(uf.clashes) - before
+            cost = len(uf.conflicts) - before
             uf.undo(mark)
             if best_cost is None or cost < best_cost:
                 best, best_cost = k, cost

@@ -25,6 +25,7 @@ from torch.overrides import TorchFunctionMode
 from .report.model import Location
 
 LOC_KEY = "typecheck_nn_loc"
+SITE_KEY = "typecheck_nn_site"
 _ASSIGN = re.compile(r"^\s*([A-Za-z_][\w\.\[\]]*(?:\s*,\s*[A-Za-z_][\w\.\[\]]*)*)\s*(?:[+\-*/@]?=)(?!=)")
 
 
@@ -41,6 +42,8 @@ class TracedProgram:
     locations: dict[str, Location]
     module_paths: dict[str, str]
     method: str
+    sites: dict[str, str] = field(default_factory=dict)  # node -> source site (same across unrolled steps)
+    functions: dict[str, str] = field(default_factory=dict)  # node -> qualified name of the user's function
     notes: list[tuple[str, Location | None]] = field(default_factory=list)
 
     def assigned_name(self, loc: Location) -> str | None:
@@ -68,6 +71,7 @@ class SourceLocationMode(TorchFunctionMode):
         super().__init__()
         self.user_files = user_files
         self._positions: dict[object, list] = {}
+        self._calls = 0
 
     def _span(self, frame) -> tuple[str, int, int, int, int]:
         code = frame.f_code
@@ -87,11 +91,19 @@ class SourceLocationMode(TorchFunctionMode):
         kwargs = kwargs or {}
         frame = sys._getframe(1)
         user_files = self.user_files
+        call_path = []
         while frame is not None and frame.f_code.co_filename not in user_files:
+            call_path.append((id(frame.f_code), frame.f_lasti))
             frame = frame.f_back
         if frame is None:
             return func(*args, **kwargs)
-        with fx_traceback.annotate({LOC_KEY: self._span(frame)}):
+        call_path.append((id(frame.f_code), frame.f_lasti))
+        self._calls += 1
+        # the call path tells apart two torch calls attributed to one user line (a
+        # library helper called there); the call number orders the nodes of one call
+        code = frame.f_code
+        qualname = getattr(code, "co_qualname", code.co_name)
+        with fx_traceback.annotate({LOC_KEY: self._span(frame), SITE_KEY: (hash(tuple(call_path)), self._calls, qualname)}):
             return func(*args, **kwargs)
 
 
@@ -116,6 +128,30 @@ def _stack_trace_location(stack: str | None, user_files: set[str]) -> Location |
         if os.path.abspath(m.group(1)) in user_files:
             found = Location(os.path.abspath(m.group(1)), int(m.group(2)), 1)
     return found
+
+
+def _collect_sites(gm: torch.fx.GraphModule) -> dict[str, str]:
+    """node -> call path plus the node's rank among the nodes of its torch call."""
+    out: dict[str, str] = {}
+    rank: dict[int, int] = {}
+    for node in gm.graph.nodes:
+        site = (node.meta.get("custom") or {}).get(SITE_KEY)
+        if site is None:
+            continue
+        path_hash, call = site[0], site[1]
+        k = rank.get(call, 0)
+        rank[call] = k + 1
+        out[node.name] = f"{path_hash:x}.{k}"
+    return out
+
+
+def _collect_functions(gm: torch.fx.GraphModule) -> dict[str, str]:
+    out = {}
+    for node in gm.graph.nodes:
+        site = (node.meta.get("custom") or {}).get(SITE_KEY)
+        if site is not None and len(site) > 2:
+            out[node.name] = site[2]
+    return out
 
 
 def _collect_locations(gm: torch.fx.GraphModule, user_files: set[str]) -> dict[str, Location]:
@@ -151,9 +187,53 @@ def _clean_module_path(path: str) -> str:
     return path.strip(".")
 
 
+class OutputFlattener(torch.nn.Module):
+    """Returns only the tensors of a model's output.
+
+    Models return objects export cannot carry (a library's cache object, say); the
+    types live in the tensors, so the rest is dropped rather than failing the check.
+    """
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, *args, **kwargs):
+        return tuple(_tensors_in(self.model(*args, **kwargs)))
+
+
+def _tensors_in(obj, depth: int = 0):
+    if isinstance(obj, torch.Tensor):
+        yield obj
+    elif depth > 6:
+        return
+    elif isinstance(obj, dict):
+        for v in obj.values():
+            yield from _tensors_in(v, depth + 1)
+    elif isinstance(obj, (list, tuple)):
+        for v in obj:
+            yield from _tensors_in(v, depth + 1)
+
+
+def _strip_prefix(name: str, prefix: str = "model.") -> str:
+    return name[len(prefix):] if name.startswith(prefix) else ("" if name == prefix[:-1] else name)
+
+
 def _export(module, args, kwargs, user_files) -> TracedProgram:
-    with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
-        ep = torch.export.export(module, tuple(args), kwargs=kwargs or None, strict=False)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        try:
+            with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
+                ep = torch.export.export(module, tuple(args), kwargs=kwargs or None, strict=False)
+            wrapped = False
+        except Exception as exc:  # noqa: BLE001
+            if "pytree" not in str(exc) and "not a known type" not in str(exc):
+                raise
+            with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
+                ep = torch.export.export(OutputFlattener(module), tuple(args), kwargs=kwargs or None, strict=False)
+            wrapped = True
     gm = ep.graph_module
     kinds = {
         "PARAMETER": "parameter",
@@ -169,8 +249,13 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
         if name is None:
             continue
         kind = kinds.get(spec.kind.name, "input")
-        placeholders[name] = PlaceholderInfo(kind, spec.target or name)
-    return TracedProgram(gm, placeholders, _collect_locations(gm, user_files), _module_paths(gm), "export")
+        target = spec.target or name
+        placeholders[name] = PlaceholderInfo(kind, _strip_prefix(target) if wrapped else target)
+    paths = _module_paths(gm)
+    if wrapped:
+        paths = {k: _strip_prefix(v) for k, v in paths.items()}
+    return TracedProgram(gm, placeholders, _collect_locations(gm, user_files), paths, "export", _collect_sites(gm),
+                         _collect_functions(gm))
 
 
 def _make_fx_real(module, args, kwargs, user_files) -> TracedProgram:
@@ -185,7 +270,10 @@ def _make_fx_real(module, args, kwargs, user_files) -> TracedProgram:
         state = dict(zip(names, flat[: len(names)]))
         return torch.func.functional_call(module, state, tuple(flat[len(names):]), kwargs or {})
 
-    with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
+    import warnings
+
+    with warnings.catch_warnings(), fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
+        warnings.simplefilter("ignore")
         gm = make_fx(run, tracing_mode="real", pre_dispatch=True)(*tensors, *args)
     placeholders = {}
     ph = [n for n in gm.graph.nodes if n.op == "placeholder"]
@@ -196,7 +284,8 @@ def _make_fx_real(module, args, kwargs, user_files) -> TracedProgram:
             placeholders[node.name] = PlaceholderInfo("buffer", names[i])
         else:
             placeholders[node.name] = PlaceholderInfo("input", node.name)
-    return TracedProgram(gm, placeholders, _collect_locations(gm, user_files), {}, "make_fx-real")
+    return TracedProgram(gm, placeholders, _collect_locations(gm, user_files), {}, "make_fx-real", _collect_sites(gm),
+                         _collect_functions(gm))
 
 
 def is_data_dependent(exc: BaseException) -> bool:
@@ -207,6 +296,8 @@ def is_data_dependent(exc: BaseException) -> bool:
 
 def trace(module, args, kwargs=None, *, user_files: set[str], allow_real_fallback: bool = True) -> TracedProgram:
     """Export; on a data-dependent branch, trace the path the example inputs take."""
+    for path in user_files:
+        linecache.checkcache(path)  # a long-lived process may check an edited file again
     module.eval()
     try:
         return _export(module, args, kwargs, user_files)

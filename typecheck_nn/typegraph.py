@@ -165,7 +165,8 @@ class Builder:
                 continue
             name = target_name(node.target)
             module = self.program.module_paths.get(node.name, "")
-            site = f"{module}|{name}|{loc.path}:{loc.line}:{loc.column}" if loc else f"{module}|{name}|{node.name}"
+            call_site = self.program.sites.get(node.name)
+            site = f"{module}|{name}|{call_site}" if call_site else f"{module}|{name}|{node.name}"
             op = OpInfo(
                 id=len(self.ops),
                 node=node.name,
@@ -175,6 +176,7 @@ class Builder:
                 module=module,
                 site=site,
                 inputs=[a.name for a in node.all_input_nodes],
+                function=self.program.functions.get(node.name, ""),
             )
             self.ops.append(op)
             node_to_op[node.name] = op.id
