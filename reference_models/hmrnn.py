@@ -88,8 +88,10 @@ class HMLSTM(_Slope):
         self.output = GatedOutput(hidden, num_layers)
 
     def initial_state(self, xs):
-        zero = zeros_state(xs, self.hidden)
-        return tuple((zero, zero, xs.new_zeros(xs.shape[1], 1)) for _ in range(self.num_layers))
+        # fresh zeros per layer and per state: one shared tensor would be one typed value,
+        # tying the types of states that the design keeps apart.
+        return tuple((zeros_state(xs, self.hidden), zeros_state(xs, self.hidden), xs.new_zeros(xs.shape[1], 1))
+                     for _ in range(self.num_layers))
 
     def forward_with_boundaries(self, xs: torch.Tensor, state: tuple | None = None):
         """Returns (outputs (T,B,H), state, boundaries (T,B,L))."""
@@ -170,8 +172,8 @@ class THMRNN(_Slope):
         self.output = GatedOutput(hidden, num_layers)
 
     def initial_state(self, xs):
-        zero = zeros_state(xs, self.hidden)
-        layers = tuple((zero, zero, xs.new_zeros(xs.shape[1], 1)) for _ in range(self.num_layers))
+        layers = tuple((zeros_state(xs, self.hidden), zeros_state(xs, self.hidden), xs.new_zeros(xs.shape[1], 1))
+                       for _ in range(self.num_layers))  # fresh zeros: a shared tensor would tie their types
         return layers + (torch.zeros_like(xs[0]),)
 
     def forward_with_boundaries(self, xs: torch.Tensor, state: tuple | None = None):
