@@ -313,15 +313,9 @@ class UnionFind:
 
 def solve(constraints: Constraints, max_search_steps: int = 200_000) -> Solution:
     """Hard constraints first (their conflicts are definite), then the choice search."""
-    uf = UnionFind(list(constraints.sizes), constraints.distinct_pairs())
-    for tag_var, tag in constraints.tags:
-        uf.add_tags(tag_var, frozenset([tag]), -1)
-    for item in constraints.program:
-        if isinstance(item, Structure):
-            uf.attach(item.holder, item.kind, item.parts, item.reason)
-        else:
-            uf.unify(item.a, item.b, item.reason)
-    chosen, steps, exhausted = _search(uf, constraints.choices, max_search_steps)
+    uf = _hard(constraints)
+    hard_only = _hard(constraints) if constraints.choices else None
+    chosen, steps, exhausted = _search(uf, hard_only, constraints.choices, max_search_steps)
     return Solution(
         conflicts=list(uf.conflicts),
         clashes=list(uf.clashes),
@@ -334,87 +328,119 @@ def solve(constraints: Constraints, max_search_steps: int = 200_000) -> Solution
     )
 
 
+def _hard(constraints: Constraints) -> UnionFind:
+    """A solver state with every constraint that involves no choice."""
+    uf = UnionFind(list(constraints.sizes), constraints.distinct_pairs())
+    for tag_var, tag in constraints.tags:
+        uf.add_tags(tag_var, frozenset([tag]), -1)
+    for item in constraints.program:
+        if isinstance(item, Structure):
+            uf.attach(item.holder, item.kind, item.parts, item.reason)
+        else:
+            uf.unify(item.a, item.b, item.reason)
+    return uf
+
+
+def _unavoidable(hard_only: UnionFind | None, choice: Choice) -> bool:
+    """Every alternative conflicts even with no other choice made: no backtracking can help
+    (constraints only ever add), so the search records the conflict and moves on."""
+    if hard_only is None:
+        return False
+    for alt in choice.alternatives:
+        mark, before = hard_only.mark(), len(hard_only.conflicts)
+        _apply_alternative(hard_only, alt)
+        clean = len(hard_only.conflicts) == before
+        hard_only.undo(mark)
+        if clean:
+            return False
+    return True
+
+
 def _apply_alternative(uf: UnionFind, alt: tuple[Eq, ...]) -> None:
     for eq in alt:
         uf.unify(eq.a, eq.b, eq.reason)
 
 
-def _search(uf: UnionFind, choices: list[Choice], budget: int) -> tuple[dict[int, int], int, bool]:
+def _search(uf: UnionFind, hard_only: UnionFind | None, choices: list[Choice], budget: int):
     """Depth-first search over orientations; returns the first consistent assignment.
 
-    When none exists (or the budget runs out), falls back to a greedy pass that takes at
-    each choice the alternative adding the fewest new conflicts, so that the report
-    still shows every conflict that no orientation avoids.
+    Value ordering follows the same site's previous choice, so an unrolled loop is
+    solved in one pass. A choice that conflicts whichever way it goes, with no other
+    choice made, is unavoidable: it is committed greedily instead of backtracked over.
+    When the budget runs out, a greedy pass takes at each choice the alternative adding
+    the fewest conflicts, and the caller says the verdict may be pessimistic.
     """
     if not choices:
         return {}, 0, False
-    base_conflicts = len(uf.conflicts)
+    base = len(uf.conflicts)
+    start_mark = uf.mark()
     preferred: dict[str, int] = {}
     chosen: dict[int, int] = {}
-    # frame: (choice index, mark before applying, alternatives left to try)
-    stack: list[tuple[int, int, list[int]]] = []
-    i = 0
-    steps = 0
-    n = len(choices)
-    while i < n:
-        if steps >= budget:
-            uf.undo(stack[0][1] if stack else uf.mark())
-            return _greedy(uf, choices), steps, True
-        ch = choices[i]
-        order = [0, 1] if preferred.get(ch.site, 0) == 0 else [1, 0]
-        order = [k for k in order if k < len(ch.alternatives)]
-        placed = False
+    # (choice, mark before it, alternatives left, conflicts accepted before it)
+    stack: list[tuple[int, int, list[int], int]] = []
+    i, steps, n = 0, 0, len(choices)
+
+    def try_alternatives(j: int, order: list[int]) -> bool:
+        nonlocal steps
+        accepted = base
         while order:
             k = order.pop(0)
             mark = uf.mark()
-            _apply_alternative(uf, ch.alternatives[k])
+            _apply_alternative(uf, choices[j].alternatives[k])
             steps += 1
-            if len(uf.conflicts) == base_conflicts:
-                stack.append((i, mark, order))
-                chosen[i] = k
-                preferred[ch.site] = k
-                placed = True
-                break
+            if len(uf.conflicts) == base:
+                stack.append((j, mark, order, accepted))
+                chosen[j] = k
+                preferred[choices[j].site] = k
+                return True
             uf.undo(mark)
-        if placed:
+        return False
+
+    while i < n:
+        if steps >= budget:
+            uf.undo(start_mark)
+            return _greedy(uf, choices), steps, True
+        ch = choices[i]
+        first = preferred.get(ch.site, 0)
+        order = [k for k in (first, 1 - first) if k < len(ch.alternatives)]
+        if try_alternatives(i, order):
             i += 1
             continue
-        # backtrack to the latest frame with an untried alternative
+        if _unavoidable(hard_only, ch):
+            mark = uf.mark()
+            chosen[i] = _greedy_one(uf, ch)
+            stack.append((i, mark, [], base))
+            base = len(uf.conflicts)
+            i += 1
+            continue
+        resumed = False
         while stack:
-            j, mark, left = stack.pop()
+            j, mark, left, base = stack.pop()
             uf.undo(mark)
             chosen.pop(j, None)
-            if left:
-                k = left.pop(0)
-                mark2 = uf.mark()
-                _apply_alternative(uf, choices[j].alternatives[k])
-                steps += 1
-                if len(uf.conflicts) == base_conflicts:
-                    stack.append((j, mark2, left))
-                    chosen[j] = k
-                    preferred[choices[j].site] = k
-                    i = j + 1
-                    break
-                uf.undo(mark2)
-                stack.append((j, mark, left))  # retry remaining alternatives of j
-                continue
-        else:
+            if left and try_alternatives(j, left):
+                i = j + 1
+                resumed = True
+                break
+        if not resumed:
+            uf.undo(start_mark)
             return _greedy(uf, choices), steps, False
     return chosen, steps, False
 
 
+def _greedy_one(uf: UnionFind, ch: Choice) -> int:
+    best, best_cost = 0, None
+    for k, alt in enumerate(ch.alternatives):
+        mark = uf.mark()
+        before = len(uf.conflicts)
+        _apply_alternative(uf, alt)
+        cost = len(uf.conflicts) - before
+        uf.undo(mark)
+        if best_cost is None or cost < best_cost:
+            best, best_cost = k, cost
+    _apply_alternative(uf, ch.alternatives[best])
+    return best
+
+
 def _greedy(uf: UnionFind, choices: list[Choice]) -> dict[int, int]:
-    chosen: dict[int, int] = {}
-    for i, ch in enumerate(choices):
-        best, best_cost = 0, None
-        for k, alt in enumerate(ch.alternatives):
-            mark = uf.mark()
-            before = len(uf.conflicts)
-            _apply_alternative(uf, alt)
-            cost = len(uf.conflicts) - before
-            uf.undo(mark)
-            if best_cost is None or cost < best_cost:
-                best, best_cost = k, cost
-        _apply_alternative(uf, ch.alternatives[best])
-        chosen[i] = best
-    return chosen
+    return {i: _greedy_one(uf, ch) for i, ch in enumerate(choices)}
