@@ -159,9 +159,11 @@ def check_target(target, debug: bool = False) -> ModelResult:
         except TraceError as exc:
             if debug:
                 raise
+            if str(exc).startswith("data-dependent"):
+                return _error_result(target.name, target.path, str(exc), exc.location)
             where = f" at line {exc.location.line}" if exc.location else ""
             return _error_result(target.name, target.path, f"forward failed{where}: {exc}", exc.location)
-        program.method += "-real" if program.method == "export" else ""
+        program.method = "export-real"
     t1 = time.perf_counter()
     result = analyse(program, target.name, target.path)
     result.seconds["trace"] = t1 - t0

@@ -147,7 +147,15 @@ def _example_inputs(model: nn.Module) -> tuple[tuple, dict] | None:
 
 
 def _has_inputs_declared(cls) -> bool:
-    return callable(getattr(cls, "example_inputs", None)) or "example_input_array" in _class_attrs(cls)
+    """example_inputs(), or Lightning's example_input_array (usually set in __init__, so
+    the class is built on the meta device to look: no memory, no compute)."""
+    if callable(getattr(cls, "example_inputs", None)) or "example_input_array" in _class_attrs(cls):
+        return True
+    try:
+        with torch.device("meta"):
+            return getattr(cls(), "example_input_array", None) is not None
+    except Exception:  # noqa: BLE001 - a constructor that fails on meta is judged later
+        return False
 
 
 def _class_attrs(cls) -> set[str]:

@@ -6,12 +6,15 @@ across torch versions (pytorch#130861), so while exporting, a TorchFunctionMode 
 innermost frame that lies in one of the user's files and stamps its exact span
 (line, column, end) on the nodes created under it, through fx's `annotate` metadata.
 
-When export cannot follow the model (it branches on tensor values), the path the example
-inputs take is traced with make_fx on real tensors instead, and the caller is told so.
+When export cannot follow the model (it branches on tensor values), the error names the
+line of the branch: there is no single graph to check.
 """
 from __future__ import annotations
 
+import contextlib
+import io
 import linecache
+import logging
 import os
 import re
 import sys
@@ -258,64 +261,46 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
                          _collect_functions(gm))
 
 
-def _make_fx_real(module, args, kwargs, user_files) -> TracedProgram:
-    from torch.fx.experimental.proxy_tensor import make_fx
-
-    named = dict(module.named_parameters(remove_duplicate=True))
-    named_buffers = dict(module.named_buffers(remove_duplicate=True))
-    names = list(named) + list(named_buffers)
-    tensors = [named[n] for n in named] + [named_buffers[n] for n in named_buffers]
-
-    def run(*flat):
-        state = dict(zip(names, flat[: len(names)]))
-        return torch.func.functional_call(module, state, tuple(flat[len(names):]), kwargs or {})
-
-    import warnings
-
-    with warnings.catch_warnings(), fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
-        warnings.simplefilter("ignore")
-        gm = make_fx(run, tracing_mode="real", pre_dispatch=True)(*tensors, *args)
-    placeholders = {}
-    ph = [n for n in gm.graph.nodes if n.op == "placeholder"]
-    for i, node in enumerate(ph):
-        if i < len(named):
-            placeholders[node.name] = PlaceholderInfo("parameter", names[i])
-        elif i < len(names):
-            placeholders[node.name] = PlaceholderInfo("buffer", names[i])
-        else:
-            placeholders[node.name] = PlaceholderInfo("input", node.name)
-    return TracedProgram(gm, placeholders, _collect_locations(gm, user_files), {}, "make_fx-real", _collect_sites(gm),
-                         _collect_functions(gm))
-
-
 def is_data_dependent(exc: BaseException) -> bool:
     text = f"{type(exc).__name__}: {exc}"
     markers = ("GuardOnDataDependent", "data-dependent", "data dependent", "DataDependent", "unbacked")
     return any(m in text for m in markers)
 
 
+@contextlib.contextmanager
+def _quiet_torch():
+    """torch.export logs guard failures and graph dumps at WARNING; the report says it better."""
+    previous = logging.root.manager.disable
+    logging.disable(logging.WARNING)
+    try:
+        with contextlib.redirect_stderr(io.StringIO()):
+            yield
+    finally:
+        logging.disable(previous)
+
+
 def trace(module, args, kwargs=None, *, user_files: set[str], allow_real_fallback: bool = True) -> TracedProgram:
-    """Export; on a data-dependent branch, trace the path the example inputs take."""
+    """Export the model; a failure becomes a TraceError naming the user's line.
+
+    A branch on tensor values cannot be followed by export; the error says so and where,
+    with the fix (a static branch, torch.where or torch.cond). `allow_real_fallback` is
+    kept for callers that retry on real tensors after a failure on the meta device.
+    """
     for path in user_files:
         linecache.checkcache(path)  # a long-lived process may check an edited file again
     module.eval()
     try:
-        return _export(module, args, kwargs, user_files)
+        with _quiet_torch():
+            return _export(module, args, kwargs, user_files)
     except Exception as exc:  # noqa: BLE001 - classified below, never swallowed silently
-        export_error = exc
-    loc = user_frame_location(export_error, user_files)
-    if not allow_real_fallback:
-        raise TraceError(_describe(export_error), loc) from export_error
-    if is_data_dependent(export_error):
-        try:
-            program = _make_fx_real(module, args, kwargs, user_files)
-        except Exception as exc:  # noqa: BLE001
-            raise TraceError(_describe(exc), user_frame_location(exc, user_files) or loc) from exc
-        program.notes.append(
-            ("the model branches on tensor values; checked only the path the example inputs take", loc)
-        )
-        return program
-    raise TraceError(_describe(export_error), loc) from export_error
+        loc = user_frame_location(exc, user_files)
+        if is_data_dependent(exc):
+            code = linecache.getline(loc.path, loc.line).strip() if loc else ""
+            where = f" at line {loc.line} (`{code}`)" if loc else ""
+            raise TraceError(
+                f"data-dependent control flow{where}: the model branches on tensor values, which tracing "
+                "cannot follow; make the branch static, or use torch.where / torch.cond", loc) from exc
+        raise TraceError(_describe(exc), loc) from exc
 
 
 def _describe(exc: BaseException) -> str:

@@ -73,6 +73,7 @@ class Builder:
         self.values: dict[str, object] = {}
         self.unknown: list[UnknownOp] = []
         self.current: OpInfo | None = None
+        self.prefix = ""  # names of nodes inside nested graphs are prefixed by their caller
         self.recurrent_ops: set[int] = set()
 
     # -- variables and values ----------------------------------------------------------
@@ -128,76 +129,113 @@ class Builder:
 
     # -- driving -----------------------------------------------------------------------
     def run(self) -> TypedGraph:
-        from .ops import dispatch
-
-        gm = self.program.graph_module
-        graph = nx.DiGraph()
-        node_to_op: dict[str, int] = {}
-        inputs: list[str] = []
-        for node in gm.graph.nodes:
-            loc = self.program.locations.get(node.name)
-            if node.op == "placeholder":
-                shape = _shape_of(node.meta.get("val"))
-                info = self.program.placeholders.get(node.name)
-                if shape is None:
-                    self.values[node.name] = None
-                    continue
-                if info is not None and info.kind in ("parameter", "buffer", "constant"):
-                    axes = tuple(self.fresh(s, f"{info.target}[{i}]") for i, s in enumerate(shape))
-                    idx = len(self.params)
-                    self.params.append(Param(info.target, shape, axes))
-                    for i, v in enumerate(axes):
-                        self.c.tags.append((v, (idx, i)))
-                    self.values[node.name] = Value(axes, shape, param=idx, param_axes=tuple(range(len(shape))))
-                else:
-                    inputs.append(node.name)
-                    self.values[node.name] = self.new_value(shape, node.name)
-                continue
-            if node.op == "output":
-                continue
-            if node.op == "get_attr":
-                val = getattr(gm, node.target, None)
-                shape = _shape_of(val)
-                self.values[node.name] = None if shape is None else self.new_value(shape, str(node.target))
-                continue
-            if node.op != "call_function":
-                self.values[node.name] = None
-                continue
-            name = target_name(node.target)
-            module = self.program.module_paths.get(node.name, "")
-            call_site = self.program.sites.get(node.name)
-            site = f"{module}|{name}|{call_site}" if call_site else f"{module}|{name}|{node.name}"
-            op = OpInfo(
-                id=len(self.ops),
-                node=node.name,
-                target=name,
-                kind="other",
-                location=loc,
-                module=module,
-                site=site,
-                inputs=[a.name for a in node.all_input_nodes],
-                function=self.program.functions.get(node.name, ""),
-            )
-            self.ops.append(op)
-            node_to_op[node.name] = op.id
-            graph.add_node(op.id)
-            for src in node.all_input_nodes:
-                src_op = node_to_op.get(src.name)
-                if src_op is not None:
-                    graph.add_edge(src_op, op.id)
-            self.current = op
-            self.values[node.name] = dispatch(self, node, name)
+        self.graph = nx.DiGraph()
+        self.node_to_op: dict[str, int] = {}
+        self.inputs: list[str] = []
+        self._walk(self.program.graph_module, "", None, None)
         return TypedGraph(
             constraints=self.c,
             ops=self.ops,
             params=self.params,
             values=self.values,
-            graph=graph,
+            graph=self.graph,
             unknown=self.unknown,
-            inputs=inputs,
-            node_to_op=node_to_op,
+            inputs=self.inputs,
+            node_to_op=self.node_to_op,
             recurrent_ops=self.recurrent_ops,
         )
+
+    def resolve_name(self, name: str) -> str:
+        return self.prefix + name
+
+    def _placeholder(self, node, name: str) -> None:
+        shape = _shape_of(node.meta.get("val"))
+        info = self.program.placeholders.get(node.name)
+        if shape is None:
+            self.values[name] = None
+        elif info is not None and info.kind in ("parameter", "buffer", "constant"):
+            axes = tuple(self.fresh(s, f"{info.target}[{i}]") for i, s in enumerate(shape))
+            idx = len(self.params)
+            self.params.append(Param(info.target, shape, axes))
+            for i, v in enumerate(axes):
+                self.c.tags.append((v, (idx, i)))
+            self.values[name] = Value(axes, shape, param=idx, param_axes=tuple(range(len(shape))))
+        else:
+            self.inputs.append(name)
+            self.values[name] = self.new_value(shape, node.name)
+
+    def _walk(self, gm, prefix: str, bound: list | None, outer: OpInfo | None):
+        """Type one graph; nested graphs (higher-order ops such as no_grad regions) are
+        walked inline with their placeholders bound to the call's arguments."""
+        from .ops import dispatch
+
+        placeholders = 0
+        result = None
+        for node in gm.graph.nodes:
+            name = prefix + node.name
+            self.prefix = prefix
+            if node.op == "placeholder":
+                if bound is None:
+                    self._placeholder(node, name)
+                else:
+                    self.values[name] = bound[placeholders] if placeholders < len(bound) else None
+                placeholders += 1
+                continue
+            if node.op == "output":
+                if bound is not None:
+                    out = node.args[0]
+                    result = [self.values.get(prefix + a.name) if hasattr(a, "name") else None
+                              for a in (out if isinstance(out, (list, tuple)) else [out])]
+                continue
+            if node.op == "get_attr":
+                val = getattr(gm, node.target, None)
+                shape = _shape_of(val)
+                self.values[name] = val if isinstance(val, torch.fx.GraphModule) else (
+                    None if shape is None else self.new_value(shape, str(node.target)))
+                continue
+            if node.op != "call_function":
+                self.values[name] = None
+                continue
+            sub = self._subgraph(node, prefix)
+            target = target_name(node.target)
+            loc = self.program.locations.get(node.name) if outer is None else outer.location
+            module = self.program.module_paths.get(node.name, "") if outer is None else outer.module
+            call_site = self.program.sites.get(node.name) if outer is None else f"{outer.site}/{node.name}"
+            op = OpInfo(
+                id=len(self.ops),
+                node=name,
+                target=target,
+                kind="other",
+                location=loc,
+                module=module,
+                site=f"{module}|{target}|{call_site}" if call_site else f"{module}|{target}|{name}",
+                inputs=[prefix + a.name for a in node.all_input_nodes],
+                function=self.program.functions.get(node.name, "") if outer is None else outer.function,
+            )
+            self.ops.append(op)
+            self.node_to_op[name] = op.id
+            self.graph.add_node(op.id)
+            for src in op.inputs:
+                src_op = self.node_to_op.get(src)
+                if src_op is not None:
+                    self.graph.add_edge(src_op, op.id)
+            self.current = op
+            if sub is not None:
+                gm_sub, args = sub
+                self.values[name] = self._walk(gm_sub, f"{name}/", args, op)
+                self.prefix = prefix
+                continue
+            self.values[name] = dispatch(self, node, target)
+        return result
+
+    def _subgraph(self, node, prefix: str):
+        """(graph module, argument values) when the node calls a nested graph."""
+        for i, arg in enumerate(node.args):
+            if isinstance(arg, torch.fx.Node) and isinstance(self.values.get(prefix + arg.name), torch.fx.GraphModule):
+                rest = node.args[i + 1:]
+                values = [self.values.get(prefix + a.name) if isinstance(a, torch.fx.Node) else None for a in rest]
+                return self.values[prefix + arg.name], values
+        return None
 
 
 def build_typed_graph(program: TracedProgram) -> TypedGraph:

@@ -28,7 +28,7 @@ def _resolve(builder, arg):
     import torch.fx as fx
 
     if isinstance(arg, fx.Node):
-        return builder.values.get(arg.name)
+        return builder.values.get(builder.resolve_name(arg.name))
     if isinstance(arg, (list, tuple)):
         return type(arg)(_resolve(builder, a) for a in arg)
     return arg
