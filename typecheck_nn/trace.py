@@ -67,6 +67,15 @@ class TraceError(Exception):
         self.location = location
 
 
+# tensor introspection that export itself calls in bulk while fakifying; none creates a node
+_INTROSPECTION = frozenset({
+    "__get__", "__set__", "stride", "storage_offset", "_is_view", "size", "untyped_storage",
+    "is_inference", "is_conj", "is_neg", "device", "numel", "dim", "data_ptr", "is_contiguous",
+    "element_size", "is_floating_point", "is_complex", "_typed_storage", "_base", "layout", "dtype",
+    "requires_grad", "grad_fn", "is_leaf", "nelement", "ndimension", "__len__", "_version",
+})
+
+
 class SourceLocationMode(TorchFunctionMode):
     """Stamps every node created under a torch call with the user's innermost frame."""
 
@@ -92,6 +101,8 @@ class SourceLocationMode(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
+        if getattr(func, "__name__", None) in _INTROSPECTION:
+            return func(*args, **kwargs)
         frame = sys._getframe(1)
         user_files = self.user_files
         call_path = []
