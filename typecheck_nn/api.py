@@ -66,13 +66,10 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
             violations.append(conflict_diagnostic(tg, sol, c, namer, explainer, firmware, name))
     notes = unknown_op_notes(tg, name)
     notes += _unique_notes(clash_diagnostic(tg, clash, name) for clash in sol.clashes)
-    for text, loc in program.notes:
-        rule = rules.DATA_DEPENDENT
-        notes.append(Diagnostic(rule.code, rule.name, rule.severity, text, loc, model=name, help=rule.help, url=rule.url))
     if sol.search_exhausted:
-        notes.append(Diagnostic(rules.UNKNOWN_OP.code, "search-budget", "info",
-                                "the gate-orientation search ran out of budget; the verdict may be pessimistic",
-                                None, model=name))
+        rule = rules.SEARCH_BUDGET
+        notes.append(Diagnostic(rule.code, rule.name, rule.severity, rule.summary, None, model=name,
+                                help=rule.help, url=rule.url))
     conflicted_ops = set()
     for v in violations:
         if v.location is not None:

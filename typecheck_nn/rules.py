@@ -60,19 +60,19 @@ AXIS_STRUCTURE = Rule(
     "An axis is split in two ways the checker cannot align (a concatenation and a reshape, or cuts that shift against each other, as in x[1:] + x[:-1]); it treats the two splittings as unrelated.",
     "nothing to fix when the axis is a time or position axis; for feature axes, split and concatenate along the same boundaries everywhere",
 )
+SEARCH_BUDGET = Rule(
+    "TNN101",
+    "search-budget-exhausted",
+    "info",
+    "The gate-orientation search ran out of its step budget; the remaining choices were made greedily, so reported violations may include ones a full search would avoid.",
+    "nothing to fix in the model; mark gates explicitly (sigmoid/softmax outputs) so fewer products need a choice",
+)
 UNKNOWN_OP = Rule(
     "TNN100",
     "unknown-op",
     "info",
     "The checker has no typing rule for an operator; its outputs get fresh types.",
     "nothing to fix in the model; ask for a typing rule for this operator",
-)
-DATA_DEPENDENT = Rule(
-    "TNN101",
-    "data-dependent-trace",
-    "info",
-    "The model branches on tensor values, so only the path the example inputs take was checked.",
-    "check with example inputs that exercise every branch, or make the branch static",
 )
 UNUSED_SUPPRESSION = Rule(
     "TNN900",
@@ -88,7 +88,7 @@ ALL_RULES: tuple[Rule, ...] = (
     SQUARE_RESIDUAL,
     AXIS_STRUCTURE,
     UNKNOWN_OP,
-    DATA_DEPENDENT,
+    SEARCH_BUDGET,
     UNUSED_SUPPRESSION,
 )
 

@@ -47,7 +47,6 @@ class TracedProgram:
     method: str
     sites: dict[str, str] = field(default_factory=dict)  # node -> source site (same across unrolled steps)
     functions: dict[str, str] = field(default_factory=dict)  # node -> qualified name of the user's function
-    notes: list[tuple[str, Location | None]] = field(default_factory=list)
 
     def assigned_name(self, loc: Location) -> str | None:
         """The variable a source line assigns to (`h = ...` -> "h"), for naming types."""
