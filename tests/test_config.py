@@ -169,7 +169,7 @@ def test_severity_overrides_move_diagnostics_and_change_exit_code(tmp_path):
     )
     model = _write(tmp_path / "m.py", "")
     report = _report(model, "TNN004", "TNN100", "TNN002")
-    assert [d.severity for d in report.models[0].violations] == ["warning", "error"]  # defaults
+    assert [d.severity for d in report.models[0].violations] == ["error"]  # defaults: TNN004, TNN100 are info
     out = policy.apply(report, targets=[])
     m = out.models[0]
     assert {d.code: d.severity for d in m.violations} == {"TNN004": "error", "TNN100": "warning"}

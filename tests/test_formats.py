@@ -166,7 +166,7 @@ def test_sarif_contents():
     assert driver["name"] == "typecheck-nn"
     assert [r["id"] for r in driver["rules"]] == [r.code for r in ALL_RULES]
     tnn004 = driver["rules"][3]
-    assert tnn004["defaultConfiguration"]["level"] == "warning"
+    assert tnn004["defaultConfiguration"]["level"] == "note"  # info
     assert tnn004["helpUri"].endswith("/TNN004.md") and tnn004["help"]["markdown"].startswith("# TNN004")
 
     first = run["results"][0]

@@ -27,9 +27,9 @@ def _model_file(tmp_path: Path, text: str = SOURCE) -> Path:
     return path
 
 
-def _diag(code: str, path: Path, line: int, end_line: int | None = None) -> Diagnostic:
+def _diag(code: str, path: Path, line: int, end_line: int | None = None, severity: str | None = None) -> Diagnostic:
     rule = rule_by_code(code)
-    return Diagnostic(code, rule.name, rule.severity, f"{code} finding", Location(str(path), line, 1, end_line, None))
+    return Diagnostic(code, rule.name, severity or rule.severity, f"{code} finding", Location(str(path), line, 1, end_line, None))
 
 
 def _apply(path: Path, *diags: Diagnostic, **kwargs) -> ModelResult:
@@ -75,8 +75,8 @@ def test_matching_codes_suppress_and_others_do_not(tmp_path):
         _diag("TNN002", path, 5),  # suppressed by code
         _diag("TNN001", path, 6),  # suppressed by name
         _diag("TNN003", path, 6),  # suppressed by code
-        _diag("TNN004", path, 5),  # not listed on line 5
-        _diag("TNN004", path, 7),  # bare ignore
+        _diag("TNN004", path, 5, severity="warning"),  # not listed on line 5 (raised by config)
+        _diag("TNN004", path, 7, severity="warning"),  # bare ignore
     )
     assert [(d.code, d.location.line) for d in m.violations] == [("TNN004", 5), ("TNN900", 9)]
 
