@@ -70,10 +70,7 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
         rule = rules.SEARCH_BUDGET
         notes.append(Diagnostic(rule.code, rule.name, rule.severity, rule.summary, None, model=name,
                                 help=rule.help, url=rule.url))
-    conflicted_ops = set()
-    for v in violations:
-        if v.location is not None:
-            conflicted_ops |= {op.id for op in tg.ops if op.location == v.location}
+    conflicted_ops = {tg.node_to_op[n] for v in violations for n in v.nodes if n in tg.node_to_op}
     summary = recurrence_summary(tg, firmware)
     graph = graph_view(tg, namer, firmware, conflicted_ops) if with_graph else None
     t3 = time.perf_counter()

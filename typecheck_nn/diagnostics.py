@@ -298,6 +298,7 @@ def conflict_diagnostic(tg: TypedGraph, sol: Solution, conflict: Conflict, namer
         help=rule.help,
         scope=_scope(primary, model),
         url=rule.url,
+        nodes=[op.node for op in ops],
     )
 
 

@@ -81,7 +81,10 @@ def graph_payload(graph: GraphView, violations: list[Diagnostic]) -> dict:
             edges += (s, t, types(e.type))
     per_violation = []
     for diag in violations:
-        hits = sorted({i for key in violation_lines(diag) for i in nodes_at.get(key, ())})
+        if diag.nodes:  # the checker named the conflicting operations exactly
+            hits = sorted(index_of[n] for n in diag.nodes if n in index_of)
+        else:
+            hits = sorted({i for key in violation_lines(diag) for i in nodes_at.get(key, ())})
         per_violation.append(hits)
     return {
         **cols,

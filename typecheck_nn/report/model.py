@@ -53,6 +53,7 @@ class Diagnostic:
     help: str = ""
     scope: str = ""
     url: str = ""
+    nodes: list[str] = field(default_factory=list)  # GraphNode ids of the conflicting operations
 
 
 @dataclass
