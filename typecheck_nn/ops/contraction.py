@@ -10,7 +10,7 @@ from __future__ import annotations
 import string
 
 from ..ir import Value
-from .common import RuleArgs, fresh_output, full, is_value
+from .common import RuleArgs, fresh_output, full, is_value, unify_broadcast
 
 
 def _contract(r: RuleArgs, a: int, b: int) -> None:
@@ -19,21 +19,7 @@ def _contract(r: RuleArgs, a: int, b: int) -> None:
 
 def _unify_batch(r: RuleArgs, xs: list[tuple[int, ...]], shapes: list[tuple[int, ...]], out_batch: tuple[int, ...]):
     """Right-aligned broadcast of batch dims; returns the batch axes of the result."""
-    nd = len(out_batch)
-    axes = []
-    for i in range(nd):
-        present = []
-        for ax, sh in zip(xs, shapes):
-            k = i - (nd - len(ax))
-            if k >= 0 and full(sh[k]):
-                present.append(ax[k])
-        if not present:
-            axes.append(r.b.fresh(out_batch[i], r.b.label()))
-            continue
-        for other in present[1:]:
-            r.b.eq(present[0], other)
-        axes.append(present[0])
-    return tuple(axes)
+    return unify_broadcast(r.b, [Value(ax, sh) for ax, sh in zip(xs, shapes)], out_batch)
 
 
 def linear(r: RuleArgs):

@@ -8,7 +8,7 @@ solver (a Choice), so that a violation is reported only when no orientation work
 from __future__ import annotations
 
 from ..ir import Value
-from .common import RuleArgs, broadcast_pairs, fresh_output, full, is_value, keep, unify_broadcast
+from .common import RuleArgs, fresh_output, full, is_value, keep, unify_broadcast
 
 GATES = {"sigmoid", "hardsigmoid", "sigmoid_", "hardsigmoid_", "_softmax", "softmax"}
 
@@ -107,17 +107,7 @@ def where(r: RuleArgs):
         r.b.current.symbol = "where"
     if not values:
         return r.b.new_value(shape, r.b.label())
-    per_axis = broadcast_pairs(r.b, values, shape)
-    axes = []
-    for i, present in enumerate(per_axis):
-        if not present:
-            axes.append(r.b.fresh(shape[i], r.b.label()))
-            continue
-        for other in present[1:]:
-            r.b.eq(present[0], other)
-        axes.append(present[0])
-    gate_out = all(v.is_gate for v in values)
-    return Value(tuple(axes), shape, is_gate=gate_out)
+    return Value(unify_broadcast(r.b, values, shape), shape, is_gate=all(v.is_gate for v in values))
 
 
 def _acts_on(r: RuleArgs, actor: Value, target: Value, shape) -> Value:

@@ -144,6 +144,7 @@ def squeeze_like(r: RuleArgs):
 
 
 def expand(r: RuleArgs):
+    """expand/repeat: axes that keep their size keep their type; grown axes are fresh."""
     x, shape = r.arg(0), r.out_shape
     r.b.current.kind = "shape"
     if not is_value(x) or shape is None:
@@ -340,19 +341,6 @@ def pad(r: RuleArgs):
     return Value(x.axes, shape, is_gate=False)
 
 
-def repeat(r: RuleArgs):
-    x, shape = r.arg(0), r.out_shape
-    r.b.current.kind = "shape"
-    if not is_value(x) or shape is None:
-        return fresh_output(r.b, r.out)
-    nd = len(shape)
-    axes = []
-    for i in range(nd):
-        k = i - (nd - x.ndim)
-        axes.append(x.axes[k] if k >= 0 and x.shape[k] == shape[i] else r.b.fresh(shape[i], r.b.label()))
-    return Value(tuple(axes), shape, is_gate=x.is_gate)
-
-
 def create(r: RuleArgs):
     """New tensors (zeros, arange, randn...) carry fresh types: they are constrained by use."""
     r.b.current.kind = "source"
@@ -385,7 +373,7 @@ RULES = {
     "cat": cat, "concat": cat, "concatenate": cat, "stack": stack,
     "index_select": index_select, "gather": gather, "index": index, "take_along_dim": gather,
     "constant_pad_nd": pad, "pad": pad, "reflection_pad1d": pad, "replication_pad1d": pad,
-    "repeat": repeat, "tile": repeat, "repeat_interleave": repeat,
+    "repeat": expand, "tile": expand, "repeat_interleave": expand,
     "zeros": create, "ones": create, "full": create, "empty": create, "arange": create,
     "randn": create, "rand": create, "randint": create, "new_zeros": create, "new_ones": create,
     "new_full": create, "new_empty": create, "empty_strided": create, "scalar_tensor": create,
