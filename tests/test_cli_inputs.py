@@ -138,7 +138,7 @@ def test_forward_raising_exit_2_names_the_line_and_keeps_other_models(tmp_path):
     assert "forward failed at line 6" in models["Broken"]["error"]
 
 
-def test_data_dependent_branch_is_a_clear_error_naming_the_line(tmp_path):
+def test_data_dependent_branch_checks_the_path_taken_and_says_so(tmp_path):
     body = '''
     class Branchy(nn.Module):
         def __init__(self):
@@ -155,11 +155,30 @@ def test_data_dependent_branch_is_a_clear_error_naming_the_line(tmp_path):
     '''
     code, data, result = run(write(tmp_path, "branchy.py", body))
     model = data["models"][0]
-    assert code == 2 and model["strongly_typed"] is None
-    assert model["error_line"] == 10
-    assert model["error"].startswith("data-dependent control flow at line 10 (`if x.sum() > 0:`)")
-    assert "torch.where" in model["error"]
+    assert model["trace_method"] == "recorded-path"
+    (note,) = [n for n in model["notes"] if n["rule"] == "TNN102"]
+    assert note["line"] == 10 and "`if x.sum() > 0:`" in note["message"]
+    assert code == 1 and model["violations"][0]["rule"] == "TNN003"
+    assert model["violations"][0]["line"] == 11
     assert "def forward(self" not in result.stderr  # no graph dumps from torch's logs
+
+
+def test_data_dependent_branch_that_also_fails_is_an_error_naming_the_line(tmp_path):
+    body = '''
+    class Branchy(nn.Module):
+        def forward(self, x):
+            if x.sum() > 0:
+                raise RuntimeError("positive input")
+            return x
+
+        def example_inputs(self):
+            return (torch.ones(2, 8),)
+    '''
+    code, data, _ = run(write(tmp_path, "branchy.py", body))
+    model = data["models"][0]
+    assert code == 2 and model["strongly_typed"] is None
+    assert model["error_line"] == 6
+    assert model["error"].startswith("data-dependent control flow at line 6 (`if x.sum() > 0:`)")
 
 
 def test_select_one_model_and_factories(tmp_path):

@@ -66,6 +66,9 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
             violations.append(conflict_diagnostic(tg, sol, c, namer, explainer, firmware, name))
     notes = unknown_op_notes(tg, name)
     notes += _unique_notes(clash_diagnostic(tg, clash, name) for clash in sol.clashes)
+    for text, loc in program.notes:
+        rule = rules.RECORDED_PATH
+        notes.append(Diagnostic(rule.code, rule.name, rule.severity, text, loc, model=name, help=rule.help, url=rule.url))
     if sol.search_exhausted:
         rule = rules.SEARCH_BUDGET
         notes.append(Diagnostic(rule.code, rule.name, rule.severity, rule.summary, None, model=name,
@@ -118,14 +121,20 @@ def check(module: nn.Module, *example_args, name: str | None = None, **example_k
     try:
         program = trace(module, example_args, example_kwargs, user_files=files)
     except TraceError as exc:
-        return Report(models=[_error_result(name, path, f"trace failed: {exc}", exc.location)])
+        program = _record_path(module, example_args, example_kwargs, files, exc) if exc.data_dependent else None
+        if program is None:
+            return Report(models=[_error_result(name, path, f"trace failed: {exc}", exc.location)])
     result = analyse(program, name, path)
     result.seconds["trace"] = time.perf_counter() - t0 - sum(result.seconds.values())
     return Report(models=[result])
 
 
 def check_target(target, debug: bool = False) -> ModelResult:
-    """Build on the meta device first (no memory, no compute); real tensors only if needed."""
+    """Build on the meta device first (no memory, no compute); real tensors only if needed.
+
+    Real tensors are needed when the model cannot be built or exported on meta, and when
+    it branches on tensor values: then the path its example inputs take is recorded.
+    """
     files = {target.path}
     t0 = time.perf_counter()
     program = None
@@ -133,7 +142,7 @@ def check_target(target, debug: bool = False) -> ModelResult:
     try:
         model, args, kwargs = target.build("meta")
         files |= user_files_for(model)
-        program = trace(model, args, kwargs, user_files=files, allow_real_fallback=False)
+        program = trace(model, args, kwargs, user_files=files)
     except Exception as exc:  # noqa: BLE001 - retried with real tensors below
         first_error = exc
     if program is None:
@@ -148,20 +157,37 @@ def check_target(target, debug: bool = False) -> ModelResult:
             where = f" (line {loc.line})" if loc else ""
             return _error_result(target.name, target.path, f"could not build the model or its inputs{where}: {type(exc).__name__}: {exc}", loc)
         files |= user_files_for(model)
-        try:
-            program = trace(model, args, kwargs, user_files=files)
-        except TraceError as exc:
-            if debug:
-                raise
-            if str(exc).startswith("data-dependent"):
-                return _error_result(target.name, target.path, str(exc), exc.location)
-            where = f" at line {exc.location.line}" if exc.location else ""
-            return _error_result(target.name, target.path, f"forward failed{where}: {exc}", exc.location)
-        program.method = "export-real"
+        error = first_error if isinstance(first_error, TraceError) and first_error.data_dependent else None
+        if error is None:
+            try:
+                program = trace(model, args, kwargs, user_files=files)
+                program.method = "export-real"
+            except TraceError as exc:
+                if debug:
+                    raise
+                error = exc
+        if program is None:
+            program = _record_path(model, args, kwargs, files, error) if error.data_dependent else None
+        if program is None:
+            where = f" at line {error.location.line}" if error.location else ""
+            message = str(error) if error.data_dependent else f"forward failed{where}: {error}"
+            return _error_result(target.name, target.path, message, error.location)
     t1 = time.perf_counter()
     result = analyse(program, target.name, target.path)
     result.seconds["trace"] = t1 - t0
     return result
+
+
+def _record_path(model, args, kwargs, files, exc: TraceError) -> TracedProgram | None:
+    """Export could not follow a branch on tensor values: record the path actually taken."""
+    from .record import record
+
+    try:
+        program = record(model, args, kwargs, files)
+    except Exception:  # noqa: BLE001 - the export error is the one worth reporting
+        return None
+    program.notes.append((f"{exc}; checked the path the example inputs take instead", exc.location))
+    return program
 
 
 def check_paths(targets: list[str], progress=None, debug: bool = False) -> Report:

@@ -67,6 +67,13 @@ SEARCH_BUDGET = Rule(
     "The gate-orientation search ran out of its step budget; the remaining choices were made greedily, so reported violations may include ones a full search would avoid.",
     "nothing to fix in the model; mark gates explicitly (sigmoid/softmax outputs) so fewer products need a choice",
 )
+RECORDED_PATH = Rule(
+    "TNN102",
+    "recorded-path-only",
+    "info",
+    "The model branches on tensor values, so torch.export could not capture it; the path the example inputs take was recorded and checked instead.",
+    "check with example inputs that exercise every branch, or make the branch static (torch.where, torch.cond)",
+)
 UNKNOWN_OP = Rule(
     "TNN100",
     "unknown-op",
@@ -89,6 +96,7 @@ ALL_RULES: tuple[Rule, ...] = (
     AXIS_STRUCTURE,
     UNKNOWN_OP,
     SEARCH_BUDGET,
+    RECORDED_PATH,
     UNUSED_SUPPRESSION,
 )
 

@@ -7,7 +7,7 @@ innermost frame that lies in one of the user's files and stamps its exact span
 (line, column, end) on the nodes created under it, through fx's `annotate` metadata.
 
 When export cannot follow the model (it branches on tensor values), the error names the
-line of the branch: there is no single graph to check.
+line of the branch; api.py then records the path the example inputs take (record.py).
 """
 from __future__ import annotations
 
@@ -47,6 +47,7 @@ class TracedProgram:
     method: str
     sites: dict[str, str] = field(default_factory=dict)  # node -> source site (same across unrolled steps)
     functions: dict[str, str] = field(default_factory=dict)  # node -> qualified name of the user's function
+    notes: list[tuple[str, Location | None]] = field(default_factory=list)  # (message, where) for the report
 
     def assigned_name(self, loc: Location) -> str | None:
         """The variable a source line assigns to (`h = ...` -> "h"), for naming types."""
@@ -61,9 +62,10 @@ class TracedProgram:
 class TraceError(Exception):
     """The model could not be traced; `location` points at the user's line when known."""
 
-    def __init__(self, message: str, location: Location | None = None):
+    def __init__(self, message: str, location: Location | None = None, data_dependent: bool = False):
         super().__init__(message)
         self.location = location
+        self.data_dependent = data_dependent
 
 
 # tensor introspection that export itself calls in bulk while fakifying; none creates a node
@@ -289,12 +291,12 @@ def _quiet_torch():
         logging.disable(previous)
 
 
-def trace(module, args, kwargs=None, *, user_files: set[str], allow_real_fallback: bool = True) -> TracedProgram:
+def trace(module, args, kwargs=None, *, user_files: set[str]) -> TracedProgram:
     """Export the model; a failure becomes a TraceError naming the user's line.
 
     A branch on tensor values cannot be followed by export; the error says so and where,
-    with the fix (a static branch, torch.where or torch.cond). `allow_real_fallback` is
-    kept for callers that retry on real tensors after a failure on the meta device.
+    and is marked data-dependent so that callers holding real tensors can record the path
+    the example inputs take instead (record.py).
     """
     for path in user_files:
         linecache.checkcache(path)  # a long-lived process may check an edited file again
@@ -308,8 +310,8 @@ def trace(module, args, kwargs=None, *, user_files: set[str], allow_real_fallbac
             code = linecache.getline(loc.path, loc.line).strip() if loc else ""
             where = f" at line {loc.line} (`{code}`)" if loc else ""
             raise TraceError(
-                f"data-dependent control flow{where}: the model branches on tensor values, which tracing "
-                "cannot follow; make the branch static, or use torch.where / torch.cond", loc) from exc
+                f"data-dependent control flow{where}: the model branches on tensor values, which torch.export "
+                "cannot follow", loc, data_dependent=True) from exc
         raise TraceError(_describe(exc), loc) from exc
 
 

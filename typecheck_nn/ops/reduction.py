@@ -72,6 +72,27 @@ def log_softmax(r: RuleArgs):
     return keep(x, is_gate=False, param=None, param_axes=None)
 
 
+def pool(r: RuleArgs):
+    """Pooling and resampling: batch and channel types stay; a resized axis gets a fresh one."""
+    x, shape = r.arg(0), r.out_shape
+    r.b.current.kind = "reduction"
+    outs = r.out if isinstance(r.out, (list, tuple)) else None
+    if outs is not None:
+        shape = tensor_meta(outs[0])
+    if not is_value(x) or shape is None or len(shape) != x.ndim:
+        return fresh_output(r.b, r.out)
+    axes = tuple(a if s == o else r.b.fresh(o, r.b.label()) for a, s, o in zip(x.axes, x.shape, shape))
+    value = Value(axes, shape)
+    if outs is not None:
+        return [value] + [Value(axes, tensor_meta(o)) if tensor_meta(o) == shape else fresh_output(r.b, o) for o in outs[1:]]
+    return value
+
+
+def topk(r: RuleArgs):
+    """topk/sort/kthvalue: the selected axis becomes a fresh index set, others keep types."""
+    return pool(r)
+
+
 def max_min(r: RuleArgs):
     """max(x, y) is binary and unifies; max(x, dim) is a reduction."""
     if is_value(r.arg(1)):
@@ -84,11 +105,19 @@ RULES = {name: reduce for name in (
     "std_mean", "logsumexp", "argmax", "argmin", "all", "any", "count_nonzero", "nansum", "nanmean",
     "median", "mode", "frobenius_norm", "aminmax",
 )}
+RULES.update({name: pool for name in (
+    "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
+    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
+    "adaptive_max_pool2d", "max_pool2d_with_indices", "max_pool1d_with_indices", "_adaptive_avg_pool2d",
+    "upsample_nearest1d", "upsample_nearest2d", "upsample_linear1d", "upsample_bilinear2d",
+    "upsample_bicubic2d", "_upsample_nearest_exact1d", "_upsample_nearest_exact2d", "lp_pool1d", "lp_pool2d",
+)})
+RULES.update({name: topk for name in ("topk", "sort", "kthvalue", "cummax", "cummin", "msort")})
 RULES.update({name: norm_like for name in (
     "layer_norm", "native_layer_norm", "batch_norm", "_native_batch_norm_legit",
     "_native_batch_norm_legit_functional", "_native_batch_norm_legit_no_training", "native_batch_norm",
     "group_norm", "native_group_norm", "instance_norm", "rms_norm", "_fused_rms_norm", "cudnn_batch_norm",
     "_batch_norm_with_update", "_batch_norm_no_update", "local_response_norm",
 )})
-RULES.update({"softmax": softmax, "_softmax": softmax, "log_softmax": log_softmax, "_log_softmax": log_softmax,
+RULES.update({"softmax": softmax, "_softmax": softmax, "_safe_softmax": softmax, "log_softmax": log_softmax, "_log_softmax": log_softmax,
               "max": max_min, "min": max_min})
