@@ -43,6 +43,7 @@ def test_verdict_and_lines(path, name, expect, rule):
     report = _report(path)
     model = next(m for m in report.models if m.name == name)
     assert model.error is None, model.error
+    assert not [n for n in model.notes if n.code == "TNN100"], [n.message for n in model.notes]
     if expect == "strong":
         assert model.strongly_typed is True, [v.message for v in model.violations]
         assert not model.violations

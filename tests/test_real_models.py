@@ -51,3 +51,26 @@ def test_llama():
     _assert_strong(typecheck_nn.check(transformers.LlamaForCausalLM(cfg), _tokens()))
 
 
+
+
+def test_torch_transformer_decoder_is_checked_on_the_recorded_path():
+    """nn.TransformerDecoder inspects its mask's values (a data-dependent branch inside
+    torch): export gives up, the recorded path is checked, and a note says so."""
+    dec = nn.TransformerDecoder(nn.TransformerDecoderLayer(32, 4, 64, batch_first=True), 2)
+
+    class Decoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.dec = dec
+
+        def forward(self, tgt, mem):
+            mask = nn.Transformer.generate_square_subsequent_mask(tgt.shape[1])
+            return self.dec(tgt, mem, tgt_mask=mask)
+
+    report = typecheck_nn.check(Decoder(), torch.randn(2, 5, 32), torch.randn(2, 7, 32))
+    model = report.models[0]
+    assert model.error is None, model.error
+    assert model.trace_method == "recorded-path"
+    assert model.strongly_typed is True
+    assert [n.code for n in model.notes if n.code == "TNN102"]
+    assert not [n for n in model.notes if n.code == "TNN100"], [n.message for n in model.notes]

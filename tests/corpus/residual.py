@@ -59,3 +59,23 @@ class SingleConvResidual(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(2, 8, 10),)
+
+
+class CNNClassifier(nn.Module):
+    """Convolutions, pooling, flatten and a linear head: no skips, strongly typed."""
+
+    EXPECT, RULE = "strong", None
+
+    def __init__(self):
+        super().__init__()
+        self.features = nn.Sequential(
+            nn.Conv2d(3, 16, 3, padding=1), nn.BatchNorm2d(16), nn.ReLU(), nn.MaxPool2d(2),
+            nn.Conv2d(16, 32, 3, padding=1), nn.ReLU(), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+        )
+        self.head = nn.Linear(32, 10)
+
+    def forward(self, x):
+        return self.head(self.features(x))
+
+    def example_inputs(self):
+        return (torch.randn(2, 3, 8, 8),)
