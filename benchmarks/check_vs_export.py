@@ -64,7 +64,7 @@ def build(args):
         if args.hf:
             import transformers
 
-            cfg = transformers.GPT2Config(n_layer=args.layers)
+            cfg = transformers.GPT2Config(n_layer=args.layers, use_cache=False)  # plain export needs no cache object
             model = transformers.GPT2LMHeadModel(cfg)
         else:
             model = GPT(layers=args.layers)
