@@ -313,11 +313,13 @@ def _dedupe_related(related: list[Related]) -> list[Related]:
 
 
 def _state_name(tg: TypedGraph, ops: list[OpInfo], firmware: set[int]) -> str | None:
-    for op in ops:
-        if op.kind == "recurrent":
-            return f"{op.symbol} hidden state"
-        if op.id in firmware and op.location is not None:
-            name = _assigned(op.location)
+    """Name the state by what the chain carries into the next step, else any firmware line."""
+    carried = _state_producers(tg, firmware)
+    for pool in ([op for op in ops if op.id in carried], [op for op in ops if op.id in firmware]):
+        for op in pool:
+            if op.kind == "recurrent":
+                return f"{op.symbol} hidden state"
+            name = _assigned(op.location) if op.location is not None else None
             if name:
                 return name.split(",")[0]
     return None
