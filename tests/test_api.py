@@ -98,3 +98,41 @@ def test_related_operations_name_the_conflicting_lines():
     assert v.related, "the add that joins W's and V's outputs takes part"
     assert all(r.location.line == line for r in v.related)
     assert any("`+`" in r.message for r in v.related)
+
+
+def test_unknown_op_is_an_info_note_with_its_line_and_fresh_types():
+    class Bessel(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Linear(4, 4)
+
+        def forward(self, x):
+            return self.w(torch.special.bessel_j0(x))
+
+    report = typecheck_nn.check(Bessel(), torch.randn(2, 4))
+    model = report.models[0]
+    (note,) = [n for n in model.notes if n.code == "TNN100"]
+    assert "bessel_j0" in note.message and note.severity == "info"
+    assert "torch.special.bessel_j0(x)" in open(__file__).read().splitlines()[note.location.line - 1]
+    assert model.strongly_typed is True and report.exit_code == 0
+
+
+def test_shifted_time_axis_is_an_info_note_not_a_violation():
+    class Shift(nn.Module):
+        def forward(self, x):  # (time, batch, d)
+            return x[1:] + x[:-1]
+
+    model = typecheck_nn.check(Shift(), torch.randn(5, 2, 3)).models[0]
+    assert model.strongly_typed is True
+    assert [n.code for n in model.notes] == ["TNN004"]
+
+
+def test_search_budget_exhaustion_is_reported():
+    from typecheck_nn.ir import Choice, Constraints, Eq
+    from typecheck_nn.solve import solve
+
+    c = Constraints()
+    a = [c.fresh(2, f"v{i}") for i in range(40)]
+    c.choices = [Choice(i, f"s{i}", ((Eq(a[i], a[i + 1], i),), (Eq(a[i], a[0], i),))) for i in range(39)]
+    sol = solve(c, max_search_steps=5)
+    assert sol.search_exhausted and len(sol.chosen) == 39

@@ -273,13 +273,17 @@ def conflict_diagnostic(tg: TypedGraph, sol: Solution, conflict: Conflict, namer
         message = (
             f"`{primary.symbol or primary.target}` adds the output of `{short}` ({cod}) to `{short}`'s own input ({dom})"
         )
-    else:
+    elif binaries:
         rule = rules.MIXED_TYPES
-        primary = binaries[-1] if binaries else (uses[-1] if uses else (ops[-1] if ops else None))
+        primary = binaries[-1]
         message = (
-            f"`{primary.symbol or primary.target if primary else '?'}` combines values of types {cod} and {dom}, "
+            f"`{primary.symbol or primary.target}` combines values of types {cod} and {dom}, "
             f"which `{short}` keeps apart"
         )
+    else:
+        rule = rules.MIXED_TYPES
+        primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
+        message = f"`{short}` is applied to a value of its own output type: {cod} flows into {dom}"
     related = []
     for op in sorted(ops, key=lambda o: (o.location.line if o.location else 0, o.id)):
         if primary is not None and op.id == primary.id:

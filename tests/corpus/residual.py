@@ -79,3 +79,37 @@ class CNNClassifier(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(2, 3, 8, 8),)
+
+
+class SharedTwice(nn.Module):
+    """One square matrix applied to its own output, outside any loop."""
+
+    EXPECT, RULE = "weak", "TNN001"
+
+    def __init__(self, d=16):
+        super().__init__()
+        self.w = nn.Linear(d, d)
+
+    def forward(self, x):
+        return self.w(torch.tanh(self.w(x)))  # violation
+
+    def example_inputs(self):
+        return (torch.randn(4, 16),)
+
+
+class TiedDepth(nn.Module):
+    """The same layer applied in a loop over depth: a recurrence over layers (ALBERT-style)."""
+
+    EXPECT, RULE = "weak", "TNN002"
+
+    def __init__(self, d=16):
+        super().__init__()
+        self.w = nn.Linear(d, d)
+
+    def forward(self, x):
+        for _ in range(3):
+            x = torch.tanh(self.w(x))  # violation
+        return x
+
+    def example_inputs(self):
+        return (torch.randn(4, 16),)
