@@ -118,7 +118,7 @@ class ModelResult:
     error_location: Location | None = None
     recurrence: RecurrenceSummary = field(default_factory=RecurrenceSummary)
     graph: GraphView | None = None
-    trace_method: str = ""  # "export", "export-real", "make_fx-real"
+    trace_method: str = ""  # "export", "export-real", "recorded-path"
     seconds: dict[str, float] = field(default_factory=dict)
 
     @property
