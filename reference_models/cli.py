@@ -39,6 +39,8 @@ def train_command(
     hidden: int = typer.Option(256, help="hidden size of the recurrent core"),
     layers: Optional[int] = typer.Option(None, help="layers, for models that stack"),
     embed: int = typer.Option(64, help="character embedding size (char-lm)"),
+    dropout: Optional[float] = typer.Option(None, help="dropout on the core's inputs/outputs and between layers (char-lm default 0.2)"),
+    weight_decay: Optional[float] = typer.Option(None, "--weight-decay", help="AdamW decoupled weight decay on matrices (char-lm default 0.1)"),
     slots: int = typer.Option(128, help="NTM memory slots N"),
     word: int = typer.Option(20, help="NTM word size M"),
     lr: Optional[float] = typer.Option(None, help="Adam learning rate (task default if omitted)"),
@@ -58,7 +60,7 @@ def train_command(
     from .train import TrainConfig, UnknownName, train
 
     cfg = TrainConfig(model=model, task=task, steps=steps, batch_size=batch_size, seq_len=seq_len, hidden=hidden,
-                      layers=layers, embed=embed, slots=slots, word=word, lr=lr, schedule=schedule, seed=seed, device=device, out=out,
+                      layers=layers, embed=embed, dropout=dropout, weight_decay=weight_decay, slots=slots, word=word, lr=lr, schedule=schedule, seed=seed, device=device, out=out,
                       checkpoint_every=checkpoint_every, eval_every=eval_every, resume=resume,
                       max_minutes=max_minutes)
     console = Console(stderr=True)

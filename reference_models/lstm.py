@@ -8,7 +8,8 @@ import torch
 from torch import nn
 
 from ._common import CausalConv2, zeros_state
-from .scan import linear_scan
+from .fused import tlstm_firmware
+from .scan import is_tracing, linear_scan
 
 
 class LSTM(nn.Module):
@@ -59,10 +60,10 @@ class TorchLSTM(nn.Module):
 
     expected_strongly_typed = False
 
-    def __init__(self, d_in: int = 16, hidden: int = 32, num_layers: int = 1):
+    def __init__(self, d_in: int = 16, hidden: int = 32, num_layers: int = 1, dropout: float = 0.0):
         super().__init__()
         self.d_in, self.hidden, self.d_out, self.num_layers = d_in, hidden, hidden, num_layers
-        self.lstm = nn.LSTM(d_in, hidden, num_layers=num_layers)
+        self.lstm = nn.LSTM(d_in, hidden, num_layers=num_layers, dropout=dropout if num_layers > 1 else 0.0)
 
     def forward(self, xs: torch.Tensor, state: tuple | None = None):
         return self.lstm(xs, state)
@@ -86,23 +87,35 @@ class TLSTM(nn.Module):
 
     expected_strongly_typed = True
 
-    def __init__(self, d_in: int = 16, hidden: int = 32, num_layers: int = 1):
+    def __init__(self, d_in: int = 16, hidden: int = 32, num_layers: int = 1, dropout: float = 0.0):
         super().__init__()
         self.d_in, self.hidden, self.d_out, self.num_layers = d_in, hidden, hidden, num_layers
+        self.dropout = dropout  # between stacked layers (as nn.LSTM's dropout)
         self.conv = nn.ModuleList(CausalConv2(d_in if l == 0 else hidden, 3 * hidden) for l in range(num_layers))
 
     def forward(self, xs: torch.Tensor, state: tuple | None = None):
         if state is None:
             state = tuple((zeros_state(xs, self.hidden), torch.zeros_like(xs[0]) if l == 0 else zeros_state(xs, self.hidden))
                           for l in range(self.num_layers))
+        tracing = is_tracing(xs, *(s for layer in state for s in layer))
         new_state = []
         for l in range(self.num_layers):
+            if l > 0 and self.dropout > 0:
+                xs = nn.functional.dropout(xs, self.dropout, self.training)
             c0, x_prev = state[l]
-            z, f, o = self.conv[l](xs, x_prev).chunk(3, dim=-1)
-            f, o = torch.sigmoid(f), torch.tanh(o)
-            cs = linear_scan(f, (1 - f) * z, c0)
-            new_state.append((cs[-1], xs[-1]))
-            xs = cs * o
+            if tracing:
+                # The defining equations, step by step: what the checker verifies.
+                z, f, o = self.conv[l](xs, x_prev).chunk(3, dim=-1)
+                f, o = torch.sigmoid(f), torch.tanh(o)
+                cs = linear_scan(f, (1 - f) * z, c0)
+                new_state.append((cs[-1], xs[-1]))
+                xs = cs * o
+            else:
+                # Same function: learnware as accumulated GEMMs, firmware as one fused op
+                # (reference_models/fused.py, gradchecked against the loop above).
+                h, c_last = tlstm_firmware(self.conv[l](xs, x_prev), c0)
+                new_state.append((c_last, xs[-1]))
+                xs = h
         return xs, tuple(new_state)
 
     def example_inputs(self):

@@ -25,6 +25,8 @@ class TrainConfig:
     hidden: int = 256
     layers: int | None = None
     embed: int = 64
+    dropout: float | None = None
+    weight_decay: float | None = None
     slots: int = 128
     word: int = 20
     lr: float | None = None
@@ -44,6 +46,8 @@ class TrainConfig:
         c.batch_size = c.batch_size or task_cls.default_batch_size
         c.seq_len = c.seq_len or task_cls.default_seq_len
         c.lr = c.lr or task_cls.default_lr
+        c.dropout = getattr(task_cls, "default_dropout", 0.0) if c.dropout is None else c.dropout
+        c.weight_decay = getattr(task_cls, "default_weight_decay", 0.0) if c.weight_decay is None else c.weight_decay
         c.out = Path(c.out or f"runs/{c.model}-{c.task}")
         return c
 
@@ -65,7 +69,8 @@ def resolve_device(name: str) -> torch.device:
 def build_core(cfg: TrainConfig, d_in: int) -> torch.nn.Module:
     """Instantiate the model, passing only the constructor arguments it accepts."""
     cls = MODELS[cfg.model]
-    wanted = {"d_in": d_in, "hidden": cfg.hidden, "num_layers": cfg.layers, "slots": cfg.slots, "word": cfg.word}
+    wanted = {"d_in": d_in, "hidden": cfg.hidden, "num_layers": cfg.layers, "slots": cfg.slots, "word": cfg.word,
+              "dropout": cfg.dropout or None}
     params = inspect.signature(cls.__init__).parameters
     return cls(**{k: v for k, v in wanted.items() if k in params and v is not None})
 
@@ -122,11 +127,19 @@ def train(cfg: TrainConfig, progress=None) -> dict:
     cfg = cfg.resolved(task_cls)
     device = resolve_device(cfg.device)
     seed_everything(cfg.seed)
-    task = task_cls(cfg.batch_size, cfg.seq_len, device, **({"embed": cfg.embed} if cfg.task == "char-lm" else {"seed": cfg.seed}))
+    task = task_cls(cfg.batch_size, cfg.seq_len, device,
+                    **({"embed": cfg.embed, "dropout": cfg.dropout} if cfg.task == "char-lm" else {"seed": cfg.seed}))
     net = task.build(build_core(cfg, task.core_input)).to(device)
-    opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    if cfg.weight_decay:  # decoupled decay on matrices only (not biases, gains or embeddings' rows alike)
+        decay = [p for n, p in net.named_parameters() if p.dim() >= 2 and not n.startswith("embed")]
+        rest = [p for n, p in net.named_parameters() if not (p.dim() >= 2 and not n.startswith("embed"))]
+        opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
+                                 {"params": rest, "weight_decay": 0.0}], lr=cfg.lr)
+    else:
+        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     cfg.out.mkdir(parents=True, exist_ok=True)
     ckpt_path = cfg.out / "checkpoint.pt"
+    best_path = cfg.out / "best.pt"  # early stopping: weights at the best periodic validation score
     step, history, evals = 0, [], []
     if cfg.resume and ckpt_path.exists():
         ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
@@ -171,6 +184,9 @@ def train(cfg: TrainConfig, progress=None) -> dict:
             net.eval()
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
                 evals.append({"step": step, **task.evaluate(net, final=False)})
+            scores = [e[task.metric] for e in evals]
+            if evals[-1][task.metric] == (min if task.metric_lower_is_better else max)(scores):
+                torch.save({"net": net.state_dict(), "step": step}, best_path)
             net.train()
         if step % cfg.checkpoint_every == 0 or step == cfg.steps:
             save_checkpoint()
@@ -178,9 +194,21 @@ def train(cfg: TrainConfig, progress=None) -> dict:
     net.eval()
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
         final = task.evaluate(net, final=True)
+    best_info = None
     if evals:
         best = (min if task.metric_lower_is_better else max)(e[task.metric] for e in evals)
         final[f"best_periodic_{task.metric}"] = min(best, final[task.metric])
+        better = (lambda a, b: a < b) if task.metric_lower_is_better else (lambda a, b: a > b)
+        if best_path.exists() and better(best, final[task.metric]):
+            # Early stopping by validation score: report the best checkpoint on every split.
+            saved = torch.load(best_path, map_location=device, weights_only=False)
+            last = {k: v.clone() for k, v in net.state_dict().items()}
+            net.load_state_dict(saved["net"])
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
+                best_info = {"step": saved["step"], **task.evaluate(net, final=True)}
+            net.load_state_dict(last)
+        else:
+            best_info = {"step": step, **final}
     core_params = sum(p.numel() for p in net.core.parameters())
     metrics = {
         "model": cfg.model, "model_class": type(net.core).__name__, "task": cfg.task,
@@ -190,7 +218,8 @@ def train(cfg: TrainConfig, progress=None) -> dict:
         "params_total": sum(p.numel() for p in net.parameters()), "params_core": core_params,
         "data": task.sizes, "steps_done": step, "steps_this_run": step - start_step,
         "seconds_this_run": elapsed, "items_per_second": items / max(elapsed, 1e-9),
-        "final_train_loss_avg50": _smoothed(history), "final": final, "evals": evals, "history": history,
+        "final_train_loss_avg50": _smoothed(history), "final": final, "best_checkpoint": best_info,
+        "evals": evals, "history": history,
     }
     if cfg.task == "char-lm":
         metrics["final_train_bpc_avg50"] = metrics["final_train_loss_avg50"] / math.log(2)

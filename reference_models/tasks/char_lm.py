@@ -23,21 +23,27 @@ def detach_state(state):
 
 
 class CharLMNet(nn.Module):
-    """Embedding -> recurrent core -> linear read-out over the vocabulary."""
+    """Embedding -> dropout -> recurrent core -> dropout -> linear read-out over the vocabulary.
 
-    def __init__(self, core: nn.Module, vocab: int):
+    The same dropout (on the core's inputs and outputs) applies to every model, so the
+    comparison stays equal; between stacked layers the core applies its own (nn.LSTM's
+    ``dropout``, T-LSTM's equivalent).
+    """
+
+    def __init__(self, core: nn.Module, vocab: int, dropout: float = 0.0):
         super().__init__()
         self.embed = nn.Embedding(vocab, core.d_in)
         self.core = core
+        self.drop = nn.Dropout(dropout)
         self.head = nn.Linear(core.d_out, vocab)
 
     def forward(self, tokens, state=None, with_boundaries: bool = False):
-        xs = self.embed(tokens)
+        xs = self.drop(self.embed(tokens))
         if with_boundaries:
             out, state, z = self.core.forward_with_boundaries(xs, state)
-            return self.head(out), state, z
+            return self.head(self.drop(out)), state, z
         out, state = self.core(xs, state)
-        return self.head(out), state
+        return self.head(self.drop(out)), state
 
 
 def _streams(ids: torch.Tensor, batch: int) -> torch.Tensor:
@@ -51,10 +57,12 @@ class CharLM:
     default_batch_size = 32
     default_seq_len = 128
     default_lr = 2e-3
+    default_dropout = 0.2
+    default_weight_decay = 0.1
     metric = "valid_bpc"
     metric_lower_is_better = True
 
-    def __init__(self, batch_size: int, seq_len: int, device: torch.device, embed: int = 64):
+    def __init__(self, batch_size: int, seq_len: int, device: torch.device, embed: int = 64, dropout: float = 0.0):
         text = load_text()
         self.chars = sorted(set(text))
         self.stoi = {c: i for i, c in enumerate(self.chars)}
@@ -63,8 +71,11 @@ class CharLM:
         encode = lambda s: torch.tensor([self.stoi[c] for c in s], dtype=torch.long)  # noqa: E731
         self.text = {"valid": valid, "test": test}
         self.train = _streams(encode(train), batch_size).to(device)
-        self.ids = {"valid": encode(valid).to(device), "test": encode(test).to(device)}
+        self.ids = {"valid": encode(valid).to(device), "test": encode(test).to(device),
+                    # the first len(valid) training chars: train BPC without dropout, same size as valid
+                    "train": encode(train[: len(valid)]).to(device)}
         self.batch_size, self.seq_len, self.device, self.embed = batch_size, seq_len, device, embed
+        self.dropout = dropout
         self.position = 0
         self.state = None
 
@@ -73,7 +84,7 @@ class CharLM:
         return self.embed
 
     def build(self, core: nn.Module) -> nn.Module:
-        return CharLMNet(core, len(self.chars))
+        return CharLMNet(core, len(self.chars), self.dropout)
 
     def loss(self, net, step: int):
         """Next window of every stream; carries (detached) state."""
@@ -109,7 +120,8 @@ class CharLM:
     def evaluate(self, net, final: bool) -> dict:
         if not final:
             return {"valid_bpc": self.bpc(net, "valid")}
-        out = {"valid_bpc": self.bpc(net, "valid"), "test_bpc": self.bpc(net, "test")}
+        out = {"valid_bpc": self.bpc(net, "valid"), "test_bpc": self.bpc(net, "test"),
+               "train_sample_bpc": self.bpc(net, "train")}
         if hasattr(net.core, "forward_with_boundaries"):
             from .boundaries import boundary_rates
 
