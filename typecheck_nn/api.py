@@ -121,7 +121,7 @@ def check(module: nn.Module, *example_args, name: str | None = None, **example_k
     try:
         program = trace(module, example_args, example_kwargs, user_files=files)
     except TraceError as exc:
-        program = _record_path(module, example_args, example_kwargs, files, exc) if exc.data_dependent else None
+        program = _record_path(module, example_args, example_kwargs, files, exc)
         if program is None:
             return Report(models=[_error_result(name, path, f"trace failed: {exc}", exc.location)])
     result = analyse(program, name, path)
@@ -167,7 +167,7 @@ def check_target(target, debug: bool = False) -> ModelResult:
                     raise
                 error = exc
         if program is None:
-            program = _record_path(model, args, kwargs, files, error) if error.data_dependent else None
+            program = _record_path(model, args, kwargs, files, error)
         if program is None:
             where = f" at line {error.location.line}" if error.location else ""
             message = str(error) if error.data_dependent else f"forward failed{where}: {error}"
@@ -179,14 +179,16 @@ def check_target(target, debug: bool = False) -> ModelResult:
 
 
 def _record_path(model, args, kwargs, files, exc: TraceError) -> TracedProgram | None:
-    """Export could not follow a branch on tensor values: record the path actually taken."""
+    """Export could not capture the model (a branch on tensor values, an input it cannot
+    fakify): run it once for real and check the path the example inputs take."""
     from .record import record
 
     try:
         program = record(model, args, kwargs, files)
     except Exception:  # noqa: BLE001 - the export error is the one worth reporting
         return None
-    program.notes.append((f"{exc}; checked the path the example inputs take instead", exc.location))
+    reason = str(exc) if exc.data_dependent else f"torch.export could not capture the model ({exc})"
+    program.notes.append((f"{reason}; checked the path the example inputs take instead", exc.location))
     return program
 
 

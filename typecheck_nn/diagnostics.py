@@ -256,8 +256,11 @@ def conflict_diagnostic(tg: TypedGraph, sol: Solution, conflict: Conflict, namer
     ops = [tg.ops[i] for i in chain]
     uses = [op for op in ops if conflict.param in op.params]
     binaries = [op for op in ops if op.binary]
+    # two uses of the matrix from one source span are two steps of a loop (a Python loop,
+    # or one inside a library call such as a recorded nn.GRU)
+    all_uses = [op for op in tg.ops if conflict.param in op.params]
     recurrent = any(op.id in firmware or op.id in tg.recurrent_ops for op in ops) or (
-        len({u.site for u in uses}) < len(uses)
+        len({u.location or u.site for u in all_uses}) < len(all_uses)
     )
     if recurrent:
         rule = rules.RECURRENT_STATE

@@ -71,7 +71,7 @@ RECORDED_PATH = Rule(
     "TNN102",
     "recorded-path-only",
     "info",
-    "The model branches on tensor values, so torch.export could not capture it; the path the example inputs take was recorded and checked instead.",
+    "torch.export could not capture the model (usually a branch on tensor values); the path the example inputs take was recorded and checked instead.",
     "check with example inputs that exercise every branch, or make the branch static (torch.where, torch.cond)",
 )
 UNKNOWN_OP = Rule(

@@ -80,3 +80,23 @@ class GRUCellLoop(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(4, 2, 8),)
+
+
+class PackedGRU(nn.Module):
+    """Variable-length batches: export cannot trace pack_padded_sequence's lengths, so the
+    path the example inputs take is recorded (TNN102) and the GRU inside is still found."""
+
+    EXPECT, RULE = "weak", "TNN002"
+
+    def __init__(self):
+        super().__init__()
+        self.emb = nn.Embedding(20, 8)
+        self.gru = nn.GRU(8, 16, batch_first=True)
+
+    def forward(self, tokens, lengths):
+        packed = nn.utils.rnn.pack_padded_sequence(self.emb(tokens), lengths, batch_first=True, enforce_sorted=False)
+        out, _ = self.gru(packed)  # violation
+        return nn.utils.rnn.pad_packed_sequence(out, batch_first=True)[0]
+
+    def example_inputs(self):
+        return (torch.randint(0, 20, (3, 5)), torch.tensor([5, 3, 2]))

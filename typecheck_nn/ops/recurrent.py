@@ -61,9 +61,15 @@ def _values(seq) -> list:
 def fused_rnn(r: RuleArgs, kind: str):
     """aten.lstm.input / gru.input / rnn_tanh.input: (input, hx, params, has_biases,
     num_layers, dropout, train, bidirectional, batch_first)."""
-    x, hx, params = r.arg(0), r.arg(1), r.arg(2)
-    has_biases, num_layers = r.arg(3), r.arg(4)
-    bidirectional, batch_first = r.arg(7), r.arg(8)
+    if getattr(r.node.target, "_overloadname", "") == "data":
+        # packed sequences: (data, batch_sizes, hx, params, has_biases, num_layers, dropout,
+        # train, bidirectional); data is (sum of lengths, features)
+        x, hx, params = r.arg(0), r.arg(2), r.arg(3)
+        has_biases, num_layers, bidirectional, batch_first = r.arg(4), r.arg(5), r.arg(8), False
+    else:
+        x, hx, params = r.arg(0), r.arg(1), r.arg(2)
+        has_biases, num_layers = r.arg(3), r.arg(4)
+        bidirectional, batch_first = r.arg(7), r.arg(8)
     outs = r.out if isinstance(r.out, (list, tuple)) else None
     r.b.current.kind = "recurrent"
     r.b.current.symbol = kind

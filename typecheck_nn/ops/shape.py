@@ -341,6 +341,24 @@ def pad(r: RuleArgs):
     return Value(x.axes, shape, is_gate=False)
 
 
+def packed_sequence(r: RuleArgs):
+    """pack/unpack a padded batch: the feature axis keeps its type, time x batch is re-laid."""
+    x = r.arg(0)
+    r.b.current.kind = "shape"
+    outs = r.out if isinstance(r.out, (list, tuple)) else [r.out]
+    if not is_value(x):
+        return fresh_output(r.b, r.out)
+    result = []
+    for k, o in enumerate(outs):
+        shape = tensor_meta(o)
+        if k == 0 and shape is not None and shape and shape[-1] == x.shape[-1]:
+            axes = tuple(r.b.fresh(s, r.b.label()) for s in shape[:-1]) + (x.axes[-1],)
+            result.append(Value(axes, shape))
+        else:
+            result.append(fresh_output(r.b, o))
+    return result if isinstance(r.out, (list, tuple)) else result[0]
+
+
 def create(r: RuleArgs):
     """New tensors (zeros, arange, randn...) carry fresh types: they are constrained by use."""
     r.b.current.kind = "source"
@@ -381,4 +399,5 @@ RULES = {
     "nonzero": create, "diagonal": create, "unfold": create, "tril_indices": create, "triu_indices": create,
     "one_hot": create, "bucketize": create, "searchsorted": create, "multinomial": create,
     "getitem": getitem,
+    "_pack_padded_sequence": packed_sequence, "_pad_packed_sequence": packed_sequence,
 }
