@@ -68,6 +68,10 @@ class TraceError(Exception):
         self.data_dependent = data_dependent
 
 
+# fx's annotate (torch >= 2.10) carries our spans onto nodes; without it, locations come
+# from node.meta["stack_trace"] and sites from those locations
+_HAS_ANNOTATE = hasattr(fx_traceback, "annotate")
+
 # tensor introspection that export itself calls in bulk while fakifying; none creates a node
 _INTROSPECTION = frozenset({
     "__get__", "__set__", "stride", "storage_offset", "_is_view", "size", "untyped_storage",
@@ -102,7 +106,7 @@ class SourceLocationMode(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if getattr(func, "__name__", None) in _INTROSPECTION:
+        if getattr(func, "__name__", None) in _INTROSPECTION or not _HAS_ANNOTATE:
             return func(*args, **kwargs)
         frame = sys._getframe(1)
         user_files = self.user_files

@@ -201,6 +201,8 @@ class Builder:
             loc = self.program.locations.get(node.name) if outer is None else outer.location
             module = self.program.module_paths.get(node.name, "") if outer is None else outer.module
             call_site = self.program.sites.get(node.name) if outer is None else f"{outer.site}/{node.name}"
+            if call_site is None and loc is not None:  # no call-path annotation: fold by span
+                call_site = f"{loc.path}:{loc.line}:{loc.column}-{loc.end_line}:{loc.end_column}"
             op = OpInfo(
                 id=len(self.ops),
                 node=name,
