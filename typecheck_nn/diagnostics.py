@@ -99,7 +99,16 @@ def _assigned(loc: Location) -> str | None:
     return m.group(1).replace(" ", "") if m else None
 
 
-# -- naming types ---------------------------------------------------------------------------
+# -- naming types ------------------------------------------------------------------------------
+def matrix_roles(tg: TypedGraph) -> dict[tuple[int, int], str]:
+    """(param, axis) -> "cod" or "dom", as the first use of the parameter as a matrix had it."""
+    roles: dict[tuple[int, int], str] = {}
+    for key, (out_axis, in_axis) in tg.constraints.orientation.items():
+        roles.setdefault((key[0], out_axis), "cod")
+        roles.setdefault((key[0], in_axis), "dom")
+    return roles
+
+
 @dataclass
 class TypeNamer:
     """Readable names for solved types: cod(W)/dom(W) for matrix axes, else birth labels."""
@@ -108,36 +117,21 @@ class TypeNamer:
     sol: Solution
 
     def __post_init__(self):
-        uf = self.sol.solver
+        self.orientation = matrix_roles(self.tg)
+        self.origins = self.tg.constraints.origins
         self.names: dict[int, str] = {}
-        roles: dict[tuple[int, int], str] = {}
+        uf = self.sol.solver
         for p, param in enumerate(self.tg.params):
-            short = param.name[:-7] if param.name.endswith(".weight") else param.name
+            short = param.short_name
             for i, var in enumerate(param.axes):
                 role = self.orientation.get((p, i))
-                label = f"{role}({short})" if role else f"{param.name}[{i}]"
                 root = uf.find(var)
-                if root not in self.names or (role and not self.names[root].startswith(("cod", "dom"))):
-                    self.names.setdefault(root, label)
-        origins = self.tg.constraints.origins
-        self.origins = origins
-
-    @property
-    def orientation(self) -> dict[tuple[int, int], str]:
-        cached = getattr(self, "_orientation", None)
-        if cached is None:
-            cached = {}
-            for p, a, b, op in self.tg.constraints.distinct:
-                # the declaring op told us which side is the output: record both sides
-                out_axis, in_axis = self._declared.get((p, a, b), (a, b))
-                cached.setdefault((p, out_axis), "cod")
-                cached.setdefault((p, in_axis), "dom")
-            self._orientation = cached
-        return cached
-
-    @property
-    def _declared(self) -> dict:
-        return self.tg.constraints.orientation
+                # a matrix role names a class better than a parameter's raw axis
+                if role:
+                    if not self.names.get(root, "").startswith(("cod(", "dom(")):
+                        self.names[root] = f"{role}({short})"
+                else:
+                    self.names.setdefault(root, f"{param.name}[{i}]")
 
     def name(self, var: int, depth: int = 0) -> str:
         uf = self.sol.solver
@@ -243,7 +237,7 @@ def _op_note(op: OpInfo, param_short: str, conflicted: int, cod: str, dom: str) 
 def conflict_diagnostic(tg: TypedGraph, sol: Solution, conflict: Conflict, namer: TypeNamer,
                         explainer: Explainer, firmware: set[int], model: str) -> Diagnostic:
     param = tg.params[conflict.param]
-    short = param.name[:-7] if param.name.endswith(".weight") else param.name
+    short = param.short_name
     va, vb = param.axes[conflict.axis_a], param.axes[conflict.axis_b]
     orient = namer.orientation
     if orient.get((conflict.param, conflict.axis_a)) == "dom":

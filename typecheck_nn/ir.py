@@ -89,12 +89,9 @@ class Param:
     axes: tuple[int, ...]
 
     @property
-    def short(self) -> str:
-        base = self.name
-        for suffix in (".weight", ".weight_hh_l0", ".weight_ih_l0"):
-            if base.endswith(suffix) and suffix == ".weight":
-                base = base[: -len(suffix)]
-        return base
+    def short_name(self) -> str:
+        """`cell.V` for `cell.V.weight`: messages name the module, as users wrote it."""
+        return self.name[: -len(".weight")] if self.name.endswith(".weight") else self.name
 
 
 @dataclass
