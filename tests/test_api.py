@@ -136,3 +136,24 @@ def test_search_budget_exhaustion_is_reported():
     c.choices = [Choice(i, f"s{i}", ((Eq(a[i], a[i + 1], i),), (Eq(a[i], a[0], i),))) for i in range(39)]
     sol = solve(c, max_search_steps=5)
     assert sol.search_exhausted and len(sol.chosen) == 39
+
+
+def test_typed_graph_is_a_networkx_graph_of_values_and_operations():
+    import networkx as nx
+
+    from typecheck_nn.api import user_files_for
+    from typecheck_nn.trace import trace
+    from typecheck_nn.typegraph import build_typed_graph, op_edges
+
+    model = TRNN()
+    tg = build_typed_graph(trace(model, (torch.randn(3, 2, 4),), {}, user_files=user_files_for(model)))
+    kinds = nx.get_node_attributes(tg.graph, "kind")
+    values = [n for n, k in kinds.items() if k == "value"]
+    ops = [n for n, k in kinds.items() if k == "op"]
+    assert len(ops) == len(tg.ops) and values
+    # every op output is a value node with one type variable per axis
+    sig = next(op for op in tg.ops if op.target == "sigmoid")
+    (out,) = tg.graph.successors(sig.id)
+    assert len(tg.graph.nodes[out]["axes"]) == 2
+    assert nx.is_directed_acyclic_graph(tg.graph)
+    assert all(isinstance(u, int) and isinstance(v, int) for u, v in op_edges(tg.graph))

@@ -16,7 +16,7 @@ from . import rules
 from .ir import OpInfo
 from .report.model import Diagnostic, GraphEdge, GraphNode, GraphView, Location, RecurrenceSummary, Related
 from .solve import Conflict, Solution
-from .typegraph import TypedGraph
+from .typegraph import TypedGraph, op_edges
 
 ELEMENTWISE_KINDS = {"elementwise", "shape", "source"}
 
@@ -30,7 +30,7 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
     """
     folded = nx.DiGraph()
     site = {op.id: op.site for op in tg.ops}
-    for u, v in tg.graph.edges:
+    for u, v in op_edges(tg.graph):
         folded.add_edge(site[u], site[v])
     loop_sites: set[str] = set()
     for comp in nx.strongly_connected_components(folded):
@@ -86,7 +86,7 @@ def _state_producers(tg: TypedGraph, firmware: set[int]) -> set[int]:
         k = seen.get(op.site, 0)
         occurrence[op.id] = k
         seen[op.site] = k + 1
-    return {u for u, v in tg.graph.edges if u in firmware and v in firmware and occurrence[v] > occurrence[u]}
+    return {u for u, v in op_edges(tg.graph) if u in firmware and v in firmware and occurrence[v] > occurrence[u]}
 
 
 def _assigned(loc: Location) -> str | None:

@@ -32,7 +32,7 @@ class TypedGraph:
     ops: list[OpInfo]
     params: list[Param]
     values: dict[str, object]  # fx node name -> Value | list | None
-    graph: nx.DiGraph  # op-level dataflow graph: nodes are op ids
+    graph: nx.DiGraph  # bipartite: op nodes (int ids) -> value nodes ("%name", with axes) -> ops
     unknown: list[UnknownOp] = field(default_factory=list)
     inputs: list[str] = field(default_factory=list)
     node_to_op: dict[str, int] = field(default_factory=dict)
@@ -49,6 +49,22 @@ def _shape_of(val) -> tuple[int, ...] | None:
                 out.append(-1)
         return tuple(out)
     return None
+
+
+def value_key(name: str) -> str:
+    """Graph key of the value an fx node produces (op nodes are keyed by their int id)."""
+    return f"%{name}"
+
+
+def op_edges(graph: nx.DiGraph):
+    """Op-to-op dataflow: producer -> value -> consumer, with the value skipped."""
+    for node, data in graph.nodes(data=True):
+        if data.get("kind") != "value":
+            continue
+        producers = [p for p in graph.predecessors(node)]
+        for p in producers:
+            for c in graph.successors(node):
+                yield p, c
 
 
 def target_name(target) -> str:
@@ -148,6 +164,17 @@ class Builder:
     def resolve_name(self, name: str) -> str:
         return self.prefix + name
 
+    def _add_value(self, name: str, producer: int | None) -> None:
+        """A value node carrying its per-axis type variables (a list for multi-output ops)."""
+        val = self.values.get(name)
+        if isinstance(val, (list, tuple)):
+            axes = [getattr(v, "axes", None) for v in val]
+        else:
+            axes = getattr(val, "axes", None)
+        self.graph.add_node(value_key(name), kind="value", axes=axes)
+        if producer is not None:
+            self.graph.add_edge(producer, value_key(name))
+
     def _placeholder(self, node, name: str) -> None:
         shape = _shape_of(node.meta.get("val"))
         info = self.program.placeholders.get(node.name)
@@ -179,6 +206,7 @@ class Builder:
                     self._placeholder(node, name)
                 else:
                     self.values[name] = bound[placeholders] if placeholders < len(bound) else None
+                self._add_value(name, None)
                 placeholders += 1
                 continue
             if node.op == "output":
@@ -192,6 +220,7 @@ class Builder:
                 shape = _shape_of(val)
                 self.values[name] = val if isinstance(val, torch.fx.GraphModule) else (
                     None if shape is None else self.new_value(shape, str(node.target)))
+                self._add_value(name, None)
                 continue
             if node.op != "call_function":
                 self.values[name] = None
@@ -216,18 +245,17 @@ class Builder:
             )
             self.ops.append(op)
             self.node_to_op[name] = op.id
-            self.graph.add_node(op.id)
+            self.graph.add_node(op.id, kind="op", target=target)
             for src in op.inputs:
-                src_op = self.node_to_op.get(src)
-                if src_op is not None:
-                    self.graph.add_edge(src_op, op.id)
+                self.graph.add_edge(value_key(src), op.id)
             self.current = op
             if sub is not None:
                 gm_sub, args = sub
                 self.values[name] = self._walk(gm_sub, f"{name}/", args, op)
                 self.prefix = prefix
-                continue
-            self.values[name] = dispatch(self, node, target)
+            else:
+                self.values[name] = dispatch(self, node, target)
+            self._add_value(name, op.id)
         return result
 
     def _subgraph(self, node, prefix: str):
