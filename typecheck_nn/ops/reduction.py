@@ -56,20 +56,22 @@ def norm_like(r: RuleArgs):
     return keep(x, is_gate=False, param=None, param_axes=None)
 
 
-def softmax(r: RuleArgs):
+def _normalised(r: RuleArgs, gate: bool):
+    """softmax keeps types and yields a gate (a point of the simplex acts on what it
+    multiplies); log_softmax keeps types but is no gate."""
     x = r.arg(0)
     r.b.current.kind = "elementwise"
     if not is_value(x):
         return fresh_output(r.b, r.out)
-    return keep(x, is_gate=True, param=None, param_axes=None)
+    return keep(x, is_gate=gate, param=None, param_axes=None)
+
+
+def softmax(r: RuleArgs):
+    return _normalised(r, gate=True)
 
 
 def log_softmax(r: RuleArgs):
-    x = r.arg(0)
-    r.b.current.kind = "elementwise"
-    if not is_value(x):
-        return fresh_output(r.b, r.out)
-    return keep(x, is_gate=False, param=None, param_axes=None)
+    return _normalised(r, gate=False)
 
 
 def pool(r: RuleArgs):
