@@ -22,6 +22,8 @@ from .diagnostics import (
     firmware_ops,
     graph_view,
     recurrence_summary,
+    state_producers,
+    unique_by_line,
     unknown_op_notes,
 )
 from .discover import discover_file, expand_paths
@@ -58,14 +60,15 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
     sol = solve(tg.constraints)
     t2 = time.perf_counter()
     firmware = firmware_ops(tg)
+    carried = state_producers(tg, firmware)
     namer = TypeNamer(tg, sol)
     violations: list[Diagnostic] = []
     if sol.conflicts:
         explainer = Explainer(sol)
         for c in sol.conflicts:
-            violations.append(conflict_diagnostic(tg, sol, c, namer, explainer, firmware, name))
+            violations.append(conflict_diagnostic(tg, c, namer, explainer, firmware, carried, name))
     notes = unknown_op_notes(tg, name)
-    notes += _unique_notes(clash_diagnostic(tg, clash, name) for clash in sol.clashes)
+    notes += unique_by_line(clash_diagnostic(tg, clash, name) for clash in sol.clashes)
     for text, loc in program.notes:
         rule = rules.RECORDED_PATH
         notes.append(Diagnostic(rule.code, rule.name, rule.severity, text, loc, model=name, help=rule.help, url=rule.url))
@@ -74,7 +77,7 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
         notes.append(Diagnostic(rule.code, rule.name, rule.severity, rule.summary, None, model=name,
                                 help=rule.help, url=rule.url))
     conflicted_ops = {tg.node_to_op[n] for v in violations for n in v.nodes if n in tg.node_to_op}
-    summary = recurrence_summary(tg, firmware)
+    summary = recurrence_summary(tg, firmware, carried)
     graph = graph_view(tg, namer, firmware, conflicted_ops) if with_graph else None
     t3 = time.perf_counter()
     strongly = not any(v.severity == "error" for v in violations)
@@ -89,16 +92,6 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
         trace_method=program.method,
         seconds={"typegraph": t1 - t0, "solve": t2 - t1, "diagnostics": t3 - t2},
     )
-
-
-def _unique_notes(diags) -> list[Diagnostic]:
-    seen, out = set(), []
-    for d in diags:
-        key = (d.code, d.location.line if d.location else None)
-        if key not in seen:
-            seen.add(key)
-            out.append(d)
-    return out
 
 
 def _error_result(name: str, path: str, message: str, loc: Location | None) -> ModelResult:

@@ -14,8 +14,9 @@ import networkx as nx
 
 from . import rules
 from .ir import OpInfo
-from .report.model import Diagnostic, GraphEdge, GraphNode, GraphView, Location, RecurrenceSummary, Related
+from .report.model import Diagnostic, GraphEdge, GraphNode, GraphView, RecurrenceSummary, Related
 from .solve import Conflict, Solution
+from .trace import assigned_name
 from .typegraph import TypedGraph, op_edges
 
 ELEMENTWISE_KINDS = {"elementwise", "shape", "source"}
@@ -45,7 +46,7 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
     return out
 
 
-def recurrence_summary(tg: TypedGraph, firmware: set[int]) -> RecurrenceSummary:
+def recurrence_summary(tg: TypedGraph, firmware: set[int], carried: set[int]) -> RecurrenceSummary:
     compute = [op for op in tg.ops if op.kind not in ("shape", "other", "source") or op.id in firmware]
     if not firmware:
         return RecurrenceSummary(has_recurrence=False, learnware_ops=len(compute))
@@ -57,9 +58,9 @@ def recurrence_summary(tg: TypedGraph, firmware: set[int]) -> RecurrenceSummary:
         if op.kind == "recurrent" and op.location is not None:
             states.append(f"{op.symbol} state @ line {op.location.line}")
     names = []
-    for i in sorted(_state_producers(tg, firmware)):
+    for i in sorted(carried):
         loc = tg.ops[i].location
-        name = _assigned(loc) if loc is not None else None
+        name = assigned_name(loc) if loc is not None else None
         if name:
             label = f"{name} (line {loc.line})"
             if label not in names:
@@ -74,7 +75,7 @@ def recurrence_summary(tg: TypedGraph, firmware: set[int]) -> RecurrenceSummary:
     )
 
 
-def _state_producers(tg: TypedGraph, firmware: set[int]) -> set[int]:
+def state_producers(tg: TypedGraph, firmware: set[int]) -> set[int]:
     """Firmware ops whose value is consumed by the next step: the recurrent state.
 
     In an unrolled loop each site runs once per step, so an edge into a later occurrence
@@ -87,16 +88,6 @@ def _state_producers(tg: TypedGraph, firmware: set[int]) -> set[int]:
         occurrence[op.id] = k
         seen[op.site] = k + 1
     return {u for u, v in op_edges(tg.graph) if u in firmware and v in firmware and occurrence[v] > occurrence[u]}
-
-
-def _assigned(loc: Location) -> str | None:
-    """The variable the line assigns (`h = ...`), to name the state in messages."""
-    import linecache
-
-    from .trace import _ASSIGN
-
-    m = _ASSIGN.match(linecache.getline(loc.path, loc.line))
-    return m.group(1).replace(" ", "") if m else None
 
 
 # -- naming types ------------------------------------------------------------------------------
@@ -234,8 +225,8 @@ def _op_note(op: OpInfo, param_short: str, conflicted: int, cod: str, dom: str) 
     return f"`{sym}` keeps the type"
 
 
-def conflict_diagnostic(tg: TypedGraph, sol: Solution, conflict: Conflict, namer: TypeNamer,
-                        explainer: Explainer, firmware: set[int], model: str) -> Diagnostic:
+def conflict_diagnostic(tg: TypedGraph, conflict: Conflict, namer: TypeNamer, explainer: Explainer,
+                        firmware: set[int], carried: set[int], model: str) -> Diagnostic:
     param = tg.params[conflict.param]
     short = param.short_name
     va, vb = param.axes[conflict.axis_a], param.axes[conflict.axis_b]
@@ -259,7 +250,7 @@ def conflict_diagnostic(tg: TypedGraph, sol: Solution, conflict: Conflict, namer
     if recurrent:
         rule = rules.RECURRENT_STATE
         primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
-        state = _state_name(tg, ops, firmware)
+        state = _state_name(ops, firmware, carried)
         message = (
             f"recurrent state{f' `{state}`' if state else ''} passes through `{short}` and flows back into itself: "
             f"`{short}` maps {dom} to {cod}, so the state cannot keep one type across steps"
@@ -313,14 +304,13 @@ def _dedupe_related(related: list[Related]) -> list[Related]:
     return out
 
 
-def _state_name(tg: TypedGraph, ops: list[OpInfo], firmware: set[int]) -> str | None:
+def _state_name(ops: list[OpInfo], firmware: set[int], carried: set[int]) -> str | None:
     """Name the state by what the chain carries into the next step, else any firmware line."""
-    carried = _state_producers(tg, firmware)
     for pool in ([op for op in ops if op.id in carried], [op for op in ops if op.id in firmware]):
         for op in pool:
             if op.kind == "recurrent":
                 return f"{op.symbol} hidden state"
-            name = _assigned(op.location) if op.location is not None else None
+            name = assigned_name(op.location) if op.location is not None else None
             if name:
                 return name.split(",")[0]
     return None
@@ -349,18 +339,24 @@ def clash_diagnostic(tg: TypedGraph, clash, model: str) -> Diagnostic:
     )
 
 
+def unique_by_line(diags) -> list[Diagnostic]:
+    """One note per message and line: an unrolled loop repeats the same finding per step."""
+    seen, out = set(), []
+    for d in diags:
+        key = (d.code, d.message, d.location.line if d.location else None)
+        if key not in seen:
+            seen.add(key)
+            out.append(d)
+    return out
+
+
 def unknown_op_notes(tg: TypedGraph, model: str) -> list[Diagnostic]:
     rule = rules.UNKNOWN_OP
-    seen, out = set(), []
-    for u in tg.unknown:
-        key = (u.target, u.location.line if u.location else None)
-        if key in seen:
-            continue
-        seen.add(key)
-        out.append(Diagnostic(rule.code, rule.name, rule.severity,
-                              f"no typing rule for `{u.target}`: its outputs get fresh types", u.location,
-                              model=model, help=rule.help, url=rule.url))
-    return out
+    return unique_by_line(
+        Diagnostic(rule.code, rule.name, rule.severity, f"no typing rule for `{u.target}`: its outputs get fresh types",
+                   u.location, model=model, help=rule.help, url=rule.url)
+        for u in tg.unknown
+    )
 
 
 def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted: set[int]) -> GraphView:

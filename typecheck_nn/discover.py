@@ -187,8 +187,7 @@ def _class_builder(cls) -> Callable:
             model = cls()
             inputs = _example_inputs(model)
         if inputs is None:
-            if getattr(model, "example_input_array", None) is None:
-                raise LookupError("no example inputs: define example_inputs() or example_input_array")
+            raise LookupError("no example inputs: define example_inputs() or example_input_array")
         return model, inputs[0], inputs[1]
 
     return build

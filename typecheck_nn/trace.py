@@ -49,14 +49,12 @@ class TracedProgram:
     functions: dict[str, str] = field(default_factory=dict)  # node -> qualified name of the user's function
     notes: list[tuple[str, Location | None]] = field(default_factory=list)  # (message, where) for the report
 
-    def assigned_name(self, loc: Location) -> str | None:
-        """The variable a source line assigns to (`h = ...` -> "h"), for naming types."""
-        text = linecache.getline(loc.path, loc.line)
-        m = _ASSIGN.match(text)
-        if not m:
-            return None
-        names = [n.strip() for n in m.group(1).split(",")]
-        return names[0] if len(names) == 1 else ",".join(names)
+
+def assigned_name(loc: Location) -> str | None:
+    """The variable(s) a source line assigns (`h = ...` -> "h", `i, f = ...` -> "i,f"),
+    to name fresh types and recurrent states in messages."""
+    m = _ASSIGN.match(linecache.getline(loc.path, loc.line))
+    return m.group(1).replace(" ", "") if m else None
 
 
 class TraceError(Exception):

@@ -15,7 +15,7 @@ import torch
 
 from .ir import Choice, Constraints, Eq, OpInfo, Param, Structure, Value
 from .report.model import Location
-from .trace import TracedProgram
+from .trace import TracedProgram, assigned_name
 
 
 @dataclass
@@ -90,6 +90,7 @@ class Builder:
         self.unknown: list[UnknownOp] = []
         self.current: OpInfo | None = None
         self.prefix = ""  # names of nodes inside nested graphs are prefixed by their caller
+        self._labels: dict[int, str] = {}
         self.recurrent_ops: set[int] = set()
 
     # -- variables and values ----------------------------------------------------------
@@ -105,8 +106,11 @@ class Builder:
         op = self.current
         if op is None or op.location is None:
             return op.node if op else "?"
-        name = self.program.assigned_name(op.location) or op.node
-        return f"{name}@{op.location.path.rsplit('/', 1)[-1]}:{op.location.line}"
+        label = self._labels.get(op.id)
+        if label is None:  # once per op: a rule may ask for many fresh variables
+            name = assigned_name(op.location) or op.node
+            label = self._labels[op.id] = f"{name}@{op.location.path.rsplit('/', 1)[-1]}:{op.location.line}"
+        return label
 
     # -- constraints -------------------------------------------------------------------
     def eq(self, a: int, b: int) -> None:

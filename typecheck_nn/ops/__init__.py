@@ -6,8 +6,6 @@ the output Value(s). Unknown ops get fresh types and an informational diagnostic
 """
 from __future__ import annotations
 
-import torch
-
 from . import contraction, elementwise, recurrent, reduction, shape
 from .common import RuleArgs, fresh_output, tensor_meta
 

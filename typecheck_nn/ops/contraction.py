@@ -221,10 +221,6 @@ def attention(r: RuleArgs):
     return out
 
 
-def sdpa_tuple(r: RuleArgs):
-    return attention(r)
-
-
 RULES = {
     "linear": linear,
     "matmul": matmul,
@@ -245,8 +241,8 @@ RULES = {
     "conv_transpose2d": conv_transpose,
     "embedding": embedding,
     "scaled_dot_product_attention": attention,
-    "_scaled_dot_product_flash_attention_for_cpu": sdpa_tuple,
-    "_scaled_dot_product_efficient_attention": sdpa_tuple,
-    "_scaled_dot_product_flash_attention": sdpa_tuple,
-    "_scaled_dot_product_cudnn_attention": sdpa_tuple,
+    "_scaled_dot_product_flash_attention_for_cpu": attention,
+    "_scaled_dot_product_efficient_attention": attention,
+    "_scaled_dot_product_flash_attention": attention,
+    "_scaled_dot_product_cudnn_attention": attention,
 }

@@ -52,7 +52,6 @@ def unary(r: RuleArgs):
     shape = r.out_shape
     if not is_value(x) or shape is None:
         return fresh_output(r.b, r.out)
-    name = r.node.target.__name__ if hasattr(r.node.target, "__name__") else ""
     packet = _packet(r)
     if packet in FRESH_LIKE:
         return r.b.new_value(shape, r.b.label())
@@ -79,8 +78,7 @@ def binary(r: RuleArgs):
     if shape is None:
         return fresh_output(r.b, r.out)
     packet = _packet(r)
-    limit = 2
-    values = _tensor_args(r, limit)
+    values = _tensor_args(r, 2)
     r.b.current.kind = "elementwise"
     if len(values) == 2:
         r.b.current.binary = True

@@ -97,7 +97,6 @@ def fused_rnn(r: RuleArgs, kind: str):
             b_hh = params[base + 3] if has_biases else None
             h = r.b.fresh(hidden, r.b.label())
             c = r.b.fresh(hidden, r.b.label()) if kind == "lstm" else None
-            idx = layer * n_dir + d
             if h0 is not None and h0.ndim == 3:
                 r.b.eq(h, h0.axes[-1])
             if c0 is not None and c0.ndim == 3 and c is not None:

@@ -90,11 +90,6 @@ def pool(r: RuleArgs):
     return value
 
 
-def topk(r: RuleArgs):
-    """topk/sort/kthvalue: the selected axis becomes a fresh index set, others keep types."""
-    return pool(r)
-
-
 def max_min(r: RuleArgs):
     """max(x, y) is binary and unifies; max(x, dim) is a reduction."""
     if is_value(r.arg(1)):
@@ -114,7 +109,8 @@ RULES.update({name: pool for name in (
     "upsample_nearest1d", "upsample_nearest2d", "upsample_linear1d", "upsample_bilinear2d",
     "upsample_bicubic2d", "_upsample_nearest_exact1d", "_upsample_nearest_exact2d", "lp_pool1d", "lp_pool2d",
 )})
-RULES.update({name: topk for name in ("topk", "sort", "kthvalue", "cummax", "cummin", "msort")})
+# topk/sort/kthvalue: like pooling, a resized axis is a fresh index set, the others keep types
+RULES.update({name: pool for name in ("topk", "sort", "kthvalue", "cummax", "cummin", "msort")})
 RULES.update({name: norm_like for name in (
     "layer_norm", "native_layer_norm", "batch_norm", "_native_batch_norm_legit",
     "_native_batch_norm_legit_functional", "_native_batch_norm_legit_no_training", "native_batch_norm",

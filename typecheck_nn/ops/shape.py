@@ -6,7 +6,6 @@ copying axes never changes their types. Gates stay gates through views and slice
 """
 from __future__ import annotations
 
-import operator
 import sys
 
 from ..ir import Value
@@ -176,14 +175,7 @@ def split(r: RuleArgs):
     r.b.current.kind = "shape"
     if not is_value(x) or outs is None:
         return fresh_output(r.b, r.out)
-    packet = _packet(r)
-    if packet == "chunk":
-        dim = r.arg(2, "dim", 0)
-    elif packet in ("tensor_split",):
-        dim = r.arg(2, "dim", 0)
-    else:
-        dim = r.arg(2, "dim", 0)
-    dim = norm_dim(dim, x.ndim)
+    dim = norm_dim(r.arg(2, "dim", 0), x.ndim)  # split/chunk/tensor_split all take dim third
     shapes = [tensor_meta(o) for o in outs]
     sizes = [s[dim] for s in shapes]
     parts = _split_axis(r, x, dim, sizes)

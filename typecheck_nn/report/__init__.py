@@ -3,8 +3,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from .model import Report
-
 Renderer = Callable[..., str]
 
 
