@@ -6,6 +6,7 @@ Both paths export the same meta-device model in the same process, alternating, s
 the machine hits both alike. Prints the median of each and their ratio (goal: <= 1.5x).
 --hf uses transformers' GPT2LMHeadModel (test-only dependency) instead of the built-in one.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -98,8 +99,10 @@ def main() -> None:
     args = ap.parse_args()
     model, inputs = build(args)
     params = sum(math.prod(p.shape) for p in model.parameters())
-    print(f"model: {'transformers GPT2LMHeadModel' if args.hf else 'built-in GPT'} with {args.layers} layers, "
-          f"{params / 1e6:.1f}M parameters on the meta device; tokens (2, {args.seq}); torch {torch.__version__}")
+    print(
+        f"model: {'transformers GPT2LMHeadModel' if args.hf else 'built-in GPT'} with {args.layers} layers, "
+        f"{params / 1e6:.1f}M parameters on the meta device; tokens (2, {args.seq}); torch {torch.__version__}"
+    )
     time_export(model, inputs)  # warm-up: first export pays one-off imports and caches
     exports, checks, stages = [], [], {}
     for _ in range(args.repeats):

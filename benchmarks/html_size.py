@@ -8,6 +8,7 @@ expand everything.
 
     .venv/bin/python benchmarks/html_size.py [--sizes 5000 20000] [--no-browser]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -62,9 +63,15 @@ def browser_timings(page: Path) -> dict[str, float]:
         all_units = driver.execute_script("return document.querySelectorAll('.graph g.unit').length")
         errors = console_errors(driver)
     return {
-        "ready_ms": ready, "load_wall_ms": wall, "units_collapsed": units, "expand_js_ms": expand[0],
-        "expand_paint_ms": expand[1], "units_after_expand": after, "expand_all_ms": expand_all,
-        "units_all": all_units, "console_errors": len(errors),
+        "ready_ms": ready,
+        "load_wall_ms": wall,
+        "units_collapsed": units,
+        "expand_js_ms": expand[0],
+        "expand_paint_ms": expand[1],
+        "units_after_expand": after,
+        "expand_all_ms": expand_all,
+        "units_all": all_units,
+        "console_errors": len(errors),
     }
 
 

@@ -18,6 +18,7 @@ Precisions (``--precision``, comma-separated to run several):
     python benchmarks/scan_vs_cudnn.py --device cpu
     python benchmarks/scan_vs_cudnn.py --device cuda --precision fp32,tf32,default,bf16
 """
+
 from __future__ import annotations
 
 import argparse
@@ -67,11 +68,21 @@ def bench(models: dict, xs, repeats: int, warmup: int, amp: bool) -> dict:
         for name in order:
             times[name].append(_once(models[name], xs, amp))
         ratios.append(times[names[0]][-1] / times[names[1]][-1])
-    rows = {n: {"median_ms": 1e3 * statistics.median(ts), "min_ms": 1e3 * min(ts),
-                "params": sum(p.numel() for p in models[n].parameters())} for n, ts in times.items()}
-    return {"models": rows, "speedup_median_of_rounds": statistics.median(ratios),
-            "speedup_of_medians": rows[names[0]]["median_ms"] / rows[names[1]]["median_ms"],
-            "speedup_of_minima": rows[names[0]]["min_ms"] / rows[names[1]]["min_ms"], "ratios": ratios}
+    rows = {
+        n: {
+            "median_ms": 1e3 * statistics.median(ts),
+            "min_ms": 1e3 * min(ts),
+            "params": sum(p.numel() for p in models[n].parameters()),
+        }
+        for n, ts in times.items()
+    }
+    return {
+        "models": rows,
+        "speedup_median_of_rounds": statistics.median(ratios),
+        "speedup_of_medians": rows[names[0]]["median_ms"] / rows[names[1]]["median_ms"],
+        "speedup_of_minima": rows[names[0]]["min_ms"] / rows[names[1]]["min_ms"],
+        "ratios": ratios,
+    }
 
 
 def main(argv=None) -> dict:
@@ -83,13 +94,16 @@ def main(argv=None) -> dict:
     p.add_argument("--repeats", type=int, default=None, help="interleaved rounds (default 15 CPU, 30 GPU)")
     p.add_argument("--warmup", type=int, default=3)
     p.add_argument("--input-grad", action="store_true", help="also backpropagate into the input")
-    p.add_argument("--precision", default=None, help="fp32,tf32,default,bf16 (comma list; default fp32 on CPU, all on GPU)")
+    p.add_argument(
+        "--precision", default=None, help="fp32,tf32,default,bf16 (comma list; default fp32 on CPU, all on GPU)"
+    )
     p.add_argument("--amp", action="store_true", help="shorthand for --precision bf16")
     p.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: all cores)")
     p.add_argument("--json", type=Path, default=None, help="also write the results here")
     a = p.parse_args(argv)
-    device = torch.device("cuda" if a.device == "auto" and torch.cuda.is_available() else
-                          ("cpu" if a.device == "auto" else a.device))
+    device = torch.device(
+        "cuda" if a.device == "auto" and torch.cuda.is_available() else ("cpu" if a.device == "auto" else a.device)
+    )
     gpu = device.type == "cuda"
     T = a.seq_len or (512 if gpu else 256)
     B = a.batch or (64 if gpu else 32)
@@ -99,13 +113,26 @@ def main(argv=None) -> dict:
     torch.set_num_threads(a.threads or len(os.sched_getaffinity(0)))
     torch.manual_seed(0)
     xs = torch.randn(T, B, D, device=device, requires_grad=a.input_grad)
-    models = {"nn.LSTM" + (" (cuDNN)" if gpu else " (native)"): torch.nn.LSTM(D, D).to(device),
-              "T-LSTM (fused)": TLSTM(D, D).to(device)}
-    result = {"device": str(device), "device_name": torch.cuda.get_device_name(device) if gpu else "cpu",
-              "torch": torch.__version__, "threads": torch.get_num_threads(), "T": T, "B": B, "D=H": D,
-              "input_grad": a.input_grad, "repeats": repeats, "runs": {}}
-    print(f"device={result['device_name']} torch={torch.__version__} threads={result['threads']} T={T} B={B} "
-          f"D=H={D} input_grad={a.input_grad} rounds={repeats} (interleaved) warmup={a.warmup}")
+    models = {
+        "nn.LSTM" + (" (cuDNN)" if gpu else " (native)"): torch.nn.LSTM(D, D).to(device),
+        "T-LSTM (fused)": TLSTM(D, D).to(device),
+    }
+    result = {
+        "device": str(device),
+        "device_name": torch.cuda.get_device_name(device) if gpu else "cpu",
+        "torch": torch.__version__,
+        "threads": torch.get_num_threads(),
+        "T": T,
+        "B": B,
+        "D=H": D,
+        "input_grad": a.input_grad,
+        "repeats": repeats,
+        "runs": {},
+    }
+    print(
+        f"device={result['device_name']} torch={torch.__version__} threads={result['threads']} T={T} B={B} "
+        f"D=H={D} input_grad={a.input_grad} rounds={repeats} (interleaved) warmup={a.warmup}"
+    )
     for prec in precisions:
         mm, cudnn = FLAGS[prec]
         torch.backends.cuda.matmul.allow_tf32 = mm
@@ -117,8 +144,10 @@ def main(argv=None) -> dict:
         print(f"  {'model':<20}{'median ms':>12}{'min ms':>10}{'params':>12}")
         for name, r in res["models"].items():
             print(f"  {name:<20}{r['median_ms']:>12.2f}{r['min_ms']:>10.2f}{r['params']:>12,}")
-        print(f"  speed-up nn.LSTM / T-LSTM: median of per-round ratios {res['speedup_median_of_rounds']:.2f}x, "
-              f"of medians {res['speedup_of_medians']:.2f}x, of minima {res['speedup_of_minima']:.2f}x")
+        print(
+            f"  speed-up nn.LSTM / T-LSTM: median of per-round ratios {res['speedup_median_of_rounds']:.2f}x, "
+            f"of medians {res['speedup_of_medians']:.2f}x, of minima {res['speedup_of_minima']:.2f}x"
+        )
     if a.json:
         a.json.parent.mkdir(parents=True, exist_ok=True)
         a.json.write_text(json.dumps(result, indent=2))

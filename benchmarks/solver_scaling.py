@@ -7,6 +7,7 @@ solving it, best of a few runs, and prints time per graph node: flat per-node fi
 mean the solver grows linearly. Two models: T-GRU (a gate-orientation choice per step,
 strongly typed) and an Elman RNN (a conflict to find and explain).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -68,7 +69,11 @@ def measure(cls, steps: int, repeats: int = 3):
             Explainer(sol).explain(tg.params[sol.conflicts[0].param].axes[0], tg.params[sol.conflicts[0].param].axes[1])
         firmware_ops(tg)
         t2 = time.perf_counter()
-        best_build, best_solve, best_total = min(best_build, t1 - t0), min(best_solve, t2 - t1), min(best_total, t2 - t0)
+        best_build, best_solve, best_total = (
+            min(best_build, t1 - t0),
+            min(best_solve, t2 - t1),
+            min(best_total, t2 - t0),
+        )
     nodes = len(program.graph_module.graph.nodes)
     return nodes, len(tg.constraints.choices), len(sol.conflicts), best_build, best_solve, best_total
 
@@ -77,15 +82,21 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--steps", type=int, nargs="+", default=[8, 64, 512])
     args = ap.parse_args()
-    print(f"{'model':<6} {'steps':>5} {'nodes':>6} {'choices':>7} {'conflicts':>9} {'build s':>8} {'solve s':>8} {'us/node':>8}")
+    print(
+        f"{'model':<6} {'steps':>5} {'nodes':>6} {'choices':>7} {'conflicts':>9} {'build s':>8} {'solve s':>8} {'us/node':>8}"
+    )
     for cls in (TGRU, Elman):
         per_node = []
         for steps in args.steps:
             nodes, choices, conflicts, build, solve_s, total = measure(cls, steps)
             per_node.append(total / nodes * 1e6)
-            print(f"{cls.__name__:<6} {steps:>5} {nodes:>6} {choices:>7} {conflicts:>9} {build:>8.4f} {solve_s:>8.4f} {per_node[-1]:>8.1f}")
-        print(f"{cls.__name__}: time per node at {args.steps[-1]} steps / at {args.steps[0]} steps = "
-              f"{per_node[-1] / per_node[0]:.2f} (<= ~1 means linear or better)")
+            print(
+                f"{cls.__name__:<6} {steps:>5} {nodes:>6} {choices:>7} {conflicts:>9} {build:>8.4f} {solve_s:>8.4f} {per_node[-1]:>8.1f}"
+            )
+        print(
+            f"{cls.__name__}: time per node at {args.steps[-1]} steps / at {args.steps[0]} steps = "
+            f"{per_node[-1] / per_node[0]:.2f} (<= ~1 means linear or better)"
+        )
 
 
 if __name__ == "__main__":

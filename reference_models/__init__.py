@@ -5,6 +5,7 @@ Every model is time-major (inputs (T, B, d_in)), has a zero-argument constructor
 (outputs, state)``. ``MODELS`` maps the CLI names to the classes. Importing this
 package needs only torch (no checker, no libcst).
 """
+
 from __future__ import annotations
 
 from .gru import GRU, TGRU

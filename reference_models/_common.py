@@ -1,4 +1,5 @@
 """Small pieces shared by the cells: the width-2 temporal convolution and state defaults."""
+
 from __future__ import annotations
 
 import torch
@@ -31,8 +32,7 @@ class CausalConv2(nn.Module):
             # The plain form: what the checker sees (two Linear contractions and a sum).
             return self.now(xs) + self.prev(shift_in_time(xs, x_prev))
         # Same values, fused: two GEMMs accumulating into one buffer, no shifted copy.
-        return conv2(xs, x_prev.expand(xs.shape[1:]), self.now.weight,
-                     self.prev.weight, self.now.bias)
+        return conv2(xs, x_prev.expand(xs.shape[1:]), self.now.weight, self.prev.weight, self.now.bias)
 
 
 def zeros_state(xs: torch.Tensor, width: int) -> torch.Tensor:

@@ -3,10 +3,10 @@
 ``main(argv)`` returns an exit code and never lets a traceback escape for user
 errors (unknown names, bad devices); the typecheck-nn CLI delegates here.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -23,8 +23,12 @@ def list_models() -> None:
 
     table = Table("name", "class", "strongly typed (expected)", "summary")
     for name, cls in MODELS.items():
-        table.add_row(name, cls.__name__, "yes" if cls.expected_strongly_typed else "no",
-                      (cls.__doc__ or "").strip().splitlines()[0])
+        table.add_row(
+            name,
+            cls.__name__,
+            "yes" if cls.expected_strongly_typed else "no",
+            (cls.__doc__ or "").strip().splitlines()[0],
+        )
     Console().print(table)
     Console().print(f"tasks: {', '.join(TASKS)}")
 
@@ -33,25 +37,31 @@ def list_models() -> None:
 def train_command(
     model: str = typer.Argument(..., help="model name (see `list`)"),
     task: str = typer.Option(..., "--task", help="char-lm or copy"),
-    steps: Optional[int] = typer.Option(None, help="optimizer steps (task default if omitted)"),
-    batch_size: Optional[int] = typer.Option(None, "--batch-size"),
-    seq_len: Optional[int] = typer.Option(None, "--seq-len", help="BPTT window (char-lm) / max train length (copy)"),
+    steps: int | None = typer.Option(None, help="optimizer steps (task default if omitted)"),
+    batch_size: int | None = typer.Option(None, "--batch-size"),
+    seq_len: int | None = typer.Option(None, "--seq-len", help="BPTT window (char-lm) / max train length (copy)"),
     hidden: int = typer.Option(256, help="hidden size of the recurrent core"),
-    layers: Optional[int] = typer.Option(None, help="layers, for models that stack"),
+    layers: int | None = typer.Option(None, help="layers, for models that stack"),
     embed: int = typer.Option(64, help="character embedding size (char-lm)"),
-    dropout: Optional[float] = typer.Option(None, help="dropout on the core's inputs/outputs and between layers (char-lm default 0.2)"),
-    weight_decay: Optional[float] = typer.Option(None, "--weight-decay", help="AdamW decoupled weight decay on matrices (char-lm default 0.1)"),
+    dropout: float | None = typer.Option(
+        None, help="dropout on the core's inputs/outputs and between layers (char-lm default 0.2)"
+    ),
+    weight_decay: float | None = typer.Option(
+        None, "--weight-decay", help="AdamW decoupled weight decay on matrices (char-lm default 0.1)"
+    ),
     slots: int = typer.Option(128, help="NTM memory slots N"),
     word: int = typer.Option(20, help="NTM word size M"),
-    lr: Optional[float] = typer.Option(None, help="Adam learning rate (task default if omitted)"),
+    lr: float | None = typer.Option(None, help="Adam learning rate (task default if omitted)"),
     schedule: str = typer.Option("cosine", help="learning-rate schedule: cosine (to 5%) or constant"),
     seed: int = typer.Option(0),
     device: str = typer.Option("auto", help="auto|cpu|cuda"),
-    out: Optional[Path] = typer.Option(None, help="output dir (default runs/<model>-<task>)"),
+    out: Path | None = typer.Option(None, help="output dir (default runs/<model>-<task>)"),
     checkpoint_every: int = typer.Option(500, "--checkpoint-every"),
     eval_every: int = typer.Option(250, "--eval-every"),
     resume: bool = typer.Option(False, "--resume", help="continue from <out>/checkpoint.pt"),
-    max_minutes: Optional[float] = typer.Option(None, "--max-minutes", help="stop early (with checkpoint) after this long"),
+    max_minutes: float | None = typer.Option(
+        None, "--max-minutes", help="stop early (with checkpoint) after this long"
+    ),
     quiet: bool = typer.Option(False, help="no progress bar"),
 ) -> None:
     """Train MODEL on TASK; writes metrics.json, learning_curve.png and checkpoint.pt to --out."""
@@ -59,10 +69,29 @@ def train_command(
 
     from .train import TrainConfig, UnknownName, train
 
-    cfg = TrainConfig(model=model, task=task, steps=steps, batch_size=batch_size, seq_len=seq_len, hidden=hidden,
-                      layers=layers, embed=embed, dropout=dropout, weight_decay=weight_decay, slots=slots, word=word, lr=lr, schedule=schedule, seed=seed, device=device, out=out,
-                      checkpoint_every=checkpoint_every, eval_every=eval_every, resume=resume,
-                      max_minutes=max_minutes)
+    cfg = TrainConfig(
+        model=model,
+        task=task,
+        steps=steps,
+        batch_size=batch_size,
+        seq_len=seq_len,
+        hidden=hidden,
+        layers=layers,
+        embed=embed,
+        dropout=dropout,
+        weight_decay=weight_decay,
+        slots=slots,
+        word=word,
+        lr=lr,
+        schedule=schedule,
+        seed=seed,
+        device=device,
+        out=out,
+        checkpoint_every=checkpoint_every,
+        eval_every=eval_every,
+        resume=resume,
+        max_minutes=max_minutes,
+    )
     console = Console(stderr=True)
     from . import MODELS
     from .tasks import TASKS
@@ -72,9 +101,16 @@ def train_command(
             console.print(f"[red]error:[/red] unknown {kind} {name!r}; valid {kind}s: {', '.join(valid)}")
             raise typer.Exit(2)
     try:
-        with Progress(TextColumn("[bold]{task.description}"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-                      TextColumn("loss {task.fields[loss]:.4f}"), TextColumn("{task.fields[rate]:,.0f} items/s"),
-                      TimeRemainingColumn(), console=console, disable=quiet) as bar:
+        with Progress(
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            TextColumn("{task.completed}/{task.total}"),
+            TextColumn("loss {task.fields[loss]:.4f}"),
+            TextColumn("{task.fields[rate]:,.0f} items/s"),
+            TimeRemainingColumn(),
+            console=console,
+            disable=quiet,
+        ) as bar:
             job = bar.add_task(f"{model} / {task}", total=None, loss=float("nan"), rate=0.0)
 
             def report(step, total, loss, rate):
@@ -83,7 +119,7 @@ def train_command(
             metrics = train(cfg, progress=report)
     except (UnknownName, ValueError) as err:
         console.print(f"[red]error:[/red] {err}")
-        raise typer.Exit(2)
+        raise typer.Exit(2) from err
     final = {k: v for k, v in metrics["final"].items() if not isinstance(v, dict)}
     console.print(f"done: {metrics['steps_done']} steps, {metrics['params_core']:,} core params, final {final}")
     console.print(f"wrote {Path(metrics['config']['out']) / 'metrics.json'} and {metrics['plot']}")

@@ -33,6 +33,7 @@ Neither is used while the model is traced (``torch.export`` / meta / fake tensor
 checker verifies. ``tests/reference_models/test_fused.py`` gradchecks both ops in
 double precision and compares them with that loop.
 """
+
 from __future__ import annotations
 
 import functools
@@ -103,6 +104,7 @@ def conv2(xs, x_prev, w, v, b):
 
 # ---------------------------------------------------------------- firmware: reference
 
+
 def tlstm_firmware_reference(G: torch.Tensor, c0: torch.Tensor):
     """The defining per-step loop (what the checker sees): returns (h (T,B,H), c_T)."""
     z, f, o = G.chunk(3, dim=-1)
@@ -128,7 +130,7 @@ def _cpu_forward(G, c0):
     c = c0
     for s in range(0, T, _CHUNK):
         e = min(s + _CHUNK, T)
-        z, fp, op = G[s:e, :, :H], G[s:e, :, H:2 * H], G[s:e, :, 2 * H:]
+        z, fp, op = G[s:e, :, :H], G[s:e, :, H : 2 * H], G[s:e, :, 2 * H :]
         f = torch.sigmoid(fp)
         u = torch.addcmul(z, f, z, value=-1.0)  # (1 - f) z
         for t in range(e - s):
@@ -146,14 +148,14 @@ def _cpu_backward(G, c0, C, dh, dcT):
     f_next = None
     for e in range(T, 0, -_CHUNK):
         s = max(e - _CHUNK, 0)
-        z, fp, op = G[s:e, :, :H], G[s:e, :, H:2 * H], G[s:e, :, 2 * H:]
+        z, fp, op = G[s:e, :, :H], G[s:e, :, H : 2 * H], G[s:e, :, 2 * H :]
         f = torch.sigmoid(fp)
         o = torch.tanh(op)
         dh_c = dh[s:e]
         c = C[s:e]
         # do = dh c (1 - o^2)
         tmp = dh_c * c
-        torch.addcmul(tmp, tmp * o, o, value=-1.0, out=dG[s:e, :, 2 * H:])
+        torch.addcmul(tmp, tmp * o, o, value=-1.0, out=dG[s:e, :, 2 * H :])
         g = dh_c * o  # becomes g in place by the reverse scan
         n = e - s
         if f_next is None:
@@ -170,13 +172,14 @@ def _cpu_backward(G, c0, C, dh, dcT):
         if s == 0:
             c_prev = torch.cat([c0.unsqueeze(0), C[: e - 1]], 0) if e > 1 else c0.unsqueeze(0)
         else:
-            c_prev = C[s - 1: e - 1]
-        torch.mul(torch.addcmul(gf, gf, f, value=-1.0), c_prev - z, out=dG[s:e, :, H:2 * H])
+            c_prev = C[s - 1 : e - 1]
+        torch.mul(torch.addcmul(gf, gf, f, value=-1.0), c_prev - z, out=dG[s:e, :, H : 2 * H])
     dc0 = f_next * g_next
     return dG, dc0
 
 
 # ---------------------------------------------------------------- firmware: CUDA (Triton)
+
 
 @functools.lru_cache(maxsize=1)
 def _triton_kernels():
@@ -205,7 +208,11 @@ def _triton_kernels():
             f = 1.0 / (1.0 + tl.exp(-fp))
             c = f * c + (1.0 - f) * z
             tl.store(c_ptr + t * N + cols, c, mask=mask)
-            tl.store(h_ptr + t * N + cols, (c * (2.0 / (1.0 + tl.exp(-2.0 * op)) - 1.0)).to(h_ptr.dtype.element_ty), mask=mask)
+            tl.store(
+                h_ptr + t * N + cols,
+                (c * (2.0 / (1.0 + tl.exp(-2.0 * op)) - 1.0)).to(h_ptr.dtype.element_ty),
+                mask=mask,
+            )
 
     @triton.jit
     def bwd_kernel(g_ptr, c0_ptr, c_ptr, dh_ptr, dcT_ptr, dg_ptr, dc0_ptr, T, B, H, BLOCK: tl.constexpr):
@@ -227,8 +234,9 @@ def _triton_kernels():
             op = tl.load(g_ptr + base + gcol + 2 * H, mask=mask, other=0.0).to(tl.float32)
             dh = tl.load(dh_ptr + t * N + cols, mask=mask, other=0.0).to(tl.float32)
             tv = tl.zeros([BLOCK], dtype=tl.int32) + t
-            c_prev = (tl.load(c_ptr + (t - 1) * N + cols, mask=mask & (tv > 0), other=0.0)
-                      + tl.load(c0_ptr + cols, mask=mask & (tv == 0), other=0.0))
+            c_prev = tl.load(c_ptr + (t - 1) * N + cols, mask=mask & (tv > 0), other=0.0) + tl.load(
+                c0_ptr + cols, mask=mask & (tv == 0), other=0.0
+            )
             f = 1.0 / (1.0 + tl.exp(-fp))
             o = 2.0 / (1.0 + tl.exp(-2.0 * op)) - 1.0  # tanh, stable for large |x|
             g = dh * o + f_next * g
@@ -291,7 +299,9 @@ class TLSTMFirmware(torch.autograd.Function):
                     Hout, C = _cuda_forward(G, c0)
                     ctx.triton = True
                 except Exception as err:  # noqa: BLE001 - a broken toolchain must not stop training
-                    warnings.warn(f"Triton T-LSTM kernel failed ({err!r}); using torch ops", RuntimeWarning, stacklevel=2)
+                    warnings.warn(
+                        f"Triton T-LSTM kernel failed ({err!r}); using torch ops", RuntimeWarning, stacklevel=2
+                    )
             if not ctx.triton:
                 Hout, C = _cpu_forward(G.to(cd), c0)
                 if G.dtype in (torch.bfloat16, torch.float16):

@@ -1,4 +1,5 @@
 """GRU (weakly typed) and T-GRU (strongly typed), Balduzzi & Ghifary, ICML 2016."""
+
 from __future__ import annotations
 
 import torch

@@ -17,6 +17,7 @@ g^l = sigmoid(w^l . [h^1..h^L]),  h^e = ReLU(sum_l g^l W^l h^l).
 All choices are made with masks (torch.where-free arithmetic on {0,1} floats),
 so forward has no data-dependent Python control flow and exports cleanly.
 """
+
 from __future__ import annotations
 
 import torch
@@ -84,14 +85,18 @@ class HMLSTM(_Slope):
         width = 4 * hidden + 1
         self.recurrent = nn.ModuleList(nn.Linear(hidden, width) for _ in range(num_layers))
         self.top_down = nn.ModuleList(nn.Linear(hidden, width, bias=False) for _ in range(num_layers - 1))
-        self.bottom_up = nn.ModuleList(nn.Linear(d_in if l == 0 else hidden, width, bias=False) for l in range(num_layers))
+        self.bottom_up = nn.ModuleList(
+            nn.Linear(d_in if l == 0 else hidden, width, bias=False) for l in range(num_layers)
+        )
         self.output = GatedOutput(hidden, num_layers)
 
     def initial_state(self, xs):
         # fresh zeros per layer and per state: one shared tensor would be one typed value,
         # tying the types of states that the design keeps apart.
-        return tuple((zeros_state(xs, self.hidden), zeros_state(xs, self.hidden), xs.new_zeros(xs.shape[1], 1))
-                     for _ in range(self.num_layers))
+        return tuple(
+            (zeros_state(xs, self.hidden), zeros_state(xs, self.hidden), xs.new_zeros(xs.shape[1], 1))
+            for _ in range(self.num_layers)
+        )
 
     def forward_with_boundaries(self, xs: torch.Tensor, state: tuple | None = None):
         """Returns (outputs (T,B,H), state, boundaries (T,B,L))."""
@@ -108,9 +113,9 @@ class HMLSTM(_Slope):
                 if l + 1 < self.num_layers:
                     s = s + z * self.top_down[l](state[l + 1][0])
                 s = s + below_z * (x_proj[t] if l == 0 else self.bottom_up[l](below_h))
-                f, i, o, g = (s[..., k * H:(k + 1) * H] for k in range(4))
+                f, i, o, g = (s[..., k * H : (k + 1) * H] for k in range(4))
                 f, i, o, g = torch.sigmoid(f), torch.sigmoid(i), torch.sigmoid(o), torch.tanh(g)
-                z_new = hard_boundary(s[..., 4 * H:], self.slope)
+                z_new = hard_boundary(s[..., 4 * H :], self.slope)
                 flush = z
                 update = (1 - z) * below_z
                 copy = (1 - z) * (1 - below_z)
@@ -172,8 +177,10 @@ class THMRNN(_Slope):
         self.output = GatedOutput(hidden, num_layers)
 
     def initial_state(self, xs):
-        layers = tuple((zeros_state(xs, self.hidden), zeros_state(xs, self.hidden), xs.new_zeros(xs.shape[1], 1))
-                       for _ in range(self.num_layers))  # fresh zeros: a shared tensor would tie their types
+        layers = tuple(
+            (zeros_state(xs, self.hidden), zeros_state(xs, self.hidden), xs.new_zeros(xs.shape[1], 1))
+            for _ in range(self.num_layers)
+        )  # fresh zeros: a shared tensor would tie their types
         return layers + (torch.zeros_like(xs[0]),)
 
     def forward_with_boundaries(self, xs: torch.Tensor, state: tuple | None = None):
@@ -185,9 +192,9 @@ class THMRNN(_Slope):
         for l in range(self.num_layers):
             h0, c0, z_last = state[l]
             pre = self.first(xs, state[-1]) if l == 0 else self.upper[l - 1](below_h)
-            f, i, o, g = (pre[..., k * H:(k + 1) * H] for k in range(4))
+            f, i, o, g = (pre[..., k * H : (k + 1) * H] for k in range(4))
             f, i, o, g = torch.sigmoid(f), torch.sigmoid(i), torch.tanh(o), torch.tanh(g)
-            z = hard_boundary(pre[..., 4 * H:], self.slope)          # (T, B, 1)
+            z = hard_boundary(pre[..., 4 * H :], self.slope)  # (T, B, 1)
             z_prev = torch.cat([z_last.unsqueeze(0), z[:-1]], dim=0)
             update = (1 - z_prev) * below_z
             copy = (1 - z_prev) * (1 - below_z)

@@ -2,6 +2,7 @@
 
 Balduzzi & Ghifary, "Strongly-Typed Recurrent Neural Networks", ICML 2016.
 """
+
 from __future__ import annotations
 
 import torch
@@ -95,8 +96,10 @@ class TLSTM(nn.Module):
 
     def forward(self, xs: torch.Tensor, state: tuple | None = None):
         if state is None:
-            state = tuple((zeros_state(xs, self.hidden), torch.zeros_like(xs[0]) if l == 0 else zeros_state(xs, self.hidden))
-                          for l in range(self.num_layers))
+            state = tuple(
+                (zeros_state(xs, self.hidden), torch.zeros_like(xs[0]) if l == 0 else zeros_state(xs, self.hidden))
+                for l in range(self.num_layers)
+            )
         tracing = is_tracing(xs, *(s for layer in state for s in layer))
         new_state = []
         for l in range(self.num_layers):

@@ -15,6 +15,7 @@ the read head then reads r_t = w^T M_t. Two variants differ only in the controll
   recurrent matrix, and r_{t-1} -> matrix -> controller state -> head -> memory).
 * ``TNTM`` - strongly typed, see its docstring.
 """
+
 from __future__ import annotations
 
 import torch
@@ -39,12 +40,12 @@ class _Head(nn.Module):
         M = self.word
         p = self.proj(feats)
         key = p[..., :M]
-        beta = F.softplus(p[..., M:M + 1])
-        gate = torch.sigmoid(p[..., M + 1:M + 2])
-        gamma = 1 + F.softplus(p[..., M + 2:M + 3])
-        shift = torch.softmax(p[..., M + 3:M + 3 + len(_SHIFTS)], dim=-1)
-        erase = torch.sigmoid(p[..., M + 6:2 * M + 6]) if self.write else None
-        add = torch.tanh(p[..., 2 * M + 6:3 * M + 6]) if self.write else None
+        beta = F.softplus(p[..., M : M + 1])
+        gate = torch.sigmoid(p[..., M + 1 : M + 2])
+        gamma = 1 + F.softplus(p[..., M + 2 : M + 3])
+        shift = torch.softmax(p[..., M + 3 : M + 3 + len(_SHIFTS)], dim=-1)
+        erase = torch.sigmoid(p[..., M + 6 : 2 * M + 6]) if self.write else None
+        add = torch.tanh(p[..., 2 * M + 6 : 3 * M + 6]) if self.write else None
         return key, beta, gate, gamma, shift, erase, add
 
 
@@ -54,7 +55,7 @@ def address(memory, w_prev, key, beta, gate, gamma, shift):
     norms = memory.norm(dim=-1) * key.norm(dim=-1, keepdim=True)
     w_content = torch.softmax(beta * dots / (norms + 1e-8), dim=-1)
     w_gated = gate * w_content + (1 - gate) * w_prev
-    w_shifted = sum(shift[..., k:k + 1] * torch.roll(w_gated, d, dims=-1) for k, d in enumerate(_SHIFTS))
+    w_shifted = sum(shift[..., k : k + 1] * torch.roll(w_gated, d, dims=-1) for k, d in enumerate(_SHIFTS))
     w_sharp = (w_shifted + 1e-12) ** gamma
     return w_sharp / w_sharp.sum(dim=-1, keepdim=True)
 

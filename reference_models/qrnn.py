@@ -10,6 +10,7 @@ computes every gate (learnware), and "pooling" is an elementwise recurrence
 
 with z = tanh(conv_z), f, o, i = sigmoid(conv_*), convolution width ``width``.
 """
+
 from __future__ import annotations
 
 import torch
@@ -46,7 +47,7 @@ class QRNN(nn.Module):
             context = xs.new_zeros(self.width - 1, xs.shape[1], self.d_in)
         else:
             c0, context = state
-        window = torch.cat([context, xs], dim=0)                 # (T+w-1, B, d_in)
+        window = torch.cat([context, xs], dim=0)  # (T+w-1, B, d_in)
         gates = self.conv(window.permute(1, 2, 0)).permute(2, 0, 1)  # (T, B, k*H)
         parts = gates.chunk(_GATES[self.pooling], dim=-1)
         z, f = torch.tanh(parts[0]), torch.sigmoid(parts[1])
@@ -56,7 +57,7 @@ class QRNN(nn.Module):
             u = (1 - f) * z
         cs = linear_scan(f, u, c0)
         hs = cs if self.pooling == "f" else torch.sigmoid(parts[2]) * cs
-        return hs, (cs[-1], window[window.shape[0] - (self.width - 1):])
+        return hs, (cs[-1], window[window.shape[0] - (self.width - 1) :])
 
     def example_inputs(self):
         return (torch.randn(4, 2, self.d_in),)

@@ -3,6 +3,7 @@
 All models in this package are time-major: inputs (T, B, d_in), outputs (T, B, d_out),
 and ``forward(xs, state=None) -> (outputs, state)`` so truncated BPTT can carry state.
 """
+
 from __future__ import annotations
 
 import torch

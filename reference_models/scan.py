@@ -29,6 +29,7 @@ Three implementations share those equations:
 
 Tests check all of them against each other and ``torch.autograd.gradcheck``.
 """
+
 from __future__ import annotations
 
 import functools
@@ -68,8 +69,7 @@ def _triton_kernel():
         return None
 
     @triton.jit
-    def scan_kernel(f_ptr, u_ptr, c0_ptr, out_ptr, T, N,
-                    REVERSE: tl.constexpr, BLOCK: tl.constexpr):
+    def scan_kernel(f_ptr, u_ptr, c0_ptr, out_ptr, T, N, REVERSE: tl.constexpr, BLOCK: tl.constexpr):
         # Forward:  c_t = f_t * c_{t-1} + u_t                 for t = 0..T-1
         # Reverse:  g_t = f_{t+1} * g_{t+1} + u_t             for t = T-1..0
         pid = tl.program_id(0)

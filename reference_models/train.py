@@ -1,4 +1,5 @@
 """The training loop shared by every (model, task) pair: seeding, AMP, checkpoints, metrics, plot."""
+
 from __future__ import annotations
 
 import dataclasses
@@ -40,7 +41,7 @@ class TrainConfig:
     resume: bool = False
     max_minutes: float | None = None
 
-    def resolved(self, task_cls) -> "TrainConfig":
+    def resolved(self, task_cls) -> TrainConfig:
         c = dataclasses.replace(self)
         c.steps = c.steps or task_cls.default_steps
         c.batch_size = c.batch_size or task_cls.default_batch_size
@@ -69,8 +70,14 @@ def resolve_device(name: str) -> torch.device:
 def build_core(cfg: TrainConfig, d_in: int) -> torch.nn.Module:
     """Instantiate the model, passing only the constructor arguments it accepts."""
     cls = MODELS[cfg.model]
-    wanted = {"d_in": d_in, "hidden": cfg.hidden, "num_layers": cfg.layers, "slots": cfg.slots, "word": cfg.word,
-              "dropout": cfg.dropout or None}
+    wanted = {
+        "d_in": d_in,
+        "hidden": cfg.hidden,
+        "num_layers": cfg.layers,
+        "slots": cfg.slots,
+        "word": cfg.word,
+        "dropout": cfg.dropout or None,
+    }
     params = inspect.signature(cls.__init__).parameters
     return cls(**{k: v for k, v in wanted.items() if k in params and v is not None})
 
@@ -92,8 +99,10 @@ def _plot(history: list[dict], evals: list[dict], metric: str, path_png: Path, t
     except ImportError:
         path = path_png.with_suffix(".html")
         pts = json.dumps({"steps": steps, "loss": losses, "evals": evals})
-        path.write_text(f"<!doctype html><title>{title}</title><h1>{title}</h1><pre id=d></pre>"
-                        f"<script>document.getElementById('d').textContent=JSON.stringify({pts},null,1)</script>")
+        path.write_text(
+            f"<!doctype html><title>{title}</title><h1>{title}</h1><pre id=d></pre>"
+            f"<script>document.getElementById('d').textContent=JSON.stringify({pts},null,1)</script>"
+        )
         return path
     fig, ax = plt.subplots(figsize=(7, 4))
     ax.plot(steps, losses, lw=0.8, label="train loss")
@@ -127,14 +136,19 @@ def train(cfg: TrainConfig, progress=None) -> dict:
     cfg = cfg.resolved(task_cls)
     device = resolve_device(cfg.device)
     seed_everything(cfg.seed)
-    task = task_cls(cfg.batch_size, cfg.seq_len, device,
-                    **({"embed": cfg.embed, "dropout": cfg.dropout} if cfg.task == "char-lm" else {"seed": cfg.seed}))
+    task = task_cls(
+        cfg.batch_size,
+        cfg.seq_len,
+        device,
+        **({"embed": cfg.embed, "dropout": cfg.dropout} if cfg.task == "char-lm" else {"seed": cfg.seed}),
+    )
     net = task.build(build_core(cfg, task.core_input)).to(device)
     if cfg.weight_decay:  # decoupled decay on matrices only (not biases, gains or embeddings' rows alike)
         decay = [p for n, p in net.named_parameters() if p.dim() >= 2 and not n.startswith("embed")]
         rest = [p for n, p in net.named_parameters() if not (p.dim() >= 2 and not n.startswith("embed"))]
-        opt = torch.optim.AdamW([{"params": decay, "weight_decay": cfg.weight_decay},
-                                 {"params": rest, "weight_decay": 0.0}], lr=cfg.lr)
+        opt = torch.optim.AdamW(
+            [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=cfg.lr
+        )
     else:
         opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
     cfg.out.mkdir(parents=True, exist_ok=True)
@@ -152,9 +166,19 @@ def train(cfg: TrainConfig, progress=None) -> dict:
     anneal = hasattr(net.core, "set_slope")
 
     def save_checkpoint():
-        torch.save({"net": net.state_dict(), "opt": opt.state_dict(), "task": task.state_dict(), "step": step,
-                    "history": history, "evals": evals, "rng": torch.get_rng_state(),
-                    "config": {k: str(v) for k, v in dataclasses.asdict(cfg).items()}}, ckpt_path)
+        torch.save(
+            {
+                "net": net.state_dict(),
+                "opt": opt.state_dict(),
+                "task": task.state_dict(),
+                "step": step,
+                "history": history,
+                "evals": evals,
+                "rng": torch.get_rng_state(),
+                "config": {k: str(v) for k, v in dataclasses.asdict(cfg).items()},
+            },
+            ckpt_path,
+        )
 
     start_step, t0, items = step, time.perf_counter(), 0
     net.train()
@@ -211,18 +235,31 @@ def train(cfg: TrainConfig, progress=None) -> dict:
             best_info = {"step": step, **final}
     core_params = sum(p.numel() for p in net.core.parameters())
     metrics = {
-        "model": cfg.model, "model_class": type(net.core).__name__, "task": cfg.task,
+        "model": cfg.model,
+        "model_class": type(net.core).__name__,
+        "task": cfg.task,
         "expected_strongly_typed": type(net.core).expected_strongly_typed,
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(cfg).items()},
-        "device": str(device), "amp_bf16": amp, "torch": torch.__version__,
-        "params_total": sum(p.numel() for p in net.parameters()), "params_core": core_params,
-        "data": task.sizes, "steps_done": step, "steps_this_run": step - start_step,
-        "seconds_this_run": elapsed, "items_per_second": items / max(elapsed, 1e-9),
-        "final_train_loss_avg50": _smoothed(history), "final": final, "best_checkpoint": best_info,
-        "evals": evals, "history": history,
+        "device": str(device),
+        "amp_bf16": amp,
+        "torch": torch.__version__,
+        "params_total": sum(p.numel() for p in net.parameters()),
+        "params_core": core_params,
+        "data": task.sizes,
+        "steps_done": step,
+        "steps_this_run": step - start_step,
+        "seconds_this_run": elapsed,
+        "items_per_second": items / max(elapsed, 1e-9),
+        "final_train_loss_avg50": _smoothed(history),
+        "final": final,
+        "best_checkpoint": best_info,
+        "evals": evals,
+        "history": history,
     }
     if cfg.task == "char-lm":
         metrics["final_train_bpc_avg50"] = metrics["final_train_loss_avg50"] / math.log(2)
     (cfg.out / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    metrics["plot"] = str(_plot(history, evals, task.metric, cfg.out / "learning_curve.png", f"{cfg.model} on {cfg.task}"))
+    metrics["plot"] = str(
+        _plot(history, evals, task.metric, cfg.out / "learning_curve.png", f"{cfg.model} on {cfg.task}")
+    )
     return metrics

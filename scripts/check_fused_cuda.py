@@ -1,4 +1,5 @@
 """CUDA check of the fused T-LSTM ops against the plain loop (no pytest needed on the GPU box)."""
+
 import sys
 from pathlib import Path
 
@@ -20,10 +21,13 @@ for dtype, tol in ((torch.float32, 1e-4), (torch.bfloat16, 3e-2)):
     w = torch.randn_like(h_ref)
     got = torch.autograd.grad((h.float() * w).sum() + cT.sum(), (G, c0))
     ref = torch.autograd.grad((h_ref * w).sum() + cT_ref.sum(), (G, c0))
-    errs = [(h.float() - h_ref).abs().max().item(), (cT - cT_ref).abs().max().item()] + \
-           [((a.float() - b.float()).abs().max() / (1 + b.float().abs().max())).item() for a, b in zip(got, ref)]
+    errs = [(h.float() - h_ref).abs().max().item(), (cT - cT_ref).abs().max().item()] + [
+        ((a.float() - b.float()).abs().max() / (1 + b.float().abs().max())).item() for a, b in zip(got, ref)
+    ]
     good = all(e < tol for e in errs)
     ok &= good
-    print(f"{dtype}: max errors h {errs[0]:.2e} cT {errs[1]:.2e} dG(rel) {errs[2]:.2e} dc0(rel) {errs[3]:.2e} -> {'OK' if good else 'FAIL'}")
+    print(
+        f"{dtype}: max errors h {errs[0]:.2e} cT {errs[1]:.2e} dG(rel) {errs[2]:.2e} dc0(rel) {errs[3]:.2e} -> {'OK' if good else 'FAIL'}"
+    )
 print("FUSED CUDA CHECK", "PASSED" if ok else "FAILED")
 sys.exit(0 if ok else 1)

@@ -5,6 +5,7 @@ from a real check of a classic LSTM (and its strongly typed T-LSTM), not a mock-
 
     .venv/bin/python scripts/report_screenshot.py [TARGET ...] [--out docs/report-screenshot.png]
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,7 +24,17 @@ DEFAULT_TARGETS = ["tests/fixtures/html_lstm.py"]
 
 def write_report(targets: list[str], page: Path) -> None:
     """The CLI exits 1 when it finds violations, which is what a screenshot wants to show."""
-    cmd = [sys.executable, "-m", "typecheck_nn.cli", *targets, "--html", str(page), "--format", "concise", "--no-progress"]
+    cmd = [
+        sys.executable,
+        "-m",
+        "typecheck_nn.cli",
+        *targets,
+        "--html",
+        str(page),
+        "--format",
+        "concise",
+        "--no-progress",
+    ]
     proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True)
     if proc.returncode not in (0, 1) or not page.exists():
         raise SystemExit(f"typecheck-nn failed ({proc.returncode}):\n{proc.stdout}{proc.stderr}")
@@ -39,7 +50,8 @@ def photograph(page: Path, out: Path, width: int, height: int) -> None:
             raise SystemExit("console errors:\n" + "\n".join(errors))
         # Show the full page height up to the end of the first graph, capped.
         bottom = driver.execute_script(
-            "const g = document.querySelector('.graph'); return g ? g.getBoundingClientRect().bottom + 24 : document.body.scrollHeight")
+            "const g = document.querySelector('.graph'); return g ? g.getBoundingClientRect().bottom + 24 : document.body.scrollHeight"
+        )
         driver.set_window_size(width, min(int(bottom) + 120, 3200))
         driver.execute_script("return new Promise(r => requestAnimationFrame(() => setTimeout(r, 50)))")
         out.parent.mkdir(parents=True, exist_ok=True)

@@ -4,6 +4,7 @@ Selenium drives the Debian `chromium` + `chromium-driver` packages directly, so 
 downloaded at test time. The flags keep the browser off the network: the report must work
 with none, and a test must not wait on one.
 """
+
 from __future__ import annotations
 
 import os
@@ -31,7 +32,11 @@ FLAGS = (
 def find_chromium() -> tuple[str, str] | None:
     """(browser, driver) paths, or None when either is missing. $CHROMIUM / $CHROMEDRIVER win."""
     browsers = [os.environ["CHROMIUM"]] if os.environ.get("CHROMIUM") else CHROMIUM_CANDIDATES
-    drivers = [os.environ["CHROMEDRIVER"]] if os.environ.get("CHROMEDRIVER") else [*DRIVER_CANDIDATES, shutil.which("chromedriver") or ""]
+    drivers = (
+        [os.environ["CHROMEDRIVER"]]
+        if os.environ.get("CHROMEDRIVER")
+        else [*DRIVER_CANDIDATES, shutil.which("chromedriver") or ""]
+    )
     browser = next((p for p in browsers if p and Path(p).exists()), None)
     driver = next((p for p in drivers if p and Path(p).exists()), None)
     return (browser, driver) if browser and driver else None

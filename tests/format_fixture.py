@@ -4,6 +4,7 @@ Built by hand (not by running the checker) so the format tests pin the renderers
 It holds two models with violations that have related operations, an info note, a model
 that failed to check, a skipped class and a file that failed to load.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

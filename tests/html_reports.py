@@ -5,6 +5,7 @@ must measure rendering, not tracing. The synthetic graph mimics a transformer's 
 hierarchy (layers × attention heads / experts × ops) so collapsing and layout see the
 shapes they will see in practice.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -55,8 +56,18 @@ class GraphBuilder:
         self.graph = GraphView()
         self.types: dict[str, str] = {}
 
-    def add(self, op: str, module: str, type_: str, inputs=(), *, kind="op", role="learnware",
-            location: Location | None = None, conflict=False) -> str:
+    def add(
+        self,
+        op: str,
+        module: str,
+        type_: str,
+        inputs=(),
+        *,
+        kind="op",
+        role="learnware",
+        location: Location | None = None,
+        conflict=False,
+    ) -> str:
         node_id = f"n{len(self.graph.nodes)}"
         self.graph.nodes.append(GraphNode(node_id, op, kind, module, type_, role, location, conflict))
         self.types[node_id] = type_
@@ -78,10 +89,25 @@ def lstm_report(path: Path) -> Report:
     c = b.add("aten.new_zeros", "", "[batch, c]", location=loc(15), role="firmware")
     x = b.add("aten.unbind", "", "[batch, d_in]", [xs], location=loc(16))
     for step in range(2):
-        cat = b.add("aten.cat", "", "[batch, d_in ⊕ h]", [x, h], location=loc(17, 37, 62), role="firmware", conflict=True)
-        lin = b.add("aten.linear", "gates", "[batch, cod(gates)]", [cat, w, bias], location=loc(17, 26, 63), role="firmware", conflict=True)
-        ch = [b.add("aten.chunk", "", f"[batch, cod(gates)/{k}]", [lin], location=loc(17), role="firmware") for k in range(4)]
-        i_, f_, o_ = (b.add("aten.sigmoid", "", b.types[ch[k]], [ch[k]], location=loc(18), role="firmware") for k in (0, 1, 3))
+        cat = b.add(
+            "aten.cat", "", "[batch, d_in ⊕ h]", [x, h], location=loc(17, 37, 62), role="firmware", conflict=True
+        )
+        lin = b.add(
+            "aten.linear",
+            "gates",
+            "[batch, cod(gates)]",
+            [cat, w, bias],
+            location=loc(17, 26, 63),
+            role="firmware",
+            conflict=True,
+        )
+        ch = [
+            b.add("aten.chunk", "", f"[batch, cod(gates)/{k}]", [lin], location=loc(17), role="firmware")
+            for k in range(4)
+        ]
+        i_, f_, o_ = (
+            b.add("aten.sigmoid", "", b.types[ch[k]], [ch[k]], location=loc(18), role="firmware") for k in (0, 1, 3)
+        )
         g_ = b.add("aten.tanh", "", b.types[ch[2]], [ch[2]], location=loc(19), role="firmware")
         fc = b.add("aten.mul", "", "[batch, c]", [f_, c], location=loc(20), role="firmware")
         ig = b.add("aten.mul", "", b.types[i_], [i_, g_], location=loc(20), role="firmware")
@@ -113,7 +139,9 @@ def lstm_report(path: Path) -> Report:
         strongly_typed=False,
         violations=[violation],
         notes=[note],
-        recurrence=RecurrenceSummary(True, ["h", "c"], 2, len(b.graph.nodes) - 5, ["linear", "cat", "mul", "add"], False),
+        recurrence=RecurrenceSummary(
+            True, ["h", "c"], 2, len(b.graph.nodes) - 5, ["linear", "cat", "mul", "add"], False
+        ),
         graph=b.graph,
         trace_method="export",
         seconds={"trace": 0.2, "solve": 0.01},
@@ -129,9 +157,15 @@ def hostile_report(source: Path) -> Report:
     a = b.add("<img src=x onerror=alert(3)>", evil, "</script><!--", kind="input")
     b.add("aten.add", evil + ".sub", "& \u2028 <b>", [a], location=Location(str(source), 1, 5, 1, 40), conflict=True)
     diag = Diagnostic(
-        "TNN001", "mixed-type-binary-op", "error", f"message {evil}", Location(str(source), 1, 5, 1, 40),
+        "TNN001",
+        "mixed-type-binary-op",
+        "error",
+        f"message {evil}",
+        Location(str(source), 1, 5, 1, 40),
         related=[Related(Location(str(source), 2, 5), f"related {evil}")],
-        types=(evil, "</script>"), help=f"help {evil}", url="javascript:alert(4)",
+        types=(evil, "</script>"),
+        help=f"help {evil}",
+        url="javascript:alert(4)",
     )
     model = ModelResult(evil, str(source), False, [diag], graph=b.graph)
     return Report([model], [Skipped(evil, "x.py", f"reason {evil}")], [FileError(evil, f"boom {evil}", 3)])
@@ -159,7 +193,12 @@ def synthetic_report(n_nodes: int = 5000, n_layers: int = 12, heads: int = 8) ->
     experts = max(1, (n_nodes // n_layers - fixed) // 9)
     b = GraphBuilder()
     x = b.add("input", "", "[batch, seq, d_model]", kind="input", role="other")
-    x = b.add("aten.embedding", "embed", "[batch, seq, d_model]", [x, b.add("embed.weight", "embed", "vocab ⊗ d_model", kind="param", role="param")])
+    x = b.add(
+        "aten.embedding",
+        "embed",
+        "[batch, seq, d_model]",
+        [x, b.add("embed.weight", "embed", "vocab ⊗ d_model", kind="param", role="param")],
+    )
     for layer in range(n_layers):
         m = f"layers.{layer}"
         y = _norm(b, f"{m}.norm1", x)
@@ -168,7 +207,12 @@ def synthetic_report(n_nodes: int = 5000, n_layers: int = 12, heads: int = 8) ->
         for hd in range(heads):
             hm = f"{m}.attn.heads.{hd}"
             qs, ks, vs = (b.add("aten.slice", hm, b.types[t], [t]) for t in (q, k, v))
-            s = b.add("aten.div", hm, "[batch, seq, seq]", [b.add("aten.matmul", hm, "[batch, seq, seq]", [qs, b.add("aten.transpose", hm, b.types[ks], [ks])])])
+            s = b.add(
+                "aten.div",
+                hm,
+                "[batch, seq, seq]",
+                [b.add("aten.matmul", hm, "[batch, seq, seq]", [qs, b.add("aten.transpose", hm, b.types[ks], [ks])])],
+            )
             p = b.add("aten.softmax", hm, "[batch, seq, seq]", [s])
             outs.append(b.add("aten.matmul", hm, b.types[vs], [p, vs]))
         cat = b.add("aten.cat", f"{m}.attn", f"[batch, seq, cod({m}.attn.v_proj)]", outs)
@@ -184,11 +228,26 @@ def synthetic_report(n_nodes: int = 5000, n_layers: int = 12, heads: int = 8) ->
         x = b.add("aten.add", m, b.types[x], [x, acc])
     nodes = b.graph.nodes
     bad = nodes[len(nodes) // 2]
-    nodes[len(nodes) // 2] = GraphNode(bad.id, bad.op, bad.kind, bad.module, bad.type, bad.role, Location("model.py", 42), True)
+    nodes[len(nodes) // 2] = GraphNode(
+        bad.id, bad.op, bad.kind, bad.module, bad.type, bad.role, Location("model.py", 42), True
+    )
     b.add("output", "", b.types[x], [x], kind="output", role="other")
-    diag = Diagnostic("TNN003", "matrix-output-added-to-input", "error", "x + f(W x) changes type",
-                      Location("model.py", 42, 9, 42, 30), types=("[batch, seq, d_model]", "[batch, seq, cod(W)]"),
-                      help="map the skip path into the same type", url="https://github.com/typecheck-nn/typecheck-nn/blob/main/docs/rules/TNN003.md")
-    model = ModelResult(f"SyntheticTransformer{n_nodes}", "model.py", False, [diag],
-                        recurrence=RecurrenceSummary(False, [], len(nodes), 0), graph=b.graph)
+    diag = Diagnostic(
+        "TNN003",
+        "matrix-output-added-to-input",
+        "error",
+        "x + f(W x) changes type",
+        Location("model.py", 42, 9, 42, 30),
+        types=("[batch, seq, d_model]", "[batch, seq, cod(W)]"),
+        help="map the skip path into the same type",
+        url="https://github.com/typecheck-nn/typecheck-nn/blob/main/docs/rules/TNN003.md",
+    )
+    model = ModelResult(
+        f"SyntheticTransformer{n_nodes}",
+        "model.py",
+        False,
+        [diag],
+        recurrence=RecurrenceSummary(False, [], len(nodes), 0),
+        graph=b.graph,
+    )
     return Report([model])

@@ -1,4 +1,5 @@
 """The Python API, exact source spans, and the learnware/firmware analysis."""
+
 from __future__ import annotations
 
 import torch

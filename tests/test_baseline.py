@@ -1,10 +1,12 @@
 """Baselines: record today's violations, then report only new ones, whatever the line numbers do."""
+
 from __future__ import annotations
 
 import json
 from dataclasses import replace
 
 from format_fixture import FIXTURE, build_report
+
 from typecheck_nn import policy
 from typecheck_nn.baseline import normalise_message, read_baseline, write_baseline
 from typecheck_nn.report.model import Diagnostic, Location

@@ -4,6 +4,7 @@ Most tests drive the typer app in-process (torch and torch.export warm up once, 
 check takes a fraction of a second); three run the entry point in a subprocess to cover
 the process boundary: exit codes, `-o`, and a file edited between two runs.
 """
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ from typecheck_nn.cli import check_app
 REPO = Path(__file__).resolve().parents[1]  # the checkout under test, also for subprocesses
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 
-MODEL = '''\
+MODEL = """\
 import torch
 from torch import nn
 
@@ -37,7 +38,7 @@ class SquareResidual(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(2, 4),)
-'''
+"""
 LINE = 11  # the `return x + ...` line
 
 

@@ -1,4 +1,5 @@
 """Discovery, bad input and exit codes, through the CLI in-process (fast) and once for real."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from typer.testing import CliRunner
 from typecheck_nn.cli import check_app
 
 HEADER = "import torch\nfrom torch import nn\n"
-TRNN = '''
+TRNN = """
 class Typed(nn.Module):
     def __init__(self):
         super().__init__()
@@ -30,8 +31,8 @@ class Typed(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(3, 2, 4),)
-'''
-ELMAN = '''
+"""
+ELMAN = """
 class Classic(nn.Module):
     def __init__(self):
         super().__init__()
@@ -46,7 +47,7 @@ class Classic(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(3, 2, 4),)
-'''
+"""
 
 
 def write(tmp_path: Path, name: str, body: str) -> Path:
@@ -120,14 +121,14 @@ def test_only_uncheckable_models_exit_2(tmp_path):
 
 
 def test_forward_raising_exit_2_names_the_line_and_keeps_other_models(tmp_path):
-    broken = '''
+    broken = """
     class Broken(nn.Module):
         def forward(self, x):
             return x.view(3, 3, 3)
 
         def example_inputs(self):
             return (torch.randn(4),)
-    '''
+    """
     path = write(tmp_path, "broken.py", textwrap.dedent(broken) + TRNN)
     code, data, _ = run(path)
     assert code == 2
@@ -139,7 +140,7 @@ def test_forward_raising_exit_2_names_the_line_and_keeps_other_models(tmp_path):
 
 
 def test_data_dependent_branch_checks_the_path_taken_and_says_so(tmp_path):
-    body = '''
+    body = """
     class Branchy(nn.Module):
         def __init__(self):
             super().__init__()
@@ -152,7 +153,7 @@ def test_data_dependent_branch_checks_the_path_taken_and_says_so(tmp_path):
 
         def example_inputs(self):
             return (torch.ones(2, 8),)
-    '''
+    """
     code, data, result = run(write(tmp_path, "branchy.py", body))
     model = data["models"][0]
     assert model["trace_method"] == "recorded-path"
@@ -164,7 +165,7 @@ def test_data_dependent_branch_checks_the_path_taken_and_says_so(tmp_path):
 
 
 def test_data_dependent_branch_that_also_fails_is_an_error_naming_the_line(tmp_path):
-    body = '''
+    body = """
     class Branchy(nn.Module):
         def forward(self, x):
             if x.sum() > 0:
@@ -173,7 +174,7 @@ def test_data_dependent_branch_that_also_fails_is_an_error_naming_the_line(tmp_p
 
         def example_inputs(self):
             return (torch.ones(2, 8),)
-    '''
+    """
     code, data, _ = run(write(tmp_path, "branchy.py", body))
     model = data["models"][0]
     assert code == 2 and model["strongly_typed"] is None
@@ -182,13 +183,19 @@ def test_data_dependent_branch_that_also_fails_is_an_error_naming_the_line(tmp_p
 
 
 def test_select_one_model_and_factories(tmp_path):
-    path = write(tmp_path, "both.py", TRNN + ELMAN + '''
+    path = write(
+        tmp_path,
+        "both.py",
+        TRNN
+        + ELMAN
+        + """
 def make_classic():
     return Classic(), (torch.randn(2, 2, 4),)
 
 def make_typed():
     return Typed()
-''')
+""",
+    )
     code, data, _ = run(f"{path}::Typed")
     assert code == 0 and [m["name"] for m in data["models"]] == ["Typed"]
     code, data, _ = run(f"{path}::make_classic")
@@ -201,7 +208,9 @@ def make_typed():
 
 def test_lightning_example_input_array(tmp_path):
     body = TRNN.replace("    def example_inputs(self):\n        return (torch.randn(3, 2, 4),)\n", "")
-    body = body.replace("super().__init__()", "super().__init__()\n        self.example_input_array = torch.randn(3, 2, 4)")
+    body = body.replace(
+        "super().__init__()", "super().__init__()\n        self.example_input_array = torch.randn(3, 2, 4)"
+    )
     code, data, _ = run(write(tmp_path, "lit.py", body))
     assert code == 0 and data["models"][0]["strongly_typed"] is True
 
@@ -224,8 +233,12 @@ def test_console_script_end_to_end(tmp_path):
     if not exe.exists():
         pytest.skip("console script not installed (pip install -e .)")
     path = write(tmp_path, "classic.py", ELMAN)
-    proc = subprocess.run([str(exe), str(path), "--format", "concise"], capture_output=True, text=True,
-                          env={**os.environ, "NO_COLOR": "1"})
+    proc = subprocess.run(
+        [str(exe), str(path), "--format", "concise"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
     assert proc.returncode == 1
     assert f"{path}:" in proc.stdout or "classic.py:" in proc.stdout
     assert "TNN002" in proc.stdout

@@ -1,4 +1,5 @@
 """[tool.typecheck-nn]: discovery, validation, selection precedence, globs, and the policy using them."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -83,7 +84,7 @@ def test_no_config_gives_defaults(tmp_path):
         ('[tool.typecheck-nn.severity]\nTNN004 = "fatal"', "severity TNN004: expected one of error, warning, info"),
         ('[tool.typecheck-nn.severity]\nXYZ = "error"', "severity: unknown rule 'XYZ'"),
         ('[tool.typecheck-nn.per-file-ignores]\n"tests/*" = ["NOPE"]', "per-file-ignores 'tests/*': unknown rule"),
-        ('exclude = [1]', "exclude: expected a list of strings"),
+        ("exclude = [1]", "exclude: expected a list of strings"),
     ],
 )
 def test_bad_config_names_file_and_key(tmp_path, body, needle):
@@ -130,7 +131,11 @@ def test_selectors_codes_prefixes_names_and_specificity():
     assert not rule_enabled("TNN002", ("TNN0",), ("TNN002",))
     assert not rule_enabled("TNN002", ("TNN0",), ("TNN0",))  # ignore wins a tie
     assert [r.code for r in ALL_RULES if rule_enabled(r.code, ("ALL",), ("TNN1",))] == [
-        "TNN001", "TNN002", "TNN003", "TNN004", "TNN900",
+        "TNN001",
+        "TNN002",
+        "TNN003",
+        "TNN004",
+        "TNN900",
     ]
 
 

@@ -4,6 +4,7 @@ Each class in tests/corpus/ declares EXPECT ("strong"/"weak") and RULE (the code
 main violation must carry); lines marked `# violation` are where a weak model's
 violation may be reported.
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,7 +30,7 @@ def _cases():
                 yield pytest.param(path, name, obj.EXPECT, obj.RULE, id=f"{path.stem}::{name}")
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _report(path: Path):
     return check_paths([str(path)])
 

@@ -3,6 +3,7 @@
 Golden files pin `concise` and `github` byte for byte; regenerate them with
 `UPDATE_GOLDEN=1 pytest tests/test_formats.py` and review the diff.
 """
+
 from __future__ import annotations
 
 import json
@@ -14,8 +15,8 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-
 from format_fixture import FIXTURE, GOLDEN, REPO, build_report
+
 from typecheck_nn.report import concise, full, github, junit, renderers, sarif
 from typecheck_nn.report.model import Diagnostic, Location, ModelResult, RecurrenceSummary, Report
 from typecheck_nn.rules import ALL_RULES
@@ -82,9 +83,7 @@ def test_full_model_summaries_and_total():
 
 def test_full_info_notes_are_quiet_two_liners():
     out = full.render(build_report(), root=REPO).splitlines()
-    i = out.index(
-        "info[TNN100]: no typing rule for aten.special_op; its output gets a fresh type  [unknown-op]"
-    )
+    i = out.index("info[TNN100]: no typing rule for aten.special_op; its output gets a fresh type  [unknown-op]")
     assert out[i + 1] == "  --> tests/fixtures/formats/weak_rnn.py:15:17"
     assert out[i + 2] == ""  # no snippet, help or url
 
@@ -94,8 +93,10 @@ def test_full_strongly_typed_scan_summary():
     report = Report(models=[ModelResult("TRNN", str(FIXTURE), True, recurrence=rec)])
     out = full.render(report, root=REPO)
     assert "tests/fixtures/formats/weak_rnn.py::TRNN: strongly typed" in out
-    assert "recurrence: state h; 4 learnware ops, 3 firmware ops (mul, add); firmware is elementwise, " \
-           "so the recurrence is a parallel scan over time" in out
+    assert (
+        "recurrence: state h; 4 learnware ops, 3 firmware ops (mul, add); firmware is elementwise, "
+        "so the recurrence is a parallel scan over time" in out
+    )
     assert "Found 0 violations in 1 model (1 strongly typed, 0 skipped, 0 errors)" in out
 
 
@@ -130,8 +131,12 @@ def test_paths_outside_root_stay_absolute(tmp_path):
 
 def test_github_escapes_data_and_properties():
     d = Diagnostic(
-        "TNN001", "mixed-type-binary-op", "warning", "100% wrong\r\nnext: a,b",
-        Location("dir,with:odd%/f.py", 2, 3), help="",
+        "TNN001",
+        "mixed-type-binary-op",
+        "warning",
+        "100% wrong\r\nnext: a,b",
+        Location("dir,with:odd%/f.py", 2, 3),
+        help="",
     )
     out = github.render(Report(models=[ModelResult("M", "dir,with:odd%/f.py", False, violations=[d])]), root=None)
     assert out == (
@@ -212,7 +217,10 @@ def test_junit_counts_and_elements():
     root = ET.fromstring(junit.render(build_report(), root=REPO))
     assert root.tag == "testsuites"
     assert {k: root.get(k) for k in ("tests", "failures", "errors", "skipped")} == {
-        "tests": "5", "failures": "2", "errors": "2", "skipped": "1",
+        "tests": "5",
+        "failures": "2",
+        "errors": "2",
+        "skipped": "1",
     }
     suite = root.find("testsuite[@name='tests/fixtures/formats/weak_rnn.py']")
     cases = {c.get("name"): c for c in suite.findall("testcase")}
@@ -228,7 +236,9 @@ def test_junit_counts_and_elements():
 
 def test_junit_warning_only_model_passes():
     d = Diagnostic("TNN004", "axis-structure-mismatch", "warning", "axis", Location(str(FIXTURE), 15, 1))
-    root = ET.fromstring(junit.render(Report(models=[ModelResult("M", str(FIXTURE), False, violations=[d])]), root=REPO))
+    root = ET.fromstring(
+        junit.render(Report(models=[ModelResult("M", str(FIXTURE), False, violations=[d])]), root=REPO)
+    )
     assert root.get("failures") == "0"
     assert "TNN004" in root.find(".//system-out").text
 

@@ -1,4 +1,5 @@
 """The HTML report: self-contained, escaped, complete, and working in a real browser."""
+
 from __future__ import annotations
 
 import json
@@ -113,8 +114,13 @@ def test_script_json_neutralises_markup():
 def multi_model_report(tmp_path) -> Report:
     lstm = lstm_report(tmp_path / "lstm.py").models[0]
     strong = ModelResult("TLSTM", str(tmp_path / "t_lstm.py"), True)
-    broken = ModelResult("Broken", str(tmp_path / "broken.py"), None, error="RuntimeError: cannot trace",
-                         error_location=Location(str(tmp_path / "broken.py"), 7))
+    broken = ModelResult(
+        "Broken",
+        str(tmp_path / "broken.py"),
+        None,
+        error="RuntimeError: cannot trace",
+        error_location=Location(str(tmp_path / "broken.py"), 7),
+    )
     return Report([lstm, strong, broken])
 
 
@@ -159,7 +165,10 @@ def test_missing_source_still_renders(tmp_path):
 def test_graph_payload_is_columnar_and_maps_violations_to_nodes():
     loc = Location("m.py", 5)
     graph = GraphView(
-        [GraphNode("a", "input", "input", "", "T"), GraphNode("b", "aten.add", "op", "blk.sub", "U", "firmware", loc, True)],
+        [
+            GraphNode("a", "input", "input", "", "T"),
+            GraphNode("b", "aten.add", "op", "blk.sub", "U", "firmware", loc, True),
+        ],
         [GraphEdge("a", "b", "T"), GraphEdge("a", "missing", "T")],
     )
     diag = Diagnostic("TNN001", "x", "error", "m", loc)
@@ -231,8 +240,12 @@ def test_report_works_in_headless_chromium(tmp_path):
         # "Show in graph" on the LSTM violation highlights its operations.
         driver.execute_script("window.scrollTo(0, 0)")
         driver.find_element(By.CSS_SELECTOR, '.show-in-graph[data-model="0"]').click()
-        assert driver.execute_script(
-            "return document.querySelectorAll('.graph[data-model=\"0\"] svg.dim g.unit.match').length") > 0
+        assert (
+            driver.execute_script(
+                "return document.querySelectorAll('.graph[data-model=\"0\"] svg.dim g.unit.match').length"
+            )
+            > 0
+        )
 
         assert console_errors(driver) == []
         shot = tmp_path / "report.png"
@@ -251,7 +264,8 @@ def test_hostile_report_runs_no_injected_script(tmp_path):
         driver.get(page.as_uri())
         wait_ready(driver)  # an alert() would be open here and make this raise
         texts = driver.execute_script(
-            "return Array.from(document.querySelectorAll('.graph svg text')).map(t => t.textContent)")
+            "return Array.from(document.querySelectorAll('.graph svg text')).map(t => t.textContent)"
+        )
         assert any("<script>alert" in t for t in texts), "module names are drawn as text"
         assert driver.execute_script("return document.querySelectorAll('img').length") == 0
         assert console_errors(driver) == []
@@ -277,7 +291,10 @@ def test_cli_writes_html_for_a_real_model(tmp_path):
     fixture = ROOT / "tests" / "fixtures" / "html_small_rnn.py"
     proc = subprocess.run(
         [sys.executable, "-m", "typecheck_nn.cli", str(fixture), "--html", str(out), "--no-progress"],
-        capture_output=True, text=True, cwd=ROOT, timeout=300,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
     )
     assert proc.returncode in (0, 1), proc.stderr
     page = out.read_text(encoding="utf-8")

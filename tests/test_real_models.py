@@ -1,5 +1,6 @@
 """Models users actually run: torch's TransformerEncoder and tiny random configs from
 `transformers` (GPT-2, BERT, Llama). They must check strongly typed without crashing."""
+
 from __future__ import annotations
 
 import pytest
@@ -39,18 +40,28 @@ def test_gpt2():
 
 
 def test_bert():
-    cfg = transformers.BertConfig(num_hidden_layers=2, num_attention_heads=2, hidden_size=32,
-                                  intermediate_size=64, vocab_size=100, max_position_embeddings=16)
+    cfg = transformers.BertConfig(
+        num_hidden_layers=2,
+        num_attention_heads=2,
+        hidden_size=32,
+        intermediate_size=64,
+        vocab_size=100,
+        max_position_embeddings=16,
+    )
     _assert_strong(typecheck_nn.check(transformers.BertModel(cfg), _tokens()))
 
 
 def test_llama():
-    cfg = transformers.LlamaConfig(num_hidden_layers=2, num_attention_heads=4, num_key_value_heads=2,
-                                   hidden_size=32, intermediate_size=64, vocab_size=100,
-                                   max_position_embeddings=16)
+    cfg = transformers.LlamaConfig(
+        num_hidden_layers=2,
+        num_attention_heads=4,
+        num_key_value_heads=2,
+        hidden_size=32,
+        intermediate_size=64,
+        vocab_size=100,
+        max_position_embeddings=16,
+    )
     _assert_strong(typecheck_nn.check(transformers.LlamaForCausalLM(cfg), _tokens()))
-
-
 
 
 def test_torch_transformer_decoder_is_checked_on_the_recorded_path():

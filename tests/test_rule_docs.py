@@ -1,4 +1,5 @@
 """Rule documentation: a page per rule in ruff's layout, and `typecheck-nn rule` printing it."""
+
 from __future__ import annotations
 
 import re
@@ -74,7 +75,11 @@ def test_rule_table_lists_every_rule():
 def _cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "typecheck_nn.cli", *args],
-        capture_output=True, text=True, cwd=REPO, timeout=120, env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        timeout=120,
+        env={"COLUMNS": "100", "PATH": "/usr/bin:/bin"},
     )
 
 

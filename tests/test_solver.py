@@ -1,4 +1,5 @@
 """The solver on its own: unification, sums, conflicts, undo, and complete choice search."""
+
 from __future__ import annotations
 
 from typecheck_nn.ir import Choice, Constraints, Eq, Structure
@@ -98,7 +99,7 @@ def test_long_unrolled_choices_stay_linear():
     cod, dom = _matrix(c)
     state = c.fresh(4, "h0")
     for t in range(500):
-        z, new = c.fresh(4, f"z{t}"), c.fresh(4, f"h{t+1}")
+        z, new = c.fresh(4, f"z{t}"), c.fresh(4, f"h{t + 1}")
         c.program.append(Eq(z, cod, 10 + t))
         c.choices.append(Choice(t, "site", ((Eq(new, state, t),), (Eq(new, z, t),))))
         state = new

@@ -1,4 +1,5 @@
 """Inline `# typecheck-nn: ignore[...]` comments, found with libcst, and TNN900 for unused ones."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,7 +30,9 @@ def _model_file(tmp_path: Path, text: str = SOURCE) -> Path:
 
 def _diag(code: str, path: Path, line: int, end_line: int | None = None, severity: str | None = None) -> Diagnostic:
     rule = rule_by_code(code)
-    return Diagnostic(code, rule.name, severity or rule.severity, f"{code} finding", Location(str(path), line, 1, end_line, None))
+    return Diagnostic(
+        code, rule.name, severity or rule.severity, f"{code} finding", Location(str(path), line, 1, end_line, None)
+    )
 
 
 def _apply(path: Path, *diags: Diagnostic, **kwargs) -> ModelResult:
@@ -116,7 +119,9 @@ def test_unused_suppressions_are_reported_at_the_comment(tmp_path):
 def test_unknown_code_in_a_suppression_is_reported(tmp_path):
     path = _model_file(tmp_path, "x = 1  # typecheck-nn: ignore[TNN777]\n")
     m = _apply(path)
-    assert [d.message for d in m.violations] == ["unused suppression: `TNN777` (unknown rule) silences nothing on this line"]
+    assert [d.message for d in m.violations] == [
+        "unused suppression: `TNN777` (unknown rule) silences nothing on this line"
+    ]
 
 
 def test_codes_of_unselected_rules_are_not_reported_unused(tmp_path):

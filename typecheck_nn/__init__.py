@@ -3,6 +3,7 @@
 The pipeline, one module per stage:
 load (discover) -> trace -> typed graph (typegraph, ops/) -> solve -> diagnostics -> report/.
 """
+
 from .api import check, check_paths
 from .report.model import Report
 

@@ -3,6 +3,7 @@
 Both run the same pipeline: trace -> typed graph -> solve -> diagnostics, into a Report.
 A model that fails never hides the others: its failure becomes that model's `error`.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -71,11 +72,16 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
     notes += unique_by_line(clash_diagnostic(tg, clash, name) for clash in sol.clashes)
     for text, loc in program.notes:
         rule = rules.RECORDED_PATH
-        notes.append(Diagnostic(rule.code, rule.name, rule.severity, text, loc, model=name, help=rule.help, url=rule.url))
+        notes.append(
+            Diagnostic(rule.code, rule.name, rule.severity, text, loc, model=name, help=rule.help, url=rule.url)
+        )
     if sol.search_exhausted:
         rule = rules.SEARCH_BUDGET
-        notes.append(Diagnostic(rule.code, rule.name, rule.severity, rule.summary, None, model=name,
-                                help=rule.help, url=rule.url))
+        notes.append(
+            Diagnostic(
+                rule.code, rule.name, rule.severity, rule.summary, None, model=name, help=rule.help, url=rule.url
+            )
+        )
     conflicted_ops = {tg.node_to_op[n] for v in violations for n in v.nodes if n in tg.node_to_op}
     summary = recurrence_summary(tg, firmware, carried)
     graph = graph_view(tg, namer, firmware, conflicted_ops) if with_graph else None
@@ -148,7 +154,12 @@ def check_target(target, debug: bool = False) -> ModelResult:
 
             loc = user_frame_location(exc, files)
             where = f" (line {loc.line})" if loc else ""
-            return _error_result(target.name, target.path, f"could not build the model or its inputs{where}: {type(exc).__name__}: {exc}", loc)
+            return _error_result(
+                target.name,
+                target.path,
+                f"could not build the model or its inputs{where}: {type(exc).__name__}: {exc}",
+                loc,
+            )
         files |= user_files_for(model)
         error = first_error if isinstance(first_error, TraceError) and first_error.data_dependent else None
         if error is None:
@@ -205,8 +216,15 @@ def check_paths(targets: list[str], progress=None, debug: bool = False) -> Repor
     if progress is not None and work:
         from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-        with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.description}"),
-                      TimeElapsedColumn(), console=progress, transient=True) as bar:
+        with Progress(
+            TextColumn("checking"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.description}"),
+            TimeElapsedColumn(),
+            console=progress,
+            transient=True,
+        ) as bar:
             task = bar.add_task("", total=len(work))
             for t in work:
                 bar.update(task, description=f"{Path(t.path).name}::{t.name}")
@@ -224,4 +242,6 @@ def apply_policies(report: Report, *, targets, select=None, ignore=None, baselin
         from .policy import apply
     except ImportError:
         return report
-    return apply(report, targets=targets, select=select, ignore=ignore, baseline=baseline, write_baseline=write_baseline)
+    return apply(
+        report, targets=targets, select=select, ignore=ignore, baseline=baseline, write_baseline=write_baseline
+    )

@@ -6,6 +6,7 @@ are counted (a multiset), so a second copy of a known violation is still reporte
 Paths are stored relative to the baseline file's directory, so the file can be committed
 and used from any checkout.
 """
+
 from __future__ import annotations
 
 import json

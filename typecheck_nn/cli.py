@@ -3,11 +3,11 @@
 `typecheck-nn FILE...` checks (the default command, like mypy); `typecheck-nn rule CODE`
 prints a rule's documentation; `typecheck-nn train ...` forwards to reference_models.
 """
+
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Optional
 
 import typer
 from rich.console import Console
@@ -29,12 +29,22 @@ rule_app = typer.Typer(add_completion=False)
 def check(
     targets: list[str] = typer.Argument(..., help="files, directories or FILE::NAME"),
     output_format: str = typer.Option("full", "--format", help="full, concise, json, github, sarif, junit"),
-    output_file: Optional[Path] = typer.Option(None, "-o", "--output-file", help="write the report here instead of stdout"),
-    html: Optional[Path] = typer.Option(None, "--html", help="also write a self-contained HTML report"),
-    select: Optional[str] = typer.Option(None, "--select", help="comma-separated rule codes to report (overrides config)"),
-    ignore: Optional[str] = typer.Option(None, "--ignore", help="comma-separated rule codes to drop (overrides config)"),
-    baseline: Optional[Path] = typer.Option(None, "--baseline", help="report only violations not recorded in this baseline"),
-    write_baseline: Optional[Path] = typer.Option(None, "--write-baseline", help="record today's violations to this file"),
+    output_file: Path | None = typer.Option(
+        None, "-o", "--output-file", help="write the report here instead of stdout"
+    ),
+    html: Path | None = typer.Option(None, "--html", help="also write a self-contained HTML report"),
+    select: str | None = typer.Option(
+        None, "--select", help="comma-separated rule codes to report (overrides config)"
+    ),
+    ignore: str | None = typer.Option(
+        None, "--ignore", help="comma-separated rule codes to drop (overrides config)"
+    ),
+    baseline: Path | None = typer.Option(
+        None, "--baseline", help="report only violations not recorded in this baseline"
+    ),
+    write_baseline: Path | None = typer.Option(
+        None, "--write-baseline", help="record today's violations to this file"
+    ),
     no_progress: bool = typer.Option(False, "--no-progress", help="no progress display on stderr"),
     debug: bool = typer.Option(False, "--debug", help="show tracebacks for internal errors"),
 ) -> None:
@@ -72,7 +82,7 @@ def check(
 
 @rule_app.command(help="Print the documentation of a rule (code or name), or list them all with --all.")
 def rule(
-    code: Optional[str] = typer.Argument(None, help="rule code (TNN002) or name (recurrent-state-retyped)"),
+    code: str | None = typer.Argument(None, help="rule code (TNN002) or name (recurrent-state-retyped)"),
     all_rules: bool = typer.Option(False, "--all", help="list every rule"),
 ) -> None:
     from .rule_docs import print_rule, print_rule_table

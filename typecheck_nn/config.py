@@ -10,6 +10,7 @@ Rule selectors are rule codes (TNN002), code prefixes (TNN0, TNN), rule names
 more specific selector wins, and `ignore` wins a tie (ruff's rule); `per-file-ignores`
 always win.
 """
+
 from __future__ import annotations
 
 import difflib

@@ -5,6 +5,7 @@ the axes it contracts. The explanation is the chain of operations whose equaliti
 that: a shortest path through the recorded equalities (and the direct-sum/product
 structure edges), so the report can show the minimal set of lines that conflict.
 """
+
 from __future__ import annotations
 
 from collections import deque
@@ -225,8 +226,15 @@ def _op_note(op: OpInfo, param_short: str, conflicted: int, cod: str, dom: str) 
     return f"`{sym}` keeps the type"
 
 
-def conflict_diagnostic(tg: TypedGraph, conflict: Conflict, namer: TypeNamer, explainer: Explainer,
-                        firmware: set[int], carried: set[int], model: str) -> Diagnostic:
+def conflict_diagnostic(
+    tg: TypedGraph,
+    conflict: Conflict,
+    namer: TypeNamer,
+    explainer: Explainer,
+    firmware: set[int],
+    carried: set[int],
+    model: str,
+) -> Diagnostic:
     param = tg.params[conflict.param]
     short = param.short_name
     va, vb = param.axes[conflict.axis_a], param.axes[conflict.axis_b]
@@ -258,9 +266,7 @@ def conflict_diagnostic(tg: TypedGraph, conflict: Conflict, namer: TypeNamer, ex
     elif binaries and len(uses) <= 1:
         rule = rules.SQUARE_RESIDUAL
         primary = binaries[-1]
-        message = (
-            f"`{primary.symbol or primary.target}` adds the output of `{short}` ({cod}) to `{short}`'s own input ({dom})"
-        )
+        message = f"`{primary.symbol or primary.target}` adds the output of `{short}` ({cod}) to `{short}`'s own input ({dom})"
     elif binaries:
         rule = rules.MIXED_TYPES
         primary = binaries[-1]
@@ -353,8 +359,16 @@ def unique_by_line(diags) -> list[Diagnostic]:
 def unknown_op_notes(tg: TypedGraph, model: str) -> list[Diagnostic]:
     rule = rules.UNKNOWN_OP
     return unique_by_line(
-        Diagnostic(rule.code, rule.name, rule.severity, f"no typing rule for `{u.target}`: its outputs get fresh types",
-                   u.location, model=model, help=rule.help, url=rule.url)
+        Diagnostic(
+            rule.code,
+            rule.name,
+            rule.severity,
+            f"no typing rule for `{u.target}`: its outputs get fresh types",
+            u.location,
+            model=model,
+            help=rule.help,
+            url=rule.url,
+        )
         for u in tg.unknown
     )
 
@@ -364,13 +378,23 @@ def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted:
     view = GraphView()
     node_ids: dict[str, str] = {}
     for name, info in ((n, tg.values.get(n)) for n in tg.inputs):
-        view.nodes.append(GraphNode(id=name, op="input", kind="input", module="", type=namer.value_type(info), role="other"))
+        view.nodes.append(
+            GraphNode(id=name, op="input", kind="input", module="", type=namer.value_type(info), role="other")
+        )
         node_ids[name] = name
     for p in tg.params:
         pid = f"param:{p.name}"
         module = p.name.rsplit(".", 1)[0] if "." in p.name else ""
-        view.nodes.append(GraphNode(id=pid, op=p.name.rsplit(".", 1)[-1], kind="param", module=module,
-                                    type="[" + ", ".join(namer.name(a) for a in p.axes) + "]", role="param"))
+        view.nodes.append(
+            GraphNode(
+                id=pid,
+                op=p.name.rsplit(".", 1)[-1],
+                kind="param",
+                module=module,
+                type="[" + ", ".join(namer.name(a) for a in p.axes) + "]",
+                role="param",
+            )
+        )
     param_node = {}
     for fx_name, info in tg.values.items():
         if getattr(info, "param", None) is not None and fx_name not in tg.node_to_op:
@@ -378,11 +402,18 @@ def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted:
     for op in tg.ops:
         val = tg.values.get(op.node)
         first = val[0] if isinstance(val, list) and val else val
-        view.nodes.append(GraphNode(
-            id=op.node, op=op.target, kind="op", module=op.module, type=namer.value_type(first),
-            role="firmware" if op.id in firmware else "learnware", location=op.location,
-            conflict=op.id in conflicted,
-        ))
+        view.nodes.append(
+            GraphNode(
+                id=op.node,
+                op=op.target,
+                kind="op",
+                module=op.module,
+                type=namer.value_type(first),
+                role="firmware" if op.id in firmware else "learnware",
+                location=op.location,
+                conflict=op.id in conflicted,
+            )
+        )
         for src in op.inputs:
             src_id = param_node.get(src) or (src if src in node_ids or src in tg.node_to_op else None)
             if src_id is None:

@@ -5,6 +5,7 @@ inputs (`example_inputs()` or Lightning's `example_input_array`). `FILE::NAME` p
 class, or a factory function returning a module or a (module, example_args) pair.
 Everything that cannot be checked is reported with a reason instead of raising.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -13,16 +14,28 @@ import importlib.util
 import inspect
 import os
 import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import torch
 from torch import nn
 
 from .report.model import FileError, Skipped
 
-SKIP_DIRS = {".venv", "venv", "env", ".env", "__pycache__", "node_modules", "site-packages", ".tox", ".nox", "build", "dist"}
+SKIP_DIRS = {
+    ".venv",
+    "venv",
+    "env",
+    ".env",
+    "__pycache__",
+    "node_modules",
+    "site-packages",
+    ".tox",
+    ".nox",
+    "build",
+    "dist",
+}
 
 
 @dataclass
@@ -51,7 +64,9 @@ def expand_paths(targets: list[str]) -> tuple[list[tuple[str, str | None]], list
         if p.is_dir():
             files: list[Path] = []
             for root, dirs, names in os.walk(p):
-                dirs[:] = sorted(d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS and not _is_venv(Path(root) / d))
+                dirs[:] = sorted(
+                    d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS and not _is_venv(Path(root) / d)
+                )
                 files += [Path(root) / n for n in sorted(names) if n.endswith(".py")]
             if not files:
                 errors.append(FileError(str(p), "no Python files found in this directory"))
@@ -171,8 +186,10 @@ def _needs_args(cls) -> str | None:
     except (TypeError, ValueError):
         return None
     required = [
-        p.name for p in list(sig.parameters.values())[1:]
-        if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+        p.name
+        for p in list(sig.parameters.values())[1:]
+        if p.default is inspect.Parameter.empty
+        and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
     ]
     return ", ".join(required) if required else None
 
@@ -224,7 +241,9 @@ def discover_file(path: str, name: str | None) -> Discovery:
         from .trace import user_frame_location
 
         loc = user_frame_location(exc, {path})
-        return Discovery([], [], [FileError(path, f"import failed: {type(exc).__name__}: {exc}", loc.line if loc else None)])
+        return Discovery(
+            [], [], [FileError(path, f"import failed: {type(exc).__name__}: {exc}", loc.line if loc else None)]
+        )
 
     if name is not None:
         obj = getattr(module, name, None)
@@ -233,9 +252,17 @@ def discover_file(path: str, name: str | None) -> Discovery:
         if inspect.isclass(obj) and issubclass(obj, nn.Module):
             missing = _needs_args(obj)
             if missing:
-                return Discovery([], [], [FileError(path, f"{name}: constructor needs arguments ({missing}); use a factory function")])
+                return Discovery(
+                    [],
+                    [],
+                    [FileError(path, f"{name}: constructor needs arguments ({missing}); use a factory function")],
+                )
             if not _has_inputs_declared(obj):
-                return Discovery([], [], [FileError(path, f"{name}: no example inputs; define example_inputs() or example_input_array")])
+                return Discovery(
+                    [],
+                    [],
+                    [FileError(path, f"{name}: no example inputs; define example_inputs() or example_input_array")],
+                )
             return Discovery([ModelTarget(name, path, _class_builder(obj))], [], [])
         if callable(obj):
             return Discovery([ModelTarget(name, path, _factory_builder(obj))], [], [])

@@ -3,6 +3,7 @@
 Type variables are plain ints (indices into Constraints.sizes) so that the solver can
 keep them in flat lists; everything that needs a readable name goes through VarOrigin.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -19,6 +19,7 @@ are known, not fixed). The exit code is Report.exit_code: only error severity fa
 Problems with the config, command-line selectors or baseline become report-level
 FileErrors (exit 2); checking results are still shown, unfiltered by the broken part.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
@@ -113,10 +114,7 @@ def _unused(s: Suppression, used: set, sel: Selection) -> list[str] | None:
     """
     if s.codes is None:
         return None if (s, None) in used else []
-    unused = [
-        c for c in s.codes
-        if (s, c) not in used and (rule_by_code(c) is None or sel.enabled(c, s.path))
-    ]
+    unused = [c for c in s.codes if (s, c) not in used and (rule_by_code(c) is None or sel.enabled(c, s.path))]
     return unused or None
 
 
@@ -257,7 +255,9 @@ def apply(
     try:
         if write_baseline is not None:
             baseline_mod.write_baseline(out, write_baseline)
-            out = baseline_mod.filter_known(out, baseline_mod.baseline_counts(out, write_baseline.parent), write_baseline.parent)
+            out = baseline_mod.filter_known(
+                out, baseline_mod.baseline_counts(out, write_baseline.parent), write_baseline.parent
+            )
         elif baseline is not None:
             out = baseline_mod.filter_known(out, baseline_mod.read_baseline(baseline), baseline.parent)
     except baseline_mod.BaselineError as exc:

@@ -6,6 +6,7 @@ mode sees every ATen op that actually executes, with concrete control flow, so t
 checker can still type that path; the report says only that path was checked. The
 same SourceLocationMode stamps the user's spans, read back from fx's current metadata.
 """
+
 from __future__ import annotations
 
 import operator
@@ -96,8 +97,15 @@ def record(module: torch.nn.Module, args, kwargs, user_files: set[str]) -> Trace
     outputs = [recorder.env[id(t)] for t in _tensors(out) if id(t) in recorder.env]
     graph.output(tuple(outputs))
     gm = torch.fx.GraphModule(torch.nn.Module(), graph)
-    return TracedProgram(gm, placeholders, _collect_locations(gm, user_files), {}, "recorded-path",
-                         _collect_sites(gm), _collect_functions(gm))
+    return TracedProgram(
+        gm,
+        placeholders,
+        _collect_locations(gm, user_files),
+        {},
+        "recorded-path",
+        _collect_sites(gm),
+        _collect_functions(gm),
+    )
 
 
 def _tensors(obj):

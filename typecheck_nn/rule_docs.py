@@ -5,6 +5,7 @@ CLI show one text. An installed wheel does not carry docs/ (it is outside the pa
 shipping the pages there would need them copied in as package data. Until then, and for
 any rule without a page, the text is built from the rule registry's summary and help.
 """
+
 from __future__ import annotations
 
 import difflib

@@ -3,6 +3,7 @@
 Codes never change meaning once published (like mypy's error codes and ruff's rule
 codes); the long-form documentation for each lives in docs/rules/<CODE>.md.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -50,8 +51,7 @@ SQUARE_RESIDUAL = Rule(
     "matrix-output-added-to-input",
     "error",
     "The output of a learned matrix is added back to that matrix's own input (x + f(W x)).",
-    "map the skip path into the same type, e.g. x + W2 f(W1 x) with a second matrix W2, "
-    "or gate the skip elementwise",
+    "map the skip path into the same type, e.g. x + W2 f(W1 x) with a second matrix W2, or gate the skip elementwise",
 )
 AXIS_STRUCTURE = Rule(
     "TNN004",

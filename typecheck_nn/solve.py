@@ -15,6 +15,7 @@ Why this shape:
   orientation is consistent; it tries first what the same source site chose before,
   which makes unrolled loops linear in practice.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -51,7 +52,7 @@ class Solution:
     struct_edges: list[tuple[int, int, int]]  # (holder var, part var, op id)
     search_steps: int = 0
     search_exhausted: bool = False
-    solver: "UnionFind | None" = field(default=None, repr=False)
+    solver: UnionFind | None = field(default=None, repr=False)
 
 
 class UnionFind:

@@ -6,6 +6,7 @@ primary location starts on the comment's line or spans it (so the comment may al
 on any line of a multi-line expression). Related operations do not count: suppress a
 finding where it is reported.
 """
+
 from __future__ import annotations
 
 import re

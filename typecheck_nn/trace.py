@@ -9,6 +9,7 @@ innermost frame that lies in one of the user's files and stamps its exact span
 When export cannot follow the model (it branches on tensor values), the error names the
 line of the branch; api.py then records the path the example inputs take (record.py).
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -71,12 +72,39 @@ class TraceError(Exception):
 _HAS_ANNOTATE = hasattr(fx_traceback, "annotate")
 
 # tensor introspection that export itself calls in bulk while fakifying; none creates a node
-_INTROSPECTION = frozenset({
-    "__get__", "__set__", "stride", "storage_offset", "_is_view", "size", "untyped_storage",
-    "is_inference", "is_conj", "is_neg", "device", "numel", "dim", "data_ptr", "is_contiguous",
-    "element_size", "is_floating_point", "is_complex", "_typed_storage", "_base", "layout", "dtype",
-    "requires_grad", "grad_fn", "is_leaf", "nelement", "ndimension", "__len__", "_version",
-})
+_INTROSPECTION = frozenset(
+    {
+        "__get__",
+        "__set__",
+        "stride",
+        "storage_offset",
+        "_is_view",
+        "size",
+        "untyped_storage",
+        "is_inference",
+        "is_conj",
+        "is_neg",
+        "device",
+        "numel",
+        "dim",
+        "data_ptr",
+        "is_contiguous",
+        "element_size",
+        "is_floating_point",
+        "is_complex",
+        "_typed_storage",
+        "_base",
+        "layout",
+        "dtype",
+        "requires_grad",
+        "grad_fn",
+        "is_leaf",
+        "nelement",
+        "ndimension",
+        "__len__",
+        "_version",
+    }
+)
 
 
 class SourceLocationMode(TorchFunctionMode):
@@ -120,7 +148,9 @@ class SourceLocationMode(TorchFunctionMode):
         # library helper called there); the call number orders the nodes of one call
         code = frame.f_code
         qualname = getattr(code, "co_qualname", code.co_name)
-        with fx_traceback.annotate({LOC_KEY: self._span(frame), SITE_KEY: (hash(tuple(call_path)), self._calls, qualname)}):
+        with fx_traceback.annotate(
+            {LOC_KEY: self._span(frame), SITE_KEY: (hash(tuple(call_path)), self._calls, qualname)}
+        ):
             return func(*args, **kwargs)
 
 
@@ -129,8 +159,9 @@ def user_frame_location(exc: BaseException, user_files: set[str]) -> Location | 
     found = None
     for frame_summary in traceback.extract_tb(exc.__traceback__):
         if os.path.abspath(frame_summary.filename) in user_files:
-            found = Location(os.path.abspath(frame_summary.filename), frame_summary.lineno or 1,
-                             (frame_summary.colno or 0) + 1)
+            found = Location(
+                os.path.abspath(frame_summary.filename), frame_summary.lineno or 1, (frame_summary.colno or 0) + 1
+            )
     cause = exc.__cause__ or exc.__context__
     if found is None and cause is not None and cause is not exc:
         return user_frame_location(cause, user_files)
@@ -233,7 +264,7 @@ def _tensors_in(obj, depth: int = 0):
 
 
 def _strip_prefix(name: str, prefix: str = "model.") -> str:
-    return name[len(prefix):] if name.startswith(prefix) else ("" if name == prefix[:-1] else name)
+    return name[len(prefix) :] if name.startswith(prefix) else ("" if name == prefix[:-1] else name)
 
 
 def _export(module, args, kwargs, user_files) -> TracedProgram:
@@ -271,8 +302,15 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
     paths = _module_paths(gm)
     if wrapped:
         paths = {k: _strip_prefix(v) for k, v in paths.items()}
-    return TracedProgram(gm, placeholders, _collect_locations(gm, user_files), paths, "export", _collect_sites(gm),
-                         _collect_functions(gm))
+    return TracedProgram(
+        gm,
+        placeholders,
+        _collect_locations(gm, user_files),
+        paths,
+        "export",
+        _collect_sites(gm),
+        _collect_functions(gm),
+    )
 
 
 def is_data_dependent(exc: BaseException) -> bool:
@@ -313,7 +351,10 @@ def trace(module, args, kwargs=None, *, user_files: set[str]) -> TracedProgram:
             where = f" at line {loc.line} (`{code}`)" if loc else ""
             raise TraceError(
                 f"data-dependent control flow{where}: the model branches on tensor values, which torch.export "
-                "cannot follow", loc, data_dependent=True) from exc
+                "cannot follow",
+                loc,
+                data_dependent=True,
+            ) from exc
         raise TraceError(_describe(exc), loc) from exc
 
 

@@ -5,6 +5,7 @@ node is dispatched to a typing rule in `ops/`; rules only talk to this builder t
 its helpers (fresh variables, equalities, structures, choices, matrix declarations), so
 a rule never needs to know how the solver works.
 """
+
 from __future__ import annotations
 
 import operator
@@ -216,14 +217,19 @@ class Builder:
             if node.op == "output":
                 if bound is not None:
                     out = node.args[0]
-                    result = [self.values.get(prefix + a.name) if hasattr(a, "name") else None
-                              for a in (out if isinstance(out, (list, tuple)) else [out])]
+                    result = [
+                        self.values.get(prefix + a.name) if hasattr(a, "name") else None
+                        for a in (out if isinstance(out, (list, tuple)) else [out])
+                    ]
                 continue
             if node.op == "get_attr":
                 val = getattr(gm, node.target, None)
                 shape = _shape_of(val)
-                self.values[name] = val if isinstance(val, torch.fx.GraphModule) else (
-                    None if shape is None else self.new_value(shape, str(node.target)))
+                self.values[name] = (
+                    val
+                    if isinstance(val, torch.fx.GraphModule)
+                    else (None if shape is None else self.new_value(shape, str(node.target)))
+                )
                 self._add_value(name, None)
                 continue
             if node.op != "call_function":
@@ -266,7 +272,7 @@ class Builder:
         """(graph module, argument values) when the node calls a nested graph."""
         for i, arg in enumerate(node.args):
             if isinstance(arg, torch.fx.Node) and isinstance(self.values.get(prefix + arg.name), torch.fx.GraphModule):
-                rest = node.args[i + 1:]
+                rest = node.args[i + 1 :]
                 values = [self.values.get(prefix + a.name) if isinstance(a, torch.fx.Node) else None for a in rest]
                 return self.values[prefix + arg.name], values
         return None

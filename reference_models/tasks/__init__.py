@@ -3,6 +3,7 @@
 A task owns its data, its input/output heads and its metrics; ``train.py`` owns
 the loop. ``TASKS`` maps CLI names to task classes.
 """
+
 from __future__ import annotations
 
 from .char_lm import CharLM

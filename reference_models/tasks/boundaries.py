@@ -5,6 +5,7 @@ means layer l ends its segment at t (it FLUSHes at t+1), so we report the rate o
 z^1_t = 1 when x_t is a boundary character ("at") and when x_{t+1} is ("before"),
 against the rate on all other characters.
 """
+
 from __future__ import annotations
 
 import string
@@ -21,9 +22,9 @@ def boundary_rates(net, task, split_name: str = "valid", batch: int = 16) -> dic
     streams = ids[: n * batch].view(batch, n).t()
     state, zs = None, []
     for start in range(0, n, task.seq_len):
-        _, state, z = net(streams[start: start + task.seq_len], state, with_boundaries=True)
+        _, state, z = net(streams[start : start + task.seq_len], state, with_boundaries=True)
         zs.append(z.float())
-    z = torch.cat(zs).cpu()                                     # (n, batch, L)
+    z = torch.cat(zs).cpu()  # (n, batch, L)
     is_b = torch.tensor([c in BOUNDARY_CHARS for c in task.chars])[streams.cpu()]  # (n, batch)
     result = {}
     for layer in range(z.shape[-1]):

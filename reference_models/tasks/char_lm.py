@@ -4,6 +4,7 @@ The training text is cut into ``batch_size`` contiguous streams; each step takes
 the next ``seq_len`` characters of every stream, and the recurrent state is carried
 from window to window but detached at the window edge (truncated BPTT).
 """
+
 from __future__ import annotations
 
 import math
@@ -71,9 +72,12 @@ class CharLM:
         encode = lambda s: torch.tensor([self.stoi[c] for c in s], dtype=torch.long)  # noqa: E731
         self.text = {"valid": valid, "test": test}
         self.train = _streams(encode(train), batch_size).to(device)
-        self.ids = {"valid": encode(valid).to(device), "test": encode(test).to(device),
-                    # the first len(valid) training chars: train BPC without dropout, same size as valid
-                    "train": encode(train[: len(valid)]).to(device)}
+        self.ids = {
+            "valid": encode(valid).to(device),
+            "test": encode(test).to(device),
+            # the first len(valid) training chars: train BPC without dropout, same size as valid
+            "train": encode(train[: len(valid)]).to(device),
+        }
         self.batch_size, self.seq_len, self.device, self.embed = batch_size, seq_len, device, embed
         self.dropout = dropout
         self.position = 0
@@ -90,7 +94,7 @@ class CharLM:
         """Next window of every stream; carries (detached) state."""
         if self.position + self.seq_len + 1 > self.train.shape[0]:
             self.position, self.state = 0, None
-        window = self.train[self.position: self.position + self.seq_len + 1]
+        window = self.train[self.position : self.position + self.seq_len + 1]
         self.position += self.seq_len
         logits, state = net(window[:-1], self.state)
         self.state = detach_state(state)
@@ -110,18 +114,22 @@ class CharLM:
         for k, start in enumerate(range(0, streams.shape[0] - 1, self.seq_len)):
             if max_windows is not None and k >= max_windows:
                 break
-            window = streams[start: start + self.seq_len + 1]
+            window = streams[start : start + self.seq_len + 1]
             logits, state = net(window[:-1], state)
-            total += nn.functional.cross_entropy(logits.float().reshape(-1, logits.shape[-1]),
-                                                 window[1:].reshape(-1), reduction="sum").item()
+            total += nn.functional.cross_entropy(
+                logits.float().reshape(-1, logits.shape[-1]), window[1:].reshape(-1), reduction="sum"
+            ).item()
             count += window[1:].numel()
         return total / count / math.log(2)
 
     def evaluate(self, net, final: bool) -> dict:
         if not final:
             return {"valid_bpc": self.bpc(net, "valid")}
-        out = {"valid_bpc": self.bpc(net, "valid"), "test_bpc": self.bpc(net, "test"),
-               "train_sample_bpc": self.bpc(net, "train")}
+        out = {
+            "valid_bpc": self.bpc(net, "valid"),
+            "test_bpc": self.bpc(net, "test"),
+            "train_sample_bpc": self.bpc(net, "train"),
+        }
         if hasattr(net.core, "forward_with_boundaries"):
             from .boundaries import boundary_rates
 

@@ -4,6 +4,7 @@ then a delimiter, then reproduce the sequence with no input.
 Train on lengths 1-20 (one length per batch); evaluate bits wrong per sequence
 (thresholded outputs) on fresh sequences at lengths up to 20 and beyond.
 """
+
 from __future__ import annotations
 
 import torch
@@ -55,7 +56,7 @@ class CopyTask:
 
     def _loss(self, net, xs, target):
         logits, _ = net(xs)
-        return nn.functional.binary_cross_entropy_with_logits(logits[-target.shape[0]:].float(), target), logits
+        return nn.functional.binary_cross_entropy_with_logits(logits[-target.shape[0] :].float(), target), logits
 
     def loss(self, net, step: int):
         length = int(torch.randint(1, self.max_len + 1, (1,), generator=self.generator))
@@ -84,5 +85,8 @@ class CopyTask:
             return {"bits_error_1_20": sum(errs) / len(errs)}
         per_len = {str(n): self.bits_error(net, n) for n in EVAL_LENGTHS}
         held_out = [self.bits_error(net, n, 128) for n in range(1, self.max_len + 1)]
-        return {"bits_error_1_20": sum(held_out) / len(held_out), "bits_error_by_length": per_len,
-                "max_bits_error_1_20": max(held_out)}
+        return {
+            "bits_error_1_20": sum(held_out) / len(held_out),
+            "bits_error_by_length": per_len,
+            "max_bits_error_1_20": max(held_out),
+        }

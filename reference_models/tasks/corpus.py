@@ -3,6 +3,7 @@
 Shipped with every CPython, so training needs no download. Its size and
 content differ slightly between Python versions; metrics record the length.
 """
+
 from __future__ import annotations
 
 

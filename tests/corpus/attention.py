@@ -1,4 +1,5 @@
 """Attention with heads, written out and through nn.MultiheadAttention."""
+
 import torch
 import torch.nn.functional as F
 from torch import nn

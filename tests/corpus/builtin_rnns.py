@@ -1,4 +1,5 @@
 """PyTorch's recurrent modules, as users call them."""
+
 import torch
 from torch import nn
 

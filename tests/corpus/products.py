@@ -1,4 +1,5 @@
 """Elementwise products where no operand is a gate: the solver chooses the orientation."""
+
 import torch
 from torch import nn
 

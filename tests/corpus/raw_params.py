@@ -1,4 +1,5 @@
 """Recurrences written with raw nn.Parameters and the @ operator."""
+
 import torch
 from torch import nn
 

@@ -1,4 +1,5 @@
 """The fused T-LSTM ops must equal the plain per-step loop, in value and gradient."""
+
 import pytest
 import torch
 
@@ -38,8 +39,10 @@ def test_firmware_matches_reference_loop():
 def test_conv2_gradcheck_and_matches_linear():
     g = torch.Generator().manual_seed(1)
     T, B, D, E = 5, 3, 4, 6
-    args = [torch.randn(*s, generator=g, dtype=torch.float64).requires_grad_()
-            for s in ((T, B, D), (B, D), (E, D), (E, D), (E,))]
+    args = [
+        torch.randn(*s, generator=g, dtype=torch.float64).requires_grad_()
+        for s in ((T, B, D), (B, D), (E, D), (E, D), (E,))
+    ]
     assert torch.autograd.gradcheck(Conv2.apply, tuple(args), eps=1e-6, atol=1e-7)
     xs, xp, w, v, b = args
     ref = xs @ w.t() + b + shift_in_time(xs, xp) @ v.t()
@@ -73,8 +76,10 @@ def test_tlstm_module_fused_equals_reference():
     torch.testing.assert_close(out2, ref2)
     params = [xs, *model.parameters()]
     w = torch.randn_like(out)
-    for a, b in zip(torch.autograd.grad((out * w).sum() + out2.sum(), params),
-                    torch.autograd.grad((ref * w).sum() + ref2.sum(), params)):
+    for a, b in zip(
+        torch.autograd.grad((out * w).sum() + out2.sum(), params),
+        torch.autograd.grad((ref * w).sum() + ref2.sum(), params),
+    ):
         torch.testing.assert_close(a, b)
 
 
@@ -93,6 +98,8 @@ def test_cuda_triton_firmware_matches_reference():
     h_ref, cT_ref = tlstm_firmware_reference(G, c0)
     torch.testing.assert_close(h, h_ref, rtol=1e-5, atol=1e-5)
     w = torch.randn_like(h)
-    for a, b in zip(torch.autograd.grad((h * w).sum() + cT.sum(), (G, c0)),
-                    torch.autograd.grad((h_ref * w).sum() + cT_ref.sum(), (G, c0))):
+    for a, b in zip(
+        torch.autograd.grad((h * w).sum() + cT.sum(), (G, c0)),
+        torch.autograd.grad((h_ref * w).sum() + cT_ref.sum(), (G, c0)),
+    ):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)

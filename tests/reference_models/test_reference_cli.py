@@ -1,12 +1,30 @@
 """The training CLI: writes metrics, plot and checkpoint; resumes; rejects unknown names cleanly."""
+
 import json
 
 import pytest
 
 from reference_models.cli import main
 
-TINY = ["--hidden", "8", "--batch-size", "2", "--seq-len", "64", "--embed", "8", "--device", "cpu", "--quiet",
-        "--eval-every", "2", "--checkpoint-every", "2", "--schedule", "constant"]
+TINY = [
+    "--hidden",
+    "8",
+    "--batch-size",
+    "2",
+    "--seq-len",
+    "64",
+    "--embed",
+    "8",
+    "--device",
+    "cpu",
+    "--quiet",
+    "--eval-every",
+    "2",
+    "--checkpoint-every",
+    "2",
+    "--schedule",
+    "constant",
+]
 
 
 def test_train_writes_outputs_and_resumes(tmp_path):
@@ -36,17 +54,42 @@ def test_resume_equals_uninterrupted(tmp_path):
 
 def test_copy_task_reports_bit_errors(tmp_path):
     out = tmp_path / "copy"
-    assert main(["train", "t-lstm", "--task", "copy", "--steps", "2", "--out", str(out), "--hidden", "8",
-                 "--batch-size", "2", "--seq-len", "5", "--device", "cpu", "--quiet"]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "t-lstm",
+                "--task",
+                "copy",
+                "--steps",
+                "2",
+                "--out",
+                str(out),
+                "--hidden",
+                "8",
+                "--batch-size",
+                "2",
+                "--seq-len",
+                "5",
+                "--device",
+                "cpu",
+                "--quiet",
+            ]
+        )
+        == 0
+    )
     final = json.loads((out / "metrics.json").read_text())["final"]
     assert set(final["bits_error_by_length"]) >= {"20", "40"}
     assert 0 <= final["bits_error_1_20"] <= 8 * 20
 
 
-@pytest.mark.parametrize("args, needle", [
-    (["train", "no-such-model", "--task", "char-lm"], "valid models: rnn"),
-    (["train", "t-lstm", "--task", "no-such-task"], "valid tasks: char-lm"),
-])
+@pytest.mark.parametrize(
+    "args, needle",
+    [
+        (["train", "no-such-model", "--task", "char-lm"], "valid models: rnn"),
+        (["train", "t-lstm", "--task", "no-such-task"], "valid tasks: char-lm"),
+    ],
+)
 def test_unknown_names_are_clean_errors(args, needle, capsys, tmp_path):
     assert main([*args, "--out", str(tmp_path)]) == 2
     err = capsys.readouterr().err

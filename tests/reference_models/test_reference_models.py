@@ -1,4 +1,5 @@
 """Every reference model: contract, shapes, export, state carrying, and that it learns."""
+
 import pytest
 import torch
 
@@ -75,7 +76,7 @@ def test_boundary_straight_through_gradient(cls):
     out, _, z = model.forward_with_boundaries(xs)
     assert set(z.unique().tolist()) <= {0.0, 1.0}
     out.sum().backward()
-    boundary_rows = (model.recurrent[0] if cls is HMLSTM else model.first.now).weight.grad[4 * model.hidden:]
+    boundary_rows = (model.recurrent[0] if cls is HMLSTM else model.first.now).weight.grad[4 * model.hidden :]
     assert boundary_rows.abs().sum() > 0
 
 

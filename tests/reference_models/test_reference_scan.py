@@ -1,4 +1,5 @@
 """The fused scan must be the reference loop, value and gradient."""
+
 import pytest
 import torch
 
@@ -67,6 +68,5 @@ def test_cuda_path_matches_reference():
     ref = reference_scan(f, u, c0)
     torch.testing.assert_close(out, ref, rtol=1e-5, atol=1e-5)
     w = torch.randn_like(out)
-    for a, b in zip(torch.autograd.grad((out * w).sum(), (f, u, c0)),
-                    torch.autograd.grad((ref * w).sum(), (f, u, c0))):
+    for a, b in zip(torch.autograd.grad((out * w).sum(), (f, u, c0)), torch.autograd.grad((ref * w).sum(), (f, u, c0))):
         torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)

@@ -1,4 +1,5 @@
 """The checker's verdict on every reference model must match the label the theory predicts."""
+
 import json
 import subprocess
 import sys
@@ -16,18 +17,28 @@ CHECKER = Path(sys.executable).parent / "typecheck-nn"
 def report():
     if not CHECKER.exists():
         pytest.skip(f"typecheck-nn console script not installed at {CHECKER} (pip install -e .)")
-    proc = subprocess.run([str(CHECKER), str(ROOT / "reference_models"), "--format", "json"],
-                          capture_output=True, text=True, cwd=ROOT, timeout=600)
+    proc = subprocess.run(
+        [str(CHECKER), str(ROOT / "reference_models"), "--format", "json"],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=600,
+    )
     assert proc.stdout.strip(), f"no JSON from typecheck-nn (rc={proc.returncode}): {proc.stderr[-2000:]}"
     return json.loads(proc.stdout)
 
 
 @pytest.mark.parametrize("cls", list(MODELS.values()), ids=list(MODELS))
 def test_verdict_matches_expected(report, cls):
-    entries = [m for m in report["models"] if m["name"] == cls.__name__
-               and Path(m["path"]).resolve() == Path(sys.modules[cls.__module__].__file__).resolve()]
+    entries = [
+        m
+        for m in report["models"]
+        if m["name"] == cls.__name__
+        and Path(m["path"]).resolve() == Path(sys.modules[cls.__module__].__file__).resolve()
+    ]
     assert len(entries) == 1, f"{cls.__name__} missing from the report"
     entry = entries[0]
     assert entry["strongly_typed"] is cls.expected_strongly_typed, (
         f"{cls.__name__}: checker says {entry['strongly_typed']} (error: {entry.get('error')}, "
-        f"violations: {[v.get('message') for v in entry['violations']][:3]}), theory says {cls.expected_strongly_typed}")
+        f"violations: {[v.get('message') for v in entry['violations']][:3]}), theory says {cls.expected_strongly_typed}"
+    )

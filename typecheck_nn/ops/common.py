@@ -1,4 +1,5 @@
 """Helpers shared by the rule families: broadcasting, fresh outputs, argument access."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -5,6 +5,7 @@ output axes must differ from the axes it contracts (the paper's "a learned matri
 changes type"); `Builder.matrix` records that. Depthwise convolutions are diagonal and
 keep the channel type.
 """
+
 from __future__ import annotations
 
 import string
@@ -52,7 +53,12 @@ def _matmul_values(r: RuleArgs, a: Value, b: Value, shape) -> Value:
     b_batch = tuple(b_axes[:-2]) if not b_vec else ()
     n_free = (0 if a_vec else 1) + (0 if b_vec else 1)
     batch_shape = tuple(shape[: len(shape) - n_free])
-    batch = _unify_batch(r, [a_batch, b_batch], [tuple(a_shape[:-2]) if not a_vec else (), tuple(b_shape[:-2]) if not b_vec else ()], batch_shape)
+    batch = _unify_batch(
+        r,
+        [a_batch, b_batch],
+        [tuple(a_shape[:-2]) if not a_vec else (), tuple(b_shape[:-2]) if not b_vec else ()],
+        batch_shape,
+    )
     free = ()
     if not a_vec:
         free += (a_axes[-2],)
@@ -98,7 +104,7 @@ def _einsum_spec(equation: str, ndims: list[int]) -> tuple[list[list[str]], list
     for t, n in zip(terms, ndims):
         if "..." in t:
             k = n - len(t.replace("...", ""))
-            t = t.replace("...", "".join(ell[max_ell - k:]))
+            t = t.replace("...", "".join(ell[max_ell - k :]))
         out_terms.append(list(t))
     if rhs is None:
         counts = {}
@@ -161,7 +167,7 @@ def convolution(r: RuleArgs, transposed: bool = False, groups: int = 1):
         out_ch = w.axes[out_w]
     else:
         out_ch = w.axes[out_w] if not transposed else r.b.fresh(shape[c_axis], r.b.label())
-    spatial = tuple(x.axes[c_axis + 1:])
+    spatial = tuple(x.axes[c_axis + 1 :])
     axes = ((x.axes[0],) if batched else ()) + (out_ch,) + spatial
     if is_value(bias) and bias.ndim == 1:
         r.b.eq(bias.axes[0], out_ch)
@@ -207,8 +213,11 @@ def attention(r: RuleArgs):
     nb = len(shape) - 2
     batch = []
     for i in range(nb):
-        present = [t.axes[i - (nb - (t.ndim - 2))] for t in (q, k, v)
-                   if i - (nb - (t.ndim - 2)) >= 0 and t.shape[i - (nb - (t.ndim - 2))] == shape[i] and full(shape[i])]
+        present = [
+            t.axes[i - (nb - (t.ndim - 2))]
+            for t in (q, k, v)
+            if i - (nb - (t.ndim - 2)) >= 0 and t.shape[i - (nb - (t.ndim - 2))] == shape[i] and full(shape[i])
+        ]
         if present:
             for other in present[1:]:
                 r.b.eq(present[0], other)

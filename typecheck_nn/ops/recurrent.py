@@ -6,6 +6,7 @@ elementwise state update), and for the multi-step ops the state's type after a s
 unified with its type before it: that is the recurrence. The same rules that flag a
 hand-written LSTM then flag the built-in one, at the user's call line.
 """
+
 from __future__ import annotations
 
 from ..ir import Value
@@ -22,8 +23,18 @@ def _gate_parts(r: RuleArgs, var: int, k: int, size: int) -> list[int]:
     return list(parts)
 
 
-def _cell(r: RuleArgs, kind: str, x_feat: int, h: int, c: int | None, w_ih: Value, w_hh: Value,
-          b_ih: Value | None, b_hh: Value | None, hidden: int) -> tuple[int, int | None]:
+def _cell(
+    r: RuleArgs,
+    kind: str,
+    x_feat: int,
+    h: int,
+    c: int | None,
+    w_ih: Value,
+    w_hh: Value,
+    b_ih: Value | None,
+    b_hh: Value | None,
+    hidden: int,
+) -> tuple[int, int | None]:
     """One step of the cell's equations on type variables; returns the new (h, c) types."""
     b = r.b
     k = N_GATES[kind]
@@ -78,10 +89,14 @@ def fused_rnn(r: RuleArgs, kind: str):
     hx_list = _values(hx) if isinstance(hx, (list, tuple)) else [hx]
     if not is_value(x) or outs is None or not params or not all(is_value(p) for p in params):
         return fresh_output(r.b, r.out)
-    per = (4 if has_biases else 2)
+    per = 4 if has_biases else 2
     n_dir = 2 if bidirectional else 1
     hidden = params[1].shape[1] if params[1].ndim == 2 else params[1].shape[-1]
-    if len(params) >= per * num_layers * n_dir + 1 and params[per].ndim == 2 and params[per].shape[0] != params[0].shape[0]:
+    if (
+        len(params) >= per * num_layers * n_dir + 1
+        and params[per].ndim == 2
+        and params[per].shape[0] != params[0].shape[0]
+    ):
         per += 1  # projections (w_hr)
     h0 = hx_list[0] if hx_list and is_value(hx_list[0]) else None
     c0 = hx_list[1] if len(hx_list) > 1 and is_value(hx_list[1]) else None
@@ -123,9 +138,15 @@ def fused_rnn(r: RuleArgs, kind: str):
         if shape is None:
             result.append(None)
             continue
-        batch = time_batch[0] if batch_first else (time_batch[1] if len(time_batch) > 1 else r.b.fresh(shape[1], r.b.label()))
+        batch = (
+            time_batch[0]
+            if batch_first
+            else (time_batch[1] if len(time_batch) > 1 else r.b.fresh(shape[1], r.b.label()))
+        )
         feat = final_h[-1] if len(set(final_h)) == 1 or n_dir == 1 else r.b.fresh(shape[-1], r.b.label())
-        result.append(Value((r.b.fresh(shape[0], r.b.label()), batch, feat), shape) if len(shape) == 3 else fresh_output(r.b, o))
+        result.append(
+            Value((r.b.fresh(shape[0], r.b.label()), batch, feat), shape) if len(shape) == 3 else fresh_output(r.b, o)
+        )
     return result
 
 
@@ -143,14 +164,28 @@ def cell(r: RuleArgs, kind: str):
     c = hx_list[1].axes[-1] if len(hx_list) > 1 and is_value(hx_list[1]) else None
     if c is None:
         c = r.b.fresh(hidden, r.b.label())
-    h_new, c_new = _cell(r, kind, x.axes[-1], h, c, w_ih, w_hh,
-                         b_ih if is_value(b_ih) else None, b_hh if is_value(b_hh) else None, hidden)
+    h_new, c_new = _cell(
+        r,
+        kind,
+        x.axes[-1],
+        h,
+        c,
+        w_ih,
+        w_hh,
+        b_ih if is_value(b_ih) else None,
+        b_hh if is_value(b_hh) else None,
+        hidden,
+    )
     batch = x.axes[:-1]
     outs = r.out if isinstance(r.out, (list, tuple)) else [r.out]
     result = []
     for o, feat in zip(outs, (h_new, c_new if c_new is not None else h_new)):
         shape = tensor_meta(o)
-        result.append(Value(tuple(batch) + (feat,), shape) if shape is not None and len(shape) == len(batch) + 1 else fresh_output(r.b, o))
+        result.append(
+            Value(tuple(batch) + (feat,), shape)
+            if shape is not None and len(shape) == len(batch) + 1
+            else fresh_output(r.b, o)
+        )
     return result if isinstance(r.out, (list, tuple)) else result[0]
 
 

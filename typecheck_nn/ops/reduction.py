@@ -3,6 +3,7 @@
 softmax is the one normaliser whose output is a gate (it lies in the simplex, so it
 acts on what it multiplies); layer/batch/group norms keep their input's types.
 """
+
 from __future__ import annotations
 
 from ..ir import Value
@@ -86,7 +87,9 @@ def pool(r: RuleArgs):
     axes = tuple(a if s == o else r.b.fresh(o, r.b.label()) for a, s, o in zip(x.axes, x.shape, shape))
     value = Value(axes, shape)
     if outs is not None:
-        return [value] + [Value(axes, tensor_meta(o)) if tensor_meta(o) == shape else fresh_output(r.b, o) for o in outs[1:]]
+        return [value] + [
+            Value(axes, tensor_meta(o)) if tensor_meta(o) == shape else fresh_output(r.b, o) for o in outs[1:]
+        ]
     return value
 
 
@@ -97,25 +100,97 @@ def max_min(r: RuleArgs):
     return reduce(r)
 
 
-RULES = {name: reduce for name in (
-    "sum", "mean", "amax", "amin", "prod", "norm", "linalg_vector_norm", "var", "std", "var_mean",
-    "std_mean", "logsumexp", "argmax", "argmin", "all", "any", "count_nonzero", "nansum", "nanmean",
-    "median", "mode", "frobenius_norm", "aminmax",
-)}
-RULES.update({name: pool for name in (
-    "max_pool1d", "max_pool2d", "max_pool3d", "avg_pool1d", "avg_pool2d", "avg_pool3d",
-    "adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_avg_pool3d", "adaptive_max_pool1d",
-    "adaptive_max_pool2d", "max_pool2d_with_indices", "max_pool1d_with_indices", "_adaptive_avg_pool2d",
-    "upsample_nearest1d", "upsample_nearest2d", "upsample_linear1d", "upsample_bilinear2d",
-    "upsample_bicubic2d", "_upsample_nearest_exact1d", "_upsample_nearest_exact2d", "lp_pool1d", "lp_pool2d",
-)})
+RULES = {
+    name: reduce
+    for name in (
+        "sum",
+        "mean",
+        "amax",
+        "amin",
+        "prod",
+        "norm",
+        "linalg_vector_norm",
+        "var",
+        "std",
+        "var_mean",
+        "std_mean",
+        "logsumexp",
+        "argmax",
+        "argmin",
+        "all",
+        "any",
+        "count_nonzero",
+        "nansum",
+        "nanmean",
+        "median",
+        "mode",
+        "frobenius_norm",
+        "aminmax",
+    )
+}
+RULES.update(
+    {
+        name: pool
+        for name in (
+            "max_pool1d",
+            "max_pool2d",
+            "max_pool3d",
+            "avg_pool1d",
+            "avg_pool2d",
+            "avg_pool3d",
+            "adaptive_avg_pool1d",
+            "adaptive_avg_pool2d",
+            "adaptive_avg_pool3d",
+            "adaptive_max_pool1d",
+            "adaptive_max_pool2d",
+            "max_pool2d_with_indices",
+            "max_pool1d_with_indices",
+            "_adaptive_avg_pool2d",
+            "upsample_nearest1d",
+            "upsample_nearest2d",
+            "upsample_linear1d",
+            "upsample_bilinear2d",
+            "upsample_bicubic2d",
+            "_upsample_nearest_exact1d",
+            "_upsample_nearest_exact2d",
+            "lp_pool1d",
+            "lp_pool2d",
+        )
+    }
+)
 # topk/sort/kthvalue: like pooling, a resized axis is a fresh index set, the others keep types
 RULES.update({name: pool for name in ("topk", "sort", "kthvalue", "cummax", "cummin", "msort")})
-RULES.update({name: norm_like for name in (
-    "layer_norm", "native_layer_norm", "batch_norm", "_native_batch_norm_legit",
-    "_native_batch_norm_legit_functional", "_native_batch_norm_legit_no_training", "native_batch_norm",
-    "group_norm", "native_group_norm", "instance_norm", "rms_norm", "_fused_rms_norm", "cudnn_batch_norm",
-    "_batch_norm_with_update", "_batch_norm_no_update", "local_response_norm",
-)})
-RULES.update({"softmax": softmax, "_softmax": softmax, "_safe_softmax": softmax, "log_softmax": log_softmax, "_log_softmax": log_softmax,
-              "max": max_min, "min": max_min})
+RULES.update(
+    {
+        name: norm_like
+        for name in (
+            "layer_norm",
+            "native_layer_norm",
+            "batch_norm",
+            "_native_batch_norm_legit",
+            "_native_batch_norm_legit_functional",
+            "_native_batch_norm_legit_no_training",
+            "native_batch_norm",
+            "group_norm",
+            "native_group_norm",
+            "instance_norm",
+            "rms_norm",
+            "_fused_rms_norm",
+            "cudnn_batch_norm",
+            "_batch_norm_with_update",
+            "_batch_norm_no_update",
+            "local_response_norm",
+        )
+    }
+)
+RULES.update(
+    {
+        "softmax": softmax,
+        "_softmax": softmax,
+        "_safe_softmax": softmax,
+        "log_softmax": log_softmax,
+        "_log_softmax": log_softmax,
+        "max": max_min,
+        "min": max_min,
+    }
+)

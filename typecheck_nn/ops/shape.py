@@ -4,6 +4,7 @@ Concatenation builds a direct sum along its axis and splitting takes it apart (o
 an unrefined axis into fresh parts); reshapes build and take apart products. Moving and
 copying axes never changes their types. Gates stay gates through views and slices.
 """
+
 from __future__ import annotations
 
 import sys
@@ -13,8 +14,13 @@ from .common import RuleArgs, fresh_output, full, is_value, keep, norm_dim, tens
 
 
 def _view_like(x: Value, axes, shape, param_axes=None) -> Value:
-    return Value(tuple(axes), tuple(shape), is_gate=x.is_gate, param=x.param if param_axes else None,
-                 param_axes=tuple(param_axes) if param_axes else None)
+    return Value(
+        tuple(axes),
+        tuple(shape),
+        is_gate=x.is_gate,
+        param=x.param if param_axes else None,
+        param_axes=tuple(param_axes) if param_axes else None,
+    )
 
 
 def reshape_to(r: RuleArgs, x: Value, shape: tuple[int, ...]) -> Value:
@@ -33,9 +39,13 @@ def reshape_to(r: RuleArgs, x: Value, shape: tuple[int, ...]) -> Value:
         j += 1
         while pi != pj:
             if pi < pj and i < len(ins):
-                gi.append(ins[i]); pi *= ins[i][1]; i += 1
+                gi.append(ins[i])
+                pi *= ins[i][1]
+                i += 1
             elif pj < pi and j < len(outs):
-                gj.append(outs[j]); pj *= shape[outs[j]]; j += 1
+                gj.append(outs[j])
+                pj *= shape[outs[j]]
+                j += 1
             else:
                 ok = False
                 break
@@ -194,9 +204,9 @@ def unbind(r: RuleArgs):
     if not is_value(x) or outs is None:
         return fresh_output(r.b, r.out)
     dim = norm_dim(r.arg(1, "dim", 0), x.ndim)
-    axes = x.axes[:dim] + x.axes[dim + 1:]
-    shape = x.shape[:dim] + x.shape[dim + 1:]
-    pa = (x.param_axes[:dim] + x.param_axes[dim + 1:]) if x.param_axes else None
+    axes = x.axes[:dim] + x.axes[dim + 1 :]
+    shape = x.shape[:dim] + x.shape[dim + 1 :]
+    pa = (x.param_axes[:dim] + x.param_axes[dim + 1 :]) if x.param_axes else None
     return [Value(axes, shape, is_gate=x.is_gate, param=x.param if pa else None, param_axes=pa) for _ in outs]
 
 
@@ -206,9 +216,14 @@ def select(r: RuleArgs):
     if not is_value(x):
         return fresh_output(r.b, r.out)
     dim = norm_dim(r.arg(1, "dim", 0), x.ndim)
-    pa = (x.param_axes[:dim] + x.param_axes[dim + 1:]) if x.param_axes else None
-    return Value(x.axes[:dim] + x.axes[dim + 1:], x.shape[:dim] + x.shape[dim + 1:], is_gate=x.is_gate,
-                 param=x.param if pa else None, param_axes=pa)
+    pa = (x.param_axes[:dim] + x.param_axes[dim + 1 :]) if x.param_axes else None
+    return Value(
+        x.axes[:dim] + x.axes[dim + 1 :],
+        x.shape[:dim] + x.shape[dim + 1 :],
+        is_gate=x.is_gate,
+        param=x.param if pa else None,
+        param_axes=pa,
+    )
 
 
 def slice_(r: RuleArgs):
@@ -302,7 +317,9 @@ def gather(r: RuleArgs):
     if not is_value(x) or shape is None or len(shape) != x.ndim:
         return fresh_output(r.b, r.out)
     dim = norm_dim(r.arg(1, "dim", 0), x.ndim)
-    axes = [a if (i != dim and x.shape[i] == shape[i]) else r.b.fresh(shape[i], r.b.label()) for i, a in enumerate(x.axes)]
+    axes = [
+        a if (i != dim and x.shape[i] == shape[i]) else r.b.fresh(shape[i], r.b.label()) for i, a in enumerate(x.axes)
+    ]
     return Value(tuple(axes), shape, is_gate=x.is_gate)
 
 
@@ -315,7 +332,9 @@ def index(r: RuleArgs):
     n_idx = len(indices)
     trailing = list(zip(x.axes[n_idx:], x.shape[n_idx:]))
     axes = [r.b.fresh(s, r.b.label()) for s in shape[: len(shape) - len(trailing)]]
-    if len(shape) >= len(trailing) and all(shape[len(shape) - len(trailing) + k] == s for k, (_, s) in enumerate(trailing)):
+    if len(shape) >= len(trailing) and all(
+        shape[len(shape) - len(trailing) + k] == s for k, (_, s) in enumerate(trailing)
+    ):
         axes += [a for a, _ in trailing]
     else:
         axes = [r.b.fresh(s, r.b.label()) for s in shape]
@@ -371,25 +390,87 @@ def _packet(r: RuleArgs) -> str:
 
 
 RULES = {
-    "view": view, "reshape": view, "_unsafe_view": view, "view_as": view, "reshape_as": view,
-    "flatten": view, "unflatten": view, "_reshape_alias": view, "view_copy": view,
-    "permute": permute, "transpose": transpose, "transpose_": transpose, "swapaxes": transpose,
-    "swapdims": transpose, "t": t, "t_": t, "movedim": movedim, "moveaxis": movedim,
-    "unsqueeze": squeeze_like, "unsqueeze_": squeeze_like, "squeeze": squeeze_like, "squeeze_": squeeze_like,
-    "expand": expand, "expand_as": expand, "broadcast_to": expand, "expand_copy": expand,
-    "split": split, "split_with_sizes": split, "chunk": split, "tensor_split": split,
-    "unsafe_split": split, "unsafe_chunk": split, "split_copy": split,
-    "unbind": unbind, "select": select, "slice": slice_, "narrow": slice_,
-    "cat": cat, "concat": cat, "concatenate": cat, "stack": stack,
-    "index_select": index_select, "gather": gather, "index": index, "take_along_dim": gather,
-    "constant_pad_nd": pad, "pad": pad, "reflection_pad1d": pad, "replication_pad1d": pad,
-    "repeat": expand, "tile": expand, "repeat_interleave": expand,
-    "zeros": create, "ones": create, "full": create, "empty": create, "arange": create,
-    "randn": create, "rand": create, "randint": create, "new_zeros": create, "new_ones": create,
-    "new_full": create, "new_empty": create, "empty_strided": create, "scalar_tensor": create,
-    "linspace": create, "eye": create, "tensor": create, "as_strided": create, "masked_select": create,
-    "nonzero": create, "diagonal": create, "unfold": create, "tril_indices": create, "triu_indices": create,
-    "one_hot": create, "bucketize": create, "searchsorted": create, "multinomial": create,
+    "view": view,
+    "reshape": view,
+    "_unsafe_view": view,
+    "view_as": view,
+    "reshape_as": view,
+    "flatten": view,
+    "unflatten": view,
+    "_reshape_alias": view,
+    "view_copy": view,
+    "permute": permute,
+    "transpose": transpose,
+    "transpose_": transpose,
+    "swapaxes": transpose,
+    "swapdims": transpose,
+    "t": t,
+    "t_": t,
+    "movedim": movedim,
+    "moveaxis": movedim,
+    "unsqueeze": squeeze_like,
+    "unsqueeze_": squeeze_like,
+    "squeeze": squeeze_like,
+    "squeeze_": squeeze_like,
+    "expand": expand,
+    "expand_as": expand,
+    "broadcast_to": expand,
+    "expand_copy": expand,
+    "split": split,
+    "split_with_sizes": split,
+    "chunk": split,
+    "tensor_split": split,
+    "unsafe_split": split,
+    "unsafe_chunk": split,
+    "split_copy": split,
+    "unbind": unbind,
+    "select": select,
+    "slice": slice_,
+    "narrow": slice_,
+    "cat": cat,
+    "concat": cat,
+    "concatenate": cat,
+    "stack": stack,
+    "index_select": index_select,
+    "gather": gather,
+    "index": index,
+    "take_along_dim": gather,
+    "constant_pad_nd": pad,
+    "pad": pad,
+    "reflection_pad1d": pad,
+    "replication_pad1d": pad,
+    "repeat": expand,
+    "tile": expand,
+    "repeat_interleave": expand,
+    "zeros": create,
+    "ones": create,
+    "full": create,
+    "empty": create,
+    "arange": create,
+    "randn": create,
+    "rand": create,
+    "randint": create,
+    "new_zeros": create,
+    "new_ones": create,
+    "new_full": create,
+    "new_empty": create,
+    "empty_strided": create,
+    "scalar_tensor": create,
+    "linspace": create,
+    "eye": create,
+    "tensor": create,
+    "as_strided": create,
+    "masked_select": create,
+    "nonzero": create,
+    "diagonal": create,
+    "unfold": create,
+    "tril_indices": create,
+    "triu_indices": create,
+    "one_hot": create,
+    "bucketize": create,
+    "searchsorted": create,
+    "multinomial": create,
     "getitem": getitem,
-    "_pack_padded_sequence": packed_sequence, "_pad_packed_sequence": packed_sequence,
+    "_pack_padded_sequence": packed_sequence,
+    "_pad_packed_sequence": packed_sequence,
 }

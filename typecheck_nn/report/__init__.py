@@ -1,4 +1,5 @@
 """Renderers: one module per output format, each a pure function Report -> str."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

@@ -1,4 +1,5 @@
 """Helpers shared by the text renderers, so every format words paths and totals alike."""
+
 from __future__ import annotations
 
 from pathlib import Path, PurePath

@@ -4,6 +4,7 @@ Made for grep, editors' problem matchers and quick terminal scans: violations, m
 that failed to check and targets that failed to load. Informational notes are left out
 (as in ruff's concise output); the closing tally still says how many models were skipped.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

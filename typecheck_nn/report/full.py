@@ -5,6 +5,7 @@ span underlined, the operations whose constraints conflict, the two types, and h
 fix it, so a reader can act without opening the JSON. Each model then gets its verdict
 and its learnware/firmware split, and the run ends with one tally line.
 """
+
 from __future__ import annotations
 
 from collections.abc import Callable
@@ -77,9 +78,7 @@ def _snippet(loc: Location, source: SourceLines, *, marker: str, style: str) -> 
             else:
                 end = start + 1
             underline = marker * max(end - start, 1)
-            out.append(
-                Text.assemble((f"{pad} | ", _GUTTER), " " * start, (underline, style))
-            )
+            out.append(Text.assemble((f"{pad} | ", _GUTTER), " " * start, (underline, style)))
     return out
 
 

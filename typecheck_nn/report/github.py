@@ -4,6 +4,7 @@ One `::error|warning|notice file=...,line=...::message` line per finding. The me
 carries the types, related operations and fix hint on extra lines (escaped newlines),
 because an annotation is all a reviewer sees of the finding.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -88,6 +89,8 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
         )
     for e in report.errors:
         lines.append(
-            command("error", e.message, location=file_error_location(e), path=e.path, title="typecheck-nn: error", root=root)
+            command(
+                "error", e.message, location=file_error_location(e), path=e.path, title="typecheck-nn: error", root=root
+            )
         )
     return "\n".join(lines) + ("\n" if lines else "")

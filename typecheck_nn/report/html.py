@@ -6,6 +6,7 @@ script and styles are inlined from html_assets/, every string from the user's co
 escaped here (html.escape) or drawn by the script with textContent, and the graph data
 travels as JSON that cannot close its <script> element.
 """
+
 from __future__ import annotations
 
 import html
@@ -34,7 +35,13 @@ def script_json(data: object) -> str:
     cannot end the element early; U+2028/2029 are escaped for older JS parsers.
     """
     text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
-    for raw, esc in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"), ("\u2028", "\\u2028"), ("\u2029", "\\u2029")):
+    for raw, esc in (
+        ("<", "\\u003c"),
+        (">", "\\u003e"),
+        ("&", "\\u0026"),
+        ("\u2028", "\\u2028"),
+        ("\u2029", "\\u2029"),
+    ):
         text = text.replace(raw, esc)
     return text
 
@@ -127,10 +134,14 @@ def stat_cards(report: Report) -> str:
         ("skipped", len(report.skipped), "warn" if report.skipped else ""),
         ("errors", errors, "bad" if errors else ""),
     ]
-    return '<div class="stats">' + "".join(
-        f'<div class="stat {cls}"><div class="stat-n">{n}</div><div class="stat-l">{e(label)}</div></div>'
-        for label, n, cls in cards
-    ) + "</div>"
+    return (
+        '<div class="stats">'
+        + "".join(
+            f'<div class="stat {cls}"><div class="stat-n">{n}</div><div class="stat-l">{e(label)}</div></div>'
+            for label, n, cls in cards
+        )
+        + "</div>"
+    )
 
 
 def rules_table(report: Report) -> str:
@@ -187,7 +198,11 @@ def type_chip(type_name: str) -> str:
 
 def diagnostic_html(d: Diagnostic, model_index: int, diag_index: int | None, root: Path | None, cache: dict) -> str:
     href = safe_href(d.url)
-    code = f'<a class="code" href="{e(href)}" title="rule documentation">{e(d.code)}</a>' if href else f'<span class="code">{e(d.code)}</span>'
+    code = (
+        f'<a class="code" href="{e(href)}" title="rule documentation">{e(d.code)}</a>'
+        if href
+        else f'<span class="code">{e(d.code)}</span>'
+    )
     graph_button = ""
     if diag_index is not None:
         graph_button = (
@@ -237,7 +252,9 @@ def model_section(i: int, m: ModelResult, root: Path | None, cache: dict) -> str
     ]
     if m.error is not None:
         where = location_text(m.error_location, root)
-        parts.append(f'<div class="error-box"><b>Could not check</b> {e(where)}<pre class="error-text">{e(m.error)}</pre></div>')
+        parts.append(
+            f'<div class="error-box"><b>Could not check</b> {e(where)}<pre class="error-text">{e(m.error)}</pre></div>'
+        )
     parts.append(recurrence_html(m))
     if m.violations:
         parts.append(f"<h3>Violations ({len(m.violations)})</h3>")
@@ -262,8 +279,7 @@ def page_data(report: Report) -> dict:
     return {
         "version": 1,
         "models": [
-            None if m.graph is None else {"name": m.name, **graph_payload(m.graph, m.violations)}
-            for m in report.models
+            None if m.graph is None else {"name": m.name, **graph_payload(m.graph, m.violations)} for m in report.models
         ],
     }
 
@@ -274,14 +290,16 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
 
     cache: dict[str, list[str] | None] = {}
     sections = "".join(model_section(i, m, root, cache) for i, m in enumerate(report.models))
-    verdict = "all models strongly typed" if report.exit_code == 0 else (
-        "violations found" if report.exit_code == 1 else "some targets could not be checked"
+    verdict = (
+        "all models strongly typed"
+        if report.exit_code == 0
+        else ("violations found" if report.exit_code == 1 else "some targets could not be checked")
     )
     return (
         "<!DOCTYPE html>\n"
         '<html lang="en"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        "<meta name=\"color-scheme\" content=\"light\">"
+        '<meta name="color-scheme" content="light">'
         f"<title>typecheck-nn report — {e(verdict)}</title>"
         f"<style>{asset('report.css')}</style></head><body>"
         '<header class="top"><div class="wrap"><span class="logo">typecheck-nn</span>'

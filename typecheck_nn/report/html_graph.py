@@ -4,6 +4,7 @@ A 20,000-node graph as a list of objects repeats every key and every type string
 interned tables plus integer columns it stays a few hundred bytes per node and parses
 quickly. Colours are chosen here, once, so the summary's type chips and the graph agree.
 """
+
 from __future__ import annotations
 
 import hashlib

@@ -4,6 +4,7 @@ A violation is only convincing next to the code it blames, so each one shows its
 span and every related operation in context, like a compiler's caret diagnostics. This
 module only turns (lines, marks) into escaped HTML; reading files is the caller's choice.
 """
+
 from __future__ import annotations
 
 import html
@@ -117,7 +118,9 @@ def snippet_html(path: str, lines: list[str] | None, marks: list[Mark], context:
     head = f'<div class="src-file">{html.escape(path)}</div>'
     if lines is None:
         where = ", ".join(f"line {m.line}" for m in marks if m.label or m.primary)
-        return f'<div class="src">{head}<div class="src-missing">source not available ({html.escape(where)})</div></div>'
+        return (
+            f'<div class="src">{head}<div class="src-missing">source not available ({html.escape(where)})</div></div>'
+        )
     by_line: dict[int, list[Mark]] = {}
     for m in marks:
         if 1 <= m.line <= len(lines):

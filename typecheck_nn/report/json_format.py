@@ -1,4 +1,5 @@
 """`--format json`: the machine-readable report (schema in docs/json-schema.md)."""
+
 from __future__ import annotations
 
 import json

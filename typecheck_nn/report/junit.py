@@ -5,6 +5,7 @@ A model fails (<failure>) when it has error-severity violations, matching the ex
 code; warnings and notes go to <system-out>. A model that could not be checked, or a
 file that could not be loaded, is an <error>; a skipped class is <skipped>.
 """
+
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET

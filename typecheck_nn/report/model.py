@@ -4,9 +4,10 @@ The checker produces it, policies (config, suppressions, baselines) filter it, a
 renderers turn it into text, JSON, SARIF, HTML... Nothing downstream reaches back into
 tracing or solving, so a renderer can be tested on a hand-built Report.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field, asdict
+from dataclasses import asdict, dataclass, field
 from typing import Literal
 
 Severity = Literal["error", "warning", "info"]
@@ -163,7 +164,7 @@ class Report:
             return 1
         return 0
 
-    def merge(self, other: "Report") -> "Report":
+    def merge(self, other: Report) -> Report:
         return Report(self.models + other.models, self.skipped + other.skipped, self.errors + other.errors)
 
 

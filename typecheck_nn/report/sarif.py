@@ -9,6 +9,7 @@ baseline matches on. It has no line number in it, so an alert keeps its identity
 code above it moves. `primaryLocationLineHash` is left to github/codeql-action/upload-sarif,
 which computes it from the file contents.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -100,18 +101,15 @@ def sarif_log(report: Report, root: Path | None) -> dict:
 
     index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
     seen: Counter = Counter()
-    results = [
-        _result(d, m, index, seen, root) for m in report.models for d in [*m.violations, *m.notes]
-    ]
+    results = [_result(d, m, index, seen, root) for m in report.models for d in [*m.violations, *m.notes]]
     notifications = [
-        _notification("error", f"{model_label(m, root)} could not be checked: {m.error}", m.error_location, m.path, root)
+        _notification(
+            "error", f"{model_label(m, root)} could not be checked: {m.error}", m.error_location, m.path, root
+        )
         for m in report.models
         if m.error is not None
     ]
-    notifications += [
-        _notification("error", e.message, file_error_location(e), e.path, root)
-        for e in report.errors
-    ]
+    notifications += [_notification("error", e.message, file_error_location(e), e.path, root) for e in report.errors]
     notifications += [
         _notification("note", f"{s.name} was not checked: {s.reason}", None, s.path, root) for s in report.skipped
     ]
