@@ -21,7 +21,6 @@ from .diagnostics import (
     clash_diagnostic,
     conflict_diagnostic,
     firmware_ops,
-    graph_view,
     recurrence_summary,
     state_producers,
     unique_by_line,
@@ -32,6 +31,7 @@ from .report.model import Diagnostic, FileError, Location, ModelResult, Report
 from .solve import solve
 from .trace import TracedProgram, TraceError, trace
 from .typegraph import build_typed_graph
+from .viewgraph import graph_view
 
 TORCH_DIR = os.path.dirname(torch.__file__)
 
