@@ -41,6 +41,8 @@ import warnings
 
 import torch
 
+from .scan import triton_runs_on
+
 __all__ = ["conv2", "tlstm_firmware", "tlstm_firmware_reference", "Conv2", "TLSTMFirmware"]
 
 
@@ -276,7 +278,7 @@ def _cuda_backward(G, c0, C, dh, dcT):
 
 
 def _use_triton(t: torch.Tensor) -> bool:
-    return t.is_cuda and _triton_kernels() is not None
+    return triton_runs_on(t) and _triton_kernels() is not None
 
 
 class TLSTMFirmware(torch.autograd.Function):

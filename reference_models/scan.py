@@ -25,7 +25,9 @@ Three implementations share those equations:
   ``no_grad``; fast because it is one node and allocates nothing per step.
 * CUDA path - a Triton kernel, one program per block of (batch x hidden)
   columns walking over time (memory bound, coalesced). Triton is imported lazily;
-  without it the CUDA path uses the same loop as the CPU.
+  without it the CUDA path uses the same loop as the CPU. With ``TRITON_INTERPRET=1``
+  the same kernel also runs on CPU tensors (Triton's interpreter), which is how it is
+  tested without a GPU.
 
 Tests check all of them against each other and ``torch.autograd.gradcheck``.
 """
@@ -33,11 +35,22 @@ Tests check all of them against each other and ``torch.autograd.gradcheck``.
 from __future__ import annotations
 
 import functools
+import os
 import warnings
 
 import torch
 
-__all__ = ["linear_scan", "reference_scan", "LinearScan", "is_tracing"]
+__all__ = ["linear_scan", "reference_scan", "LinearScan", "is_tracing", "triton_runs_on"]
+
+
+def triton_runs_on(t: torch.Tensor) -> bool:
+    """Whether a Triton kernel can take this tensor: a CUDA tensor, or a CPU tensor under
+    Triton's interpreter (``TRITON_INTERPRET=1``, read when the kernels are first built).
+
+    The interpreter case exists so the GPU kernels are tested on machines without a GPU
+    (tests/reference_models/test_triton_interpret.py); it is far slower than the CPU path.
+    """
+    return t.is_cuda or (t.device.type == "cpu" and os.environ.get("TRITON_INTERPRET") == "1")
 
 
 def is_tracing(*tensors: torch.Tensor) -> bool:
@@ -79,7 +92,10 @@ def _triton_kernel():
         for i in range(T):
             if REVERSE:
                 t = T - 1 - i
-                f = tl.load(f_ptr + (t + 1) * N + cols, mask=mask & (t + 1 < T), other=0.0)
+                # the bound as a block-shaped tensor: a scalar bool mask is not portable
+                # (Triton's interpreter rejects it)
+                has_next = (tl.zeros([BLOCK], dtype=tl.int32) + t + 1) < T
+                f = tl.load(f_ptr + (t + 1) * N + cols, mask=mask & has_next, other=0.0)
             else:
                 t = i
                 f = tl.load(f_ptr + t * N + cols, mask=mask, other=0.0)
@@ -117,7 +133,7 @@ def _scan_loop(f, u, c0, reverse: bool):
 
 
 def _scan(f, u, c0, reverse: bool = False):
-    if f.is_cuda and _triton_kernel() is not None:
+    if triton_runs_on(f) and _triton_kernel() is not None:
         try:
             return _run_triton(f, u, c0, reverse)
         except Exception as err:  # noqa: BLE001 - a broken toolchain must not stop training
