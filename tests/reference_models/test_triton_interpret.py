@@ -36,9 +36,7 @@ def interpreted() -> dict:
             pytest.fail("triton is not installed (it is in the test extra)")
         pytest.skip("triton is not installed")
     env = {**os.environ, "TRITON_INTERPRET": "1", "PYTHONPATH": str(ROOT)}
-    proc = subprocess.run(
-        [sys.executable, str(WORKER)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300
-    )
+    proc = subprocess.run([sys.executable, str(WORKER)], capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
