@@ -62,11 +62,24 @@ def train_command(
     max_minutes: float | None = typer.Option(
         None, "--max-minutes", help="stop early (with checkpoint) after this long"
     ),
-    quiet: bool = typer.Option(False, help="no progress bar"),
+    match_params: str | None = typer.Option(
+        None,
+        "--match-params",
+        help="choose --hidden so the total parameter count matches MODEL (with this run's --layers/--hidden) "
+        "or MODEL:LAYERSxHIDDEN, e.g. torch-lstm:1x512",
+    ),
+    quiet: bool = typer.Option(False, help="no progress output (the summary table is still printed)"),
+    log: bool | None = typer.Option(
+        None,
+        "--log/--bar",
+        help="plain log lines (one per evaluation and at least one a minute) or a progress bar; "
+        "default: a bar on a terminal, log lines otherwise (CI, nohup, pipes)",
+    ),
 ) -> None:
-    """Train MODEL on TASK; writes metrics.json, learning_curve.png and checkpoint.pt to --out."""
-    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+    """Train MODEL on TASK; writes metrics.json, learning_curve.png, checkpoint.pt and best.pt to --out."""
+    import sys
 
+    from .progress import LogReporter, Reporter, RichReporter, summary_table
     from .train import TrainConfig, UnknownName, train
 
     cfg = TrainConfig(
@@ -91,6 +104,7 @@ def train_command(
         eval_every=eval_every,
         resume=resume,
         max_minutes=max_minutes,
+        match_params=match_params,
     )
     console = Console(stderr=True)
     from . import MODELS
@@ -100,29 +114,22 @@ def train_command(
         if name not in valid:
             console.print(f"[red]error:[/red] unknown {kind} {name!r}; valid {kind}s: {', '.join(valid)}")
             raise typer.Exit(2)
+    use_log = not console.is_terminal if log is None else log
+    reporter: Reporter
+    if quiet:
+        reporter = Reporter()
+    elif use_log:
+        reporter = LogReporter(sys.stderr)
+    else:
+        reporter = RichReporter(console)
     try:
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            TextColumn("{task.completed}/{task.total}"),
-            TextColumn("loss {task.fields[loss]:.4f}"),
-            TextColumn("{task.fields[rate]:,.0f} items/s"),
-            TimeRemainingColumn(),
-            console=console,
-            disable=quiet,
-        ) as bar:
-            job = bar.add_task(f"{model} / {task}", total=None, loss=float("nan"), rate=0.0)
-
-            def report(step, total, loss, rate):
-                bar.update(job, completed=step, total=total, loss=loss, rate=rate)
-
-            metrics = train(cfg, progress=report)
+        metrics = train(cfg, reporter)
     except (UnknownName, ValueError) as err:
         console.print(f"[red]error:[/red] {err}")
         raise typer.Exit(2) from err
-    final = {k: v for k, v in metrics["final"].items() if not isinstance(v, dict)}
-    console.print(f"done: {metrics['steps_done']} steps, {metrics['params_core']:,} core params, final {final}")
-    console.print(f"wrote {Path(metrics['config']['out']) / 'metrics.json'} and {metrics['plot']}")
+    finally:
+        reporter.close()
+    console.print(summary_table(metrics))
 
 
 def main(argv: list[str] | None = None) -> int:

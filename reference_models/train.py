@@ -1,4 +1,10 @@
-"""The training loop shared by every (model, task) pair: seeding, AMP, checkpoints, metrics, plot."""
+"""The training loop shared by every (model, task) pair: seeding, AMP, checkpoints, metrics, plot.
+
+What the user sees while it runs is ``progress.Reporter``'s business; this module only
+calls it. ``--match-params`` (``TrainConfig.match_params``) picks the hidden size whose
+total parameter count is closest to a partner model's, counted on the meta device (no
+memory, no time), so typed/classic comparisons are parameter-matched by construction.
+"""
 
 from __future__ import annotations
 
@@ -13,6 +19,7 @@ from pathlib import Path
 import torch
 
 from . import MODELS
+from .progress import Reporter, RunInfo
 from .tasks import TASKS
 
 
@@ -40,6 +47,7 @@ class TrainConfig:
     eval_every: int = 250
     resume: bool = False
     max_minutes: float | None = None
+    match_params: str | None = None  # "MODEL" or "MODEL:LAYERSxHIDDEN": choose hidden to match its parameters
 
     def resolved(self, task_cls) -> TrainConfig:
         c = dataclasses.replace(self)
@@ -82,15 +90,108 @@ def build_core(cfg: TrainConfig, d_in: int) -> torch.nn.Module:
     return cls(**{k: v for k, v in wanted.items() if k in params and v is not None})
 
 
+@dataclasses.dataclass(frozen=True)
+class Partner:
+    """The model a run is parameter-matched to (``--match-params MODEL[:LAYERSxHIDDEN]``)."""
+
+    model: str
+    layers: int | None
+    hidden: int
+
+    @classmethod
+    def parse(cls, spec: str, cfg: TrainConfig) -> Partner:
+        name, _, shape = spec.partition(":")
+        if name not in MODELS:
+            raise UnknownName(f"unknown model {name!r} in --match-params; valid models: {', '.join(MODELS)}")
+        if not shape:
+            return cls(name, cfg.layers, cfg.hidden)
+        layers, sep, hidden = shape.partition("x")
+        if not (sep and layers.isdigit() and hidden.isdigit() and int(layers) > 0 and int(hidden) > 0):
+            raise ValueError(f"--match-params {spec!r}: expected MODEL or MODEL:LAYERSxHIDDEN, e.g. torch-lstm:1x512")
+        return cls(name, int(layers), int(hidden))
+
+
+def count_params(cfg: TrainConfig, task) -> int:
+    """Total parameters of the task's network around ``cfg``'s core, built on the meta device."""
+    with torch.device("meta"):
+        net = task.build(build_core(cfg, task.core_input))
+    return sum(p.numel() for p in net.parameters())
+
+
+def matched_hidden(cfg: TrainConfig, task, target: int, limit: int = 1 << 15) -> int:
+    """The hidden size (same layers) whose total parameter count is closest to ``target``.
+
+    Parameter counts grow monotonically with the hidden size, so a bisection finds the
+    first size at or above the target; the answer is it or the size below.
+    """
+    count = lambda h: count_params(dataclasses.replace(cfg, hidden=h), task)  # noqa: E731
+    lo, hi = 1, limit
+    if count(hi) < target:
+        return hi
+    while lo < hi:
+        mid = (lo + hi) // 2
+        if count(mid) >= target:
+            hi = mid
+        else:
+            lo = mid + 1
+    if lo > 1 and abs(count(lo - 1) - target) <= abs(count(lo) - target):
+        return lo - 1
+    return lo
+
+
 def seed_everything(seed: int) -> None:
     random.seed(seed)
     torch.manual_seed(seed)
 
 
-def _plot(history: list[dict], evals: list[dict], metric: str, path_png: Path, title: str) -> Path:
-    """Learning curve as PNG (matplotlib, Agg); self-contained HTML if matplotlib is missing."""
-    steps = [h["step"] for h in history]
+def _running_mean(values: list[float], n: int) -> list[float]:
+    out, total = [], 0.0
+    for i, v in enumerate(values):
+        total += v - (values[i - n] if i >= n else 0.0)
+        out.append(total / min(i + 1, n))
+    return out
+
+
+@dataclasses.dataclass
+class Curve:
+    """A learning curve as plotted: the series with the units of their axes.
+
+    Where the training loss converts to the evaluation metric's unit (char-lm: nats ->
+    bits per character) both share one axis (``shared_axis``), so train and validation
+    compare directly; otherwise (copy: BCE per bit against bits wrong per sequence)
+    they are two differently labelled axes.
+    """
+
+    train_steps: list[int]
+    train_values: list[float]
+    train_label: str
+    train_axis: str
+    eval_steps: list[int]
+    eval_values: list[float]
+    eval_label: str
+    eval_axis: str
+    shared_axis: bool
+
+
+def learning_curve(history: list[dict], evals: list[dict], task) -> Curve:
+    scale = task.train_loss_to_metric
     losses = [h["loss"] for h in history]
+    return Curve(
+        train_steps=[h["step"] for h in history],
+        train_values=losses if scale is None else [v * scale for v in losses],
+        train_label="train, running mean of 50 steps" + ("" if scale is None else " (with dropout, if any)"),
+        train_axis=f"train loss ({task.loss_unit})" if scale is None else task.metric_label,
+        eval_steps=[e["step"] for e in evals],
+        eval_values=[e[task.metric] for e in evals],
+        eval_label=f"{task.metric} (held-out)",
+        eval_axis=task.metric_label,
+        shared_axis=scale is not None,
+    )
+
+
+def _plot(history: list[dict], evals: list[dict], task, path_png: Path, title: str) -> Path:
+    """Learning curve as PNG (matplotlib, Agg); self-contained HTML if matplotlib is missing."""
+    curve = learning_curve(history, evals, task)
     try:
         import matplotlib
 
@@ -98,22 +199,26 @@ def _plot(history: list[dict], evals: list[dict], metric: str, path_png: Path, t
         import matplotlib.pyplot as plt
     except ImportError:
         path = path_png.with_suffix(".html")
-        pts = json.dumps({"steps": steps, "loss": losses, "evals": evals})
+        pts = json.dumps(dataclasses.asdict(curve))
         path.write_text(
             f"<!doctype html><title>{title}</title><h1>{title}</h1><pre id=d></pre>"
             f"<script>document.getElementById('d').textContent=JSON.stringify({pts},null,1)</script>"
         )
         return path
     fig, ax = plt.subplots(figsize=(7, 4))
-    ax.plot(steps, losses, lw=0.8, label="train loss")
-    ax.set_xlabel("step")
-    ax.set_ylabel("train loss")
-    if evals:
-        ax2 = ax.twinx()
-        ax2.plot([e["step"] for e in evals], [e[metric] for e in evals], "o-", color="C1", label=metric)
-        ax2.set_ylabel(metric)
-        ax2.legend(loc="upper right")
-    ax.legend(loc="upper left")
+    ax.plot(curve.train_steps, curve.train_values, lw=0.5, alpha=0.35, color="C0")
+    ax.plot(curve.train_steps, _running_mean(curve.train_values, 50), lw=1.2, color="C0", label=curve.train_label)
+    ax.set_ylabel(curve.train_axis, color="black" if curve.shared_axis else "C0")
+    eval_ax = ax if curve.shared_axis else ax.twinx()
+    if curve.eval_steps:
+        eval_ax.plot(curve.eval_steps, curve.eval_values, "o-", color="C1", label=curve.eval_label)
+    if not curve.shared_axis:
+        eval_ax.set_ylabel(curve.eval_axis, color="C1")
+        eval_ax.set_ylim(bottom=0)
+        if curve.eval_steps:
+            eval_ax.legend(loc="upper right")
+    ax.legend(loc="upper left" if not curve.shared_axis else "upper right")
+    ax.set_xlabel("optimizer step")
     ax.set_title(title)
     fig.tight_layout()
     fig.savefig(path_png, dpi=110)
@@ -126,8 +231,9 @@ def _smoothed(history: list[dict], n: int = 50) -> float:
     return sum(h["loss"] for h in tail) / max(len(tail), 1)
 
 
-def train(cfg: TrainConfig, progress=None) -> dict:
+def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
     """Run (or resume) training; returns the metrics written to <out>/metrics.json."""
+    reporter = reporter or Reporter()
     if cfg.model not in MODELS:
         raise UnknownName(f"unknown model {cfg.model!r}; valid models: {', '.join(MODELS)}")
     if cfg.task not in TASKS:
@@ -142,6 +248,13 @@ def train(cfg: TrainConfig, progress=None) -> dict:
         device,
         **({"embed": cfg.embed, "dropout": cfg.dropout} if cfg.task == "char-lm" else {"seed": cfg.seed}),
     )
+    partner_info = None
+    if cfg.match_params:
+        partner = Partner.parse(cfg.match_params, cfg)
+        pcfg = dataclasses.replace(cfg, model=partner.model, layers=partner.layers, hidden=partner.hidden)
+        target = count_params(pcfg, task)
+        cfg.hidden = matched_hidden(cfg, task, target)
+        partner_info = {**dataclasses.asdict(partner), "params_total": target}
     net = task.build(build_core(cfg, task.core_input)).to(device)
     if cfg.weight_decay:  # decoupled decay on matrices only (not biases, gains or embeddings' rows alike)
         decay = [p for n, p in net.named_parameters() if p.dim() >= 2 and not n.startswith("embed")]
@@ -181,6 +294,25 @@ def train(cfg: TrainConfig, progress=None) -> dict:
         )
 
     start_step, t0, items = step, time.perf_counter(), 0
+    params_total = sum(p.numel() for p in net.parameters())
+    core_params = sum(p.numel() for p in net.core.parameters())
+    reporter.start(
+        RunInfo(
+            label=f"{cfg.model} / {cfg.task}",
+            total_steps=cfg.steps,
+            start_step=step,
+            device=str(device),
+            params_total=params_total,
+            params_core=core_params,
+            unit=task.item_unit,
+            loss_unit=task.loss_unit,
+            metric=task.metric,
+            partner=None
+            if partner_info is None
+            else f"{partner_info['model']} {partner_info['layers']}x{partner_info['hidden']} "
+            f"({partner_info['params_total']:,} parameters; this model: hidden {cfg.hidden})",
+        )
+    )
     net.train()
     deadline = None if cfg.max_minutes is None else t0 + 60 * cfg.max_minutes
     while step < cfg.steps:
@@ -202,8 +334,7 @@ def train(cfg: TrainConfig, progress=None) -> dict:
         items += n_items
         history.append({"step": step, "loss": loss.item()})
         rate = items / max(time.perf_counter() - t0, 1e-9)
-        if progress is not None:
-            progress(step, cfg.steps, history[-1]["loss"], rate)
+        reporter.step(step, history[-1]["loss"], rate)
         if step % cfg.eval_every == 0:
             net.eval()
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
@@ -211,6 +342,7 @@ def train(cfg: TrainConfig, progress=None) -> dict:
             scores = [e[task.metric] for e in evals]
             if evals[-1][task.metric] == (min if task.metric_lower_is_better else max)(scores):
                 torch.save({"net": net.state_dict(), "step": step}, best_path)
+            reporter.evaluation(step, evals[-1], final=False)
             net.train()
         if step % cfg.checkpoint_every == 0 or step == cfg.steps:
             save_checkpoint()
@@ -218,12 +350,17 @@ def train(cfg: TrainConfig, progress=None) -> dict:
     net.eval()
     with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
         final = task.evaluate(net, final=True)
+    reporter.evaluation(step, final, final=True)
+    better = (lambda a, b: a < b) if task.metric_lower_is_better else (lambda a, b: a > b)
     best_info = None
-    if evals:
+    if not evals or not best_path.exists():
+        # the final evaluation is the only one: it is the best checkpoint by definition
+        torch.save({"net": net.state_dict(), "step": step}, best_path)
+        best_info = {"step": step, **final}
+    else:
         best = (min if task.metric_lower_is_better else max)(e[task.metric] for e in evals)
-        final[f"best_periodic_{task.metric}"] = min(best, final[task.metric])
-        better = (lambda a, b: a < b) if task.metric_lower_is_better else (lambda a, b: a > b)
-        if best_path.exists() and better(best, final[task.metric]):
+        final[f"best_periodic_{task.metric}"] = best
+        if better(best, final[task.metric]):
             # Early stopping by validation score: report the best checkpoint on every split.
             saved = torch.load(best_path, map_location=device, weights_only=False)
             last = {k: v.clone() for k, v in net.state_dict().items()}
@@ -232,8 +369,8 @@ def train(cfg: TrainConfig, progress=None) -> dict:
                 best_info = {"step": saved["step"], **task.evaluate(net, final=True)}
             net.load_state_dict(last)
         else:
+            torch.save({"net": net.state_dict(), "step": step}, best_path)  # the final weights are the best
             best_info = {"step": step, **final}
-    core_params = sum(p.numel() for p in net.core.parameters())
     metrics = {
         "model": cfg.model,
         "model_class": type(net.core).__name__,
@@ -243,8 +380,12 @@ def train(cfg: TrainConfig, progress=None) -> dict:
         "device": str(device),
         "amp_bf16": amp,
         "torch": torch.__version__,
-        "params_total": sum(p.numel() for p in net.parameters()),
+        "params_total": params_total,
         "params_core": core_params,
+        "param_match": partner_info,
+        "item_unit": task.item_unit,
+        "loss_unit": task.loss_unit,
+        "metric": task.metric,
         "data": task.sizes,
         "steps_done": step,
         "steps_this_run": step - start_step,
@@ -258,8 +399,9 @@ def train(cfg: TrainConfig, progress=None) -> dict:
     }
     if cfg.task == "char-lm":
         metrics["final_train_bpc_avg50"] = metrics["final_train_loss_avg50"] / math.log(2)
+    plot = _plot(history, evals, task, cfg.out / "learning_curve.png", f"{cfg.model} on {cfg.task}")
+    metrics["plot"] = str(plot)
+    metrics["outputs"] = [str(cfg.out / "metrics.json"), str(plot), str(ckpt_path), str(best_path)]
     (cfg.out / "metrics.json").write_text(json.dumps(metrics, indent=1))
-    metrics["plot"] = str(
-        _plot(history, evals, task.metric, cfg.out / "learning_curve.png", f"{cfg.model} on {cfg.task}")
-    )
+    reporter.done(metrics)
     return metrics

@@ -62,6 +62,10 @@ class CharLM:
     default_weight_decay = 0.1
     metric = "valid_bpc"
     metric_lower_is_better = True
+    metric_label = "bits per character"
+    item_unit = "characters"  # what throughput counts
+    loss_unit = "nats/char"  # cross-entropy, natural log
+    train_loss_to_metric = 1 / math.log(2)  # nats -> bits: train and validation on one axis
 
     def __init__(self, batch_size: int, seq_len: int, device: torch.device, embed: int = 64, dropout: float = 0.0):
         text = load_text()

@@ -44,6 +44,10 @@ class CopyTask:
     default_lr = 1e-3
     metric = "bits_error_1_20"
     metric_lower_is_better = True
+    metric_label = "bits wrong per sequence (lengths 1-20)"
+    item_unit = "target vectors"  # one 8-bit vector to reproduce per counted item
+    loss_unit = "nats/bit"  # binary cross-entropy per target bit
+    train_loss_to_metric = None  # a loss and an error count: not one scale
     core_input = BITS + 1
 
     def __init__(self, batch_size: int, seq_len: int, device: torch.device, seed: int = 0):
