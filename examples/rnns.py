@@ -6,7 +6,6 @@ ElmanRNN applies the learned matrix V to its own state, so the state changes typ
 every step (TNN002). TRNN computes everything learned from the input and only gates the
 state elementwise, so it is strongly typed and its recurrence is a parallel scan.
 """
-
 import torch
 from torch import nn
 

@@ -1,5 +1,4 @@
 """Attention with heads, written out and through nn.MultiheadAttention."""
-
 import torch
 import torch.nn.functional as F
 from torch import nn

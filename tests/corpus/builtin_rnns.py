@@ -1,5 +1,4 @@
 """PyTorch's recurrent modules, as users call them."""
-
 import torch
 from torch import nn
 

@@ -1,5 +1,4 @@
 """einsum style, batch-first."""
-
 import torch
 from torch import nn
 
@@ -16,9 +15,8 @@ class EinsumRNN(nn.Module):
     def forward(self, xs):  # (batch, time, d)
         h = xs.new_zeros(xs.shape[0], self.h)
         for t in range(xs.shape[1]):
-            h = torch.tanh(
-                torch.einsum("bd,dh->bh", xs[:, t], self.inp) + torch.einsum("bh,hk->bk", h, self.rec)
-            )  # violation
+            h = torch.tanh(torch.einsum("bd,dh->bh", xs[:, t], self.inp)
+                           + torch.einsum("bh,hk->bk", h, self.rec))  # violation
         return h
 
     def example_inputs(self):

@@ -1,6 +1,5 @@
 """F.linear style: a classic GRU, and minGRU / minLSTM (Feng et al. 2024), whose gates
 read only the input."""
-
 import torch
 import torch.nn.functional as F
 from torch import nn

@@ -1,5 +1,4 @@
 """Elementwise products where no operand is a gate: the solver chooses the orientation."""
-
 import torch
 from torch import nn
 

@@ -1,5 +1,4 @@
 """Recurrences written with raw nn.Parameters and the @ operator."""
-
 import torch
 from torch import nn
 
