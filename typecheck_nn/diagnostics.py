@@ -14,13 +14,12 @@ from dataclasses import dataclass
 import networkx as nx
 
 from . import rules
-from .ir import OpInfo
+from .ir import OpInfo, OpKind
+from .ops import REGISTRY
 from .report.model import Diagnostic, RecurrenceSummary, Related
 from .solve import Conflict, Solution
 from .trace import assigned_name
 from .typegraph import TypedGraph, op_edges
-
-ELEMENTWISE_KINDS = {"elementwise", "shape", "source"}
 
 
 # -- recurrence: fold the unrolled graph back into a loop ------------------------------------
@@ -42,21 +41,22 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
             (s,) = comp
             if folded.has_edge(s, s):
                 loop_sites.add(s)
-    out = {op.id for op in tg.ops if op.site in loop_sites and op.kind != "shape" or op.id in tg.recurrent_ops}
     # shape ops inside the loop (chunk, select) are bookkeeping, not firmware computation
-    return out
+    return {
+        op.id for op in tg.ops if op.site in loop_sites and op.kind is not OpKind.SHAPE or op.id in tg.recurrent_ops
+    }
 
 
 def recurrence_summary(tg: TypedGraph, firmware: set[int], carried: set[int]) -> RecurrenceSummary:
-    compute = [op for op in tg.ops if op.kind not in ("shape", "other", "source") or op.id in firmware]
+    compute = [op for op in tg.ops if op.kind not in (OpKind.SHAPE, OpKind.OTHER, OpKind.SOURCE) or op.id in firmware]
     if not firmware:
         return RecurrenceSummary(has_recurrence=False, learnware_ops=len(compute))
     kinds = sorted({tg.ops[i].target for i in firmware})
-    elementwise = all(tg.ops[i].kind in ELEMENTWISE_KINDS for i in firmware)
+    elementwise = all(tg.ops[i].kind.elementwise for i in firmware)
     states = []
     for i in sorted(firmware):
         op = tg.ops[i]
-        if op.kind == "recurrent" and op.location is not None:
+        if op.kind is OpKind.RECURRENT and op.location is not None:
             states.append(f"{op.symbol} state @ line {op.location.line}")
     names = []
     for i in sorted(carried):
@@ -93,11 +93,12 @@ def state_producers(tg: TypedGraph, firmware: set[int]) -> set[int]:
 
 # -- naming types ------------------------------------------------------------------------------
 def matrix_roles(tg: TypedGraph) -> dict[tuple[int, int], str]:
-    """(param, axis) -> "cod" or "dom", as the first use of the parameter as a matrix had it."""
+    """(param, type variable) -> "cod" or "dom", as the first use of the parameter as a
+    matrix declared it (the variable is the learned operand's output or contracted axis)."""
     roles: dict[tuple[int, int], str] = {}
-    for key, (out_axis, in_axis) in tg.constraints.orientation.items():
-        roles.setdefault((key[0], out_axis), "cod")
-        roles.setdefault((key[0], in_axis), "dom")
+    for key, (out_var, in_var) in tg.constraints.orientation.items():
+        roles.setdefault((key[0], out_var), "cod")
+        roles.setdefault((key[0], in_var), "dom")
     return roles
 
 
@@ -113,17 +114,14 @@ class TypeNamer:
         self.origins = self.tg.constraints.origins
         self.names: dict[int, str] = {}
         uf = self.sol.solver
-        for p, param in enumerate(self.tg.params):
-            short = param.short_name
+        # a matrix role names a class better than a parameter's raw axis
+        for (p, var), role in self.orientation.items():
+            root = uf.find(var)
+            if not self.names.get(root, "").startswith(("cod(", "dom(")):
+                self.names[root] = f"{role}({self.tg.params[p].short_name})"
+        for param in self.tg.params:
             for i, var in enumerate(param.axes):
-                role = self.orientation.get((p, i))
-                root = uf.find(var)
-                # a matrix role names a class better than a parameter's raw axis
-                if role:
-                    if not self.names.get(root, "").startswith(("cod(", "dom(")):
-                        self.names[root] = f"{role}({short})"
-                else:
-                    self.names.setdefault(root, f"{param.name}[{i}]")
+                self.names.setdefault(uf.find(var), f"{param.name}[{i}]")
 
     def name(self, var: int, depth: int = 0) -> str:
         uf = self.sol.solver
@@ -206,24 +204,16 @@ class Explainer:
 
 # -- building diagnostics -----------------------------------------------------------------------
 def _op_note(op: OpInfo, param_short: str, conflicted: int, cod: str, dom: str) -> str:
+    """How one op of a conflict chain relates types: the matrix use, else its rule's note."""
     sym = op.symbol or op.target
     if conflicted in op.params:
-        if op.kind == "recurrent":
+        if op.kind is OpKind.RECURRENT:
             return f"`{sym}` applies its recurrent matrix to the state it produced ({dom} -> {cod})"
         return f"`{param_short}` maps {dom} to {cod} here"
-    if op.binary:
-        return f"`{sym}` requires both operands to have one type"
-    if op.kind == "contraction":
-        return f"`{sym}` contracts an axis, unifying the types on both sides"
-    if op.target in ("cat", "concat", "stack"):
-        return f"`{op.target}` builds a direct sum of its parts' types"
-    if op.target in ("chunk", "split", "split_with_sizes", "slice", "unbind", "select"):
-        return f"`{op.target}` takes a part of a direct sum"
-    if op.target in ("view", "reshape", "flatten", "unflatten", "_unsafe_view"):
-        return f"`{op.target}` merges or splits axes (a product type)"
-    if op.symbol in ("*", "/"):
-        return f"`{sym}` gives its result the type of the operand acted on"
-    return f"`{sym}` keeps the type"
+    found = REGISTRY.lookup(op.target)
+    if found is None:
+        return f"`{sym}` relates these types"
+    return found.note.format(sym=sym)
 
 
 def conflict_diagnostic(
@@ -237,9 +227,8 @@ def conflict_diagnostic(
 ) -> Diagnostic:
     param = tg.params[conflict.param]
     short = param.short_name
-    va, vb = param.axes[conflict.axis_a], param.axes[conflict.axis_b]
-    orient = namer.orientation
-    if orient.get((conflict.param, conflict.axis_a)) == "dom":
+    va, vb = conflict.var_a, conflict.var_b
+    if namer.orientation.get((conflict.param, va)) == "dom":
         va, vb = vb, va
     cod = f"cod({short})"
     dom = f"dom({short})"
@@ -314,7 +303,7 @@ def _state_name(ops: list[OpInfo], firmware: set[int], carried: set[int]) -> str
     """Name the state by what the chain carries into the next step, else any firmware line."""
     for pool in ([op for op in ops if op.id in carried], [op for op in ops if op.id in firmware]):
         for op in pool:
-            if op.kind == "recurrent":
+            if op.kind is OpKind.RECURRENT:
                 return f"{op.symbol} hidden state"
             name = assigned_name(op.location) if op.location is not None else None
             if name:

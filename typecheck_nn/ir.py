@@ -6,9 +6,33 @@ keep them in flat lists; everything that needs a readable name goes through VarO
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from .report.model import Location
+
+
+class OpKind(enum.Enum):
+    """What an op does to types; decides how diagnostics explain it and what firmware is."""
+
+    UNARY = "unary"  # coordinatewise function of one operand: keeps its type
+    BINARY = "binary"  # coordinatewise op of operands that must share a type (+ - max min where)
+    PRODUCT = "product"  # elementwise product/division: the result takes the acted-on operand's type
+    SHAPE = "shape"  # moves, merges, splits, selects or copies axes
+    WRITE = "write"  # writes a value into a region of a destination (index_put, scatter, copy_)
+    CONTRACTION = "contraction"  # sums over a shared axis (linear, matmul, conv, einsum, attention)
+    REDUCTION = "reduction"  # reduces or normalises over axes, keeping the types of the others
+    RECURRENT = "recurrent"  # a whole built-in recurrence (nn.LSTM as one op)
+    SOURCE = "source"  # a new tensor (zeros, arange, randn): constrained only by use
+    OTHER = "other"  # not typed: an op without a rule
+
+    @property
+    def elementwise(self) -> bool:
+        """Coordinatewise (or pure bookkeeping): a firmware made only of these is a parallel scan."""
+        return self in _ELEMENTWISE
+
+
+_ELEMENTWISE = frozenset({OpKind.UNARY, OpKind.BINARY, OpKind.PRODUCT, OpKind.SHAPE, OpKind.WRITE, OpKind.SOURCE})
 
 
 @dataclass(frozen=True)
@@ -45,13 +69,15 @@ class Choice:
 
 @dataclass
 class Value:
-    """A tensor value: one type variable per axis, plus what the rules need to know."""
+    """A tensor value: one type variable per axis, and whether it is a gate.
+
+    Which parameters a value is computed from is not a field here: the builder derives
+    it from data flow (`Builder.learned_params`), so no rule has to forward it.
+    """
 
     axes: tuple[int, ...]
     shape: tuple[int, ...]
     is_gate: bool = False
-    param: int | None = None  # parameter index when this is (a view of) a parameter
-    param_axes: tuple[int | None, ...] | None = None  # which parameter axis each axis is
 
     @property
     def ndim(self) -> int:
@@ -72,7 +98,7 @@ class OpInfo:
     id: int
     node: str  # fx node name
     target: str  # readable op name, e.g. "aten.linear"
-    kind: str  # "elementwise", "contraction", "shape", "reduction", "source", "other"
+    kind: OpKind  # set from the op's typing rule
     location: Location | None
     module: str  # nn.Module path ("" for root)
     site: str  # folding key for recurrence detection
@@ -103,9 +129,11 @@ class Constraints:
     origins: list[VarOrigin] = field(default_factory=list)
     program: list[Eq | Structure] = field(default_factory=list)
     choices: list[Choice] = field(default_factory=list)
+    # a learned matrix's output and contracted axes must not share an atom: each such pair
+    # of type variables is tagged (param, var) and declared distinct within that parameter
     tags: list[tuple[int, tuple[int, int]]] = field(default_factory=list)
-    distinct: list[tuple[int, int, int, int]] = field(default_factory=list)  # (param, ax_a, ax_b, op)
-    # (param, ax_a, ax_b) -> (output axis, contracted axis) as first declared, for naming
+    distinct: list[tuple[int, int, int, int]] = field(default_factory=list)  # (param, out var, in var, op)
+    # (param, var_a, var_b) with var_a < var_b -> (output var, contracted var) as first declared, for naming
     orientation: dict[tuple[int, int, int], tuple[int, int]] = field(default_factory=dict)
 
     def fresh(self, size: int | None, label: str) -> int:

@@ -18,6 +18,7 @@ Why this shape:
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass, field
 
 from .ir import Choice, Constraints, Eq, Structure
@@ -27,20 +28,30 @@ Tag = tuple[int, int]  # (param index, axis index)
 
 @dataclass(frozen=True)
 class Conflict:
-    """Atoms of `param`'s axes `axis_a` and `axis_b` were identified; `reason` is the op id
-    of the equality that closed the loop."""
+    """The output and contracted axes `var_a`, `var_b` of a learned matrix (named after
+    `param`) share an atom; `reason` is the op id of the equality that closed the loop."""
 
     param: int
-    axis_a: int
-    axis_b: int
+    var_a: int
+    var_b: int
     reason: int
+
+
+class ClashKind(enum.Enum):
+    STRUCTURE = "structure"  # two splittings of an axis that do not align
+    SIZE = "size"  # two axes of different lengths were to be identified
+    CYCLE = "cycle"  # a direct sum or product would contain itself
 
 
 @dataclass(frozen=True)
 class StructureClash:
+    """Two types the rules asked to identify that cannot be one type; kept apart, which
+    can hide a violation but never invent one (reported as a note)."""
+
     var_a: int
     var_b: int
     reason: int
+    kind: ClashKind = ClashKind.STRUCTURE
 
 
 @dataclass
@@ -53,12 +64,17 @@ class Solution:
     search_steps: int = 0
     search_exhausted: bool = False
     solver: UnionFind | None = field(default=None, repr=False)
+    limited: str = ""  # why solving stopped early (the work bound), else ""
+
+
+class SolverLimit(Exception):
+    """The solver's work bound was reached; the verdict is then incomplete."""
 
 
 class UnionFind:
     """Undoable union-find with structures and distinctness tags."""
 
-    def __init__(self, sizes: list[int | None], distinct: dict[int, set[frozenset[int]]]):
+    def __init__(self, sizes: list[int | None], distinct: dict[int, set[frozenset[int]]], max_work: int = 5_000_000):
         n = len(sizes)
         self.parent = list(range(n))
         self.rank = [0] * n
@@ -72,6 +88,8 @@ class UnionFind:
         self.clashes: list[StructureClash] = []
         self.applied: list[Eq] = []
         self.struct_edges: list[tuple[int, int, int]] = []
+        self.work = 0  # unification steps taken: bounded, so that no model can hang the solver
+        self.max_work = max_work
 
     # -- growth -----------------------------------------------------------------
     def new_var(self, size: int | None) -> int:
@@ -102,13 +120,15 @@ class UnionFind:
                 self.tags[entry[1]] = entry[2]
             elif kind == "conflict":
                 c = self.conflicts.pop()
-                self.conflict_keys.discard((c.param, min(c.axis_a, c.axis_b), max(c.axis_a, c.axis_b)))
+                self.conflict_keys.discard((c.param, min(c.var_a, c.var_b), max(c.var_a, c.var_b)))
             elif kind == "clash":
                 self.clashes.pop()
             elif kind == "applied":
                 self.applied.pop()
             elif kind == "sedge":
                 self.struct_edges.pop()
+            elif kind == "size":
+                self.size[entry[1]] = entry[2]
             elif kind == "newvar":
                 self.parent.pop()
                 self.rank.pop()
@@ -194,26 +214,37 @@ class UnionFind:
             rx, ry = self.find(x), self.find(y)
             if rx == ry:
                 continue
+            self.work += 1
+            if self.work > self.max_work:
+                raise SolverLimit(f"more than {self.max_work:,} unification steps")
+            size_x, size_y = self.size[rx], self.size[ry]
+            if size_x is not None and size_y is not None and size_x >= 0 and size_y >= 0 and size_x != size_y:
+                self._clash(x, y, reason, ClashKind.SIZE)  # different lengths are never one type
+                continue
+            sx, sy = self.struct[rx], self.struct[ry]
+            if (sx is not None and self._contains(sx, ry)) or (sy is not None and self._contains(sy, rx)):
+                self._clash(x, y, reason, ClashKind.CYCLE)  # occurs check: a sum would contain itself
+                continue
             if x != a or y != b:  # implied by structure: keep it for explanations
                 self.applied.append(Eq(x, y, reason))
                 self.trail.append(("applied",))
             if self.rank[rx] < self.rank[ry]:
                 rx, ry = ry, rx
-            sx, sy = self.struct[rx], self.struct[ry]
+                sx, sy = sy, sx
             tx, ty = self.tags[rx], self.tags[ry]
             self.trail.append(("parent", ry, rx, self.rank[rx]))
             self.parent[ry] = rx
             if self.rank[rx] == self.rank[ry]:
                 self.rank[rx] += 1
-            if self.size[rx] is None:
+            if self.size[rx] is None or self.size[rx] < 0:
+                self.trail.append(("size", rx, self.size[rx]))
                 self.size[rx] = self.size[ry]
             if sx is None and sy is not None:
                 self._set_struct(rx, sy)
             if sx is not None and sy is not None:
                 pairs = self._align(sx, sy, reason)
                 if pairs is None:
-                    self.clashes.append(StructureClash(x, y, reason))
-                    self.trail.append(("clash",))
+                    self._clash(x, y, reason, ClashKind.STRUCTURE)
                 else:
                     work.extend(pairs)
             tags = tx | ty
@@ -227,6 +258,26 @@ class UnionFind:
                 self._set_tags(rx, tags)
                 self._check_tags(tags, reason)
 
+    def _clash(self, x: int, y: int, reason: int, kind: ClashKind) -> None:
+        self.clashes.append(StructureClash(x, y, reason, kind))
+        self.trail.append(("clash",))
+
+    def _contains(self, struct, target: int) -> bool:
+        """Whether `target`'s class occurs anywhere inside a structure (the occurs check)."""
+        seen: set[int] = set()
+        stack = list(struct[1])
+        while stack:
+            r = self.find(stack.pop())
+            if r == target:
+                return True
+            if r in seen:
+                continue
+            seen.add(r)
+            s = self.struct[r]
+            if s is not None:
+                stack.extend(s[1])
+        return False
+
     def _align(self, sx, sy, reason: int) -> list[tuple[int, int]] | None:
         kx, px = sx
         ky, py = sy
@@ -239,10 +290,13 @@ class UnionFind:
     def _flatten(self, kind: str, parts: list[int]) -> list[int]:
         out: list[int] = []
         stack = list(reversed(parts))
+        seen: set[int] = set()
         while stack:
             v = stack.pop()
-            s = self.struct[self.find(v)]
-            if s is not None and s[0] == kind:
+            r = self.find(v)
+            s = self.struct[r]
+            if s is not None and s[0] == kind and r not in seen:
+                seen.add(r)
                 stack.extend(reversed(s[1]))
             else:
                 out.append(v)
@@ -312,11 +366,23 @@ class UnionFind:
         return out
 
 
-def solve(constraints: Constraints, max_search_steps: int = 200_000) -> Solution:
-    """Hard constraints first (their conflicts are definite), then the choice search."""
-    uf = _hard(constraints)
-    hard_only = _hard(constraints) if constraints.choices else None
-    chosen, steps, exhausted = _search(uf, hard_only, constraints.choices, max_search_steps)
+def solve(constraints: Constraints, max_search_steps: int = 200_000, max_work: int = 5_000_000) -> Solution:
+    """Hard constraints first (their conflicts are definite), then the choice search.
+
+    Every part is bounded: the search by its step budget, unification by `max_work`
+    steps. Past the bound the solution is what was reached, marked `limited`, and the
+    verdict built on it is incomplete rather than clean."""
+    uf = UnionFind(list(constraints.sizes), constraints.distinct_pairs(), max_work)
+    limited = ""
+    try:
+        _load(uf, constraints)
+        hard_only = None
+        if constraints.choices:
+            hard_only = UnionFind(list(constraints.sizes), constraints.distinct_pairs(), max_work)
+            _load(hard_only, constraints)
+        chosen, steps, exhausted = _search(uf, hard_only, constraints.choices, max_search_steps)
+    except SolverLimit as exc:
+        limited, chosen, steps, exhausted = str(exc), {}, 0, False
     return Solution(
         conflicts=list(uf.conflicts),
         clashes=list(uf.clashes),
@@ -326,12 +392,12 @@ def solve(constraints: Constraints, max_search_steps: int = 200_000) -> Solution
         search_steps=steps,
         search_exhausted=exhausted,
         solver=uf,
+        limited=limited,
     )
 
 
-def _hard(constraints: Constraints) -> UnionFind:
-    """A solver state with every constraint that involves no choice."""
-    uf = UnionFind(list(constraints.sizes), constraints.distinct_pairs())
+def _load(uf: UnionFind, constraints: Constraints) -> None:
+    """Every constraint that involves no choice."""
     for tag_var, tag in constraints.tags:
         uf.add_tags(tag_var, frozenset([tag]), -1)
     for item in constraints.program:
@@ -339,7 +405,6 @@ def _hard(constraints: Constraints) -> UnionFind:
             uf.attach(item.holder, item.kind, item.parts, item.reason)
         else:
             uf.unify(item.a, item.b, item.reason)
-    return uf
 
 
 def _unavoidable(hard_only: UnionFind | None, choice: Choice) -> bool:

@@ -14,15 +14,22 @@ from dataclasses import dataclass, field
 import networkx as nx
 import torch
 
-from .ir import Choice, Constraints, Eq, OpInfo, Param, Structure, Value
+from .ir import Choice, Constraints, Eq, OpInfo, OpKind, Param, Structure, Value
 from .report.model import Location
 from .trace import TracedProgram, assigned_name
 
 
 @dataclass
 class UnknownOp:
+    """An op the checker could not type: its outputs got fresh types.
+
+    `hole` is true when typed (floating-point) data flows through it, so a violation
+    could hide behind it: the model's verdict is then incomplete."""
+
     target: str
     location: Location | None
+    reason: str = "no typing rule"
+    hole: bool = True
 
 
 @dataclass
@@ -38,6 +45,10 @@ class TypedGraph:
     inputs: list[str] = field(default_factory=list)
     node_to_op: dict[str, int] = field(default_factory=dict)
     recurrent_ops: set[int] = field(default_factory=set)  # ops that are a whole recurrence
+    # fx value name -> parameters it is computed from, for values computed only from
+    # parameters, buffers and constants (empty set: buffers/constants only)
+    learned: dict[str, frozenset[int]] = field(default_factory=dict)
+    param_nodes: dict[str, int] = field(default_factory=dict)  # placeholder fx name -> parameter index
 
 
 def _shape_of(val) -> tuple[int, ...] | None:
@@ -93,6 +104,8 @@ class Builder:
         self.prefix = ""  # names of nodes inside nested graphs are prefixed by their caller
         self._labels: dict[int, str] = {}
         self.recurrent_ops: set[int] = set()
+        self.learned: dict[str, frozenset[int]] = {}
+        self.param_nodes: dict[str, int] = {}
 
     # -- variables and values ----------------------------------------------------------
     def fresh(self, size: int | None, label: str) -> int:
@@ -128,25 +141,44 @@ class Builder:
             return  # one alternative imposes nothing: no choice to make
         self.c.choices.append(Choice(op.id, op.site, alts))
 
-    def matrix(self, value: Value, out_axes: list[int], contracted_axes: list[int]) -> None:
-        """`value` (a view of a parameter) acts as a matrix: its output axes must not
-        share a type with the axes it contracts."""
-        if value.param is None or value.param_axes is None:
+    def learned_params(self, node) -> frozenset[int] | None:
+        """The parameters an fx node's value is computed from, when it is computed only
+        from parameters, buffers and constants and from at least one parameter: a learned
+        weight, however it is spelled (W, W.T, W * c, W.expand(...), weight_norm(W))."""
+        if node is None:
+            return None
+        found = self.learned.get(self.resolve_name(node.name))
+        return found if found else None
+
+    def matrix(self, value: Value, out_axes: list[int], contracted_axes: list[int], node) -> None:
+        """`value` acts as a matrix; when it is learned, its output axes must not share a
+        type with the axes it contracts."""
+        params = self.learned_params(node)
+        if params is None:
             return
-        p = value.param
-        op = self.current
         for o in out_axes:
             for k in contracted_axes:
-                pa, pb = value.param_axes[o], value.param_axes[k]
-                if pa is None or pb is None or pa == pb:
-                    continue
-                if self.params[p].shape[pa] <= 1 or self.params[p].shape[pb] <= 1:
-                    continue
-                key = (p, min(pa, pb), max(pa, pb))
-                self.c.distinct.append((*key, op.id))
-                self.c.orientation.setdefault(key, (pa, pb))
+                if value.shape[o] > 1 and value.shape[k] > 1:
+                    self.matrix_vars(value.axes[o], value.axes[k], node, params)
+
+    def matrix_vars(self, out_var: int, in_var: int, node, params: frozenset[int] | None = None) -> None:
+        """The matrix rule on two type variables of a learned operand (`node`)."""
+        params = params if params is not None else self.learned_params(node)
+        if params is None or out_var == in_var:
+            return
+        p = max(params, key=lambda i: (len(self.params[i].shape), _numel(self.params[i].shape), -i))
+        op = self.current
+        key = (p, min(out_var, in_var), max(out_var, in_var))
+        if key not in self.c.orientation:
+            self.c.orientation[key] = (out_var, in_var)
+            self.c.distinct.append((p, out_var, in_var, op.id))
+            self.c.tags.append((out_var, (p, out_var)))
+            self.c.tags.append((in_var, (p, in_var)))
         if p not in op.params:
             op.params.append(p)
+
+    def unchecked_op(self, target: str, reason: str, hole: bool) -> None:
+        self.unknown.append(UnknownOp(target, self.current.location if self.current else None, reason, hole))
 
     # -- driving -----------------------------------------------------------------------
     def run(self) -> TypedGraph:
@@ -164,6 +196,8 @@ class Builder:
             inputs=self.inputs,
             node_to_op=self.node_to_op,
             recurrent_ops=self.recurrent_ops,
+            learned=self.learned,
+            param_nodes=self.param_nodes,
         )
 
     def resolve_name(self, name: str) -> str:
@@ -189,14 +223,14 @@ class Builder:
             axes = tuple(self.fresh(s, f"{info.target}[{i}]") for i, s in enumerate(shape))
             idx = len(self.params)
             self.params.append(Param(info.target, shape, axes))
-            for i, v in enumerate(axes):
-                self.c.tags.append((v, (idx, i)))
-            self.values[name] = Value(axes, shape, param=idx, param_axes=tuple(range(len(shape))))
+            self.learned[name] = frozenset([idx]) if info.kind == "parameter" else frozenset()
+            self.param_nodes[name] = idx
+            self.values[name] = Value(axes, shape)
         else:
             self.inputs.append(name)
             self.values[name] = self.new_value(shape, node.name)
 
-    def _walk(self, gm, prefix: str, bound: list | None, outer: OpInfo | None):
+    def _walk(self, gm, prefix: str, bound: list | None, outer: OpInfo | None, bound_names: list | None = None):
         """Type one graph; nested graphs (higher-order ops such as no_grad regions) are
         walked inline with their placeholders bound to the call's arguments."""
         from .ops import dispatch
@@ -211,6 +245,9 @@ class Builder:
                     self._placeholder(node, name)
                 else:
                     self.values[name] = bound[placeholders] if placeholders < len(bound) else None
+                    source = bound_names[placeholders] if bound_names and placeholders < len(bound_names) else None
+                    if source in self.learned:
+                        self.learned[name] = self.learned[source]
                 self._add_value(name, None)
                 placeholders += 1
                 continue
@@ -230,6 +267,7 @@ class Builder:
                     if isinstance(val, torch.fx.GraphModule)
                     else (None if shape is None else self.new_value(shape, str(node.target)))
                 )
+                self.learned[name] = frozenset()  # a constant of the graph
                 self._add_value(name, None)
                 continue
             if node.op != "call_function":
@@ -246,7 +284,7 @@ class Builder:
                 id=len(self.ops),
                 node=name,
                 target=target,
-                kind="other",
+                kind=OpKind.OTHER,
                 location=loc,
                 module=module,
                 site=f"{module}|{target}|{call_site}" if call_site else f"{module}|{target}|{name}",
@@ -259,9 +297,10 @@ class Builder:
             for src in op.inputs:
                 self.graph.add_edge(value_key(src), op.id)
             self.current = op
+            self._propagate_learned(name, op.inputs)
             if sub is not None:
-                gm_sub, args = sub
-                self.values[name] = self._walk(gm_sub, f"{name}/", args, op)
+                gm_sub, args, arg_names = sub
+                self.values[name] = self._walk(gm_sub, f"{name}/", args, op, arg_names)
                 self.prefix = prefix
             else:
                 self.values[name] = dispatch(self, node, target)
@@ -274,8 +313,28 @@ class Builder:
             if isinstance(arg, torch.fx.Node) and isinstance(self.values.get(prefix + arg.name), torch.fx.GraphModule):
                 rest = node.args[i + 1 :]
                 values = [self.values.get(prefix + a.name) if isinstance(a, torch.fx.Node) else None for a in rest]
-                return self.values[prefix + arg.name], values
+                names = [prefix + a.name if isinstance(a, torch.fx.Node) else None for a in rest]
+                return self.values[prefix + arg.name], values, names
         return None
+
+    def _propagate_learned(self, name: str, inputs: list[str]) -> None:
+        """A value computed only from learned values (parameters, buffers, constants) is
+        learned too, with the union of their parameters; one created from nothing (zeros,
+        arange) is a constant. Data flow decides, so no rule has to carry it."""
+        tensors = [i for i in inputs if self.values.get(i) is not None]  # sizes and flags do not count
+        if not tensors:
+            self.learned[name] = frozenset()
+            return
+        found = [self.learned.get(i) for i in tensors]
+        if all(f is not None for f in found):
+            self.learned[name] = frozenset().union(*found)
+
+
+def _numel(shape: tuple[int, ...]) -> int:
+    n = 1
+    for s in shape:
+        n *= max(s, 1)
+    return n
 
 
 def build_typed_graph(program: TracedProgram) -> TypedGraph:

@@ -1,29 +1,35 @@
-"""Typing rules, one small function per ATen op family, looked up by op name.
+"""Typing rules, registered per ATen op family in the modules below, and one dispatcher.
 
-A rule gets the builder, the fx node, its arguments with fx nodes replaced by typed
-Values, and the traced output (a FakeTensor or a list of them, for shapes). It returns
-the output Value(s). Unknown ops get fresh types and an informational diagnostic.
+A rule gets a `RuleArgs` (the builder, the fx node, its arguments with fx nodes
+replaced by typed Values, and the traced output for shapes) and returns the output
+Value(s). The dispatcher does the common guard for every rule, so that no rule has to:
+an op without a rule, or one whose rule cannot read its arguments, gets fresh output
+types and is recorded as unchecked, which makes the verdict incomplete when typed data
+flows through it.
 """
 
 from __future__ import annotations
 
-from . import contraction, elementwise, recurrent, reduction, shape
-from .common import RuleArgs, fresh_output, tensor_meta
+import torch
 
-RULES = {}
-for _module in (elementwise, contraction, shape, reduction, recurrent):
-    RULES.update(_module.RULES)
+from . import contraction, elementwise, recurrent, reduction, shape  # noqa: F401  (registers the rules)
+from .common import RuleArgs, fresh_output, is_value, tensor_meta
+from .registry import REGISTRY, GiveUp, OpKind, OpRule
 
-# ops with no tensor output, or bookkeeping we can drop without losing types
-IGNORED = {
+__all__ = ["REGISTRY", "OpKind", "OpRule", "dispatch"]
+
+_BOOKKEEPING = "bookkeeping with no tensor result to type (sizes, asserts, grad and autocast modes)"
+REGISTRY.ignore(
+    _BOOKKEEPING,
     "sym_size",
     "sym_numel",
     "sym_stride",
+    "sym_storage_offset",
     "_assert_tensor_metadata",
     "_assert_scalar",
     "sym_constrain_range_for_size",
+    "sym_constrain_range",
     "_assert_async",
-    "scalar_tensor",
     "_local_scalar_dense",
     "item",
     "eq_sym",
@@ -31,14 +37,48 @@ IGNORED = {
     "_set_grad_enabled",
     "_enter_autocast",
     "_exit_autocast",
-    "lift_fresh_copy_",
     "set_",
     "_check_is_size",
     "sym_max",
     "sym_min",
     "sym_float",
     "sym_int",
-}
+    "sym_ite",
+    "sym_sum",
+    "_functional_assert_async",
+    "_make_dep_token",
+    "_functional_sym_constrain_range",
+    "_functional_sym_constrain_range_for_size",
+    "_print",
+    "record_stream",
+    "_assert_tensor_metadata_",
+    "resize_",
+    "resize_as_",
+    "_resize_output_",
+    "_nested_tensor_from_mask_left_aligned",
+    "is_nonzero",
+    "is_same_size",
+    "_has_compatible_shallow_copy_type",
+    "equal",
+)
+REGISTRY.ignore(
+    "a backward (gradient) kernel: checked models are traced for inference, so these never carry a forward value",
+    "convolution_backward",
+    "native_layer_norm_backward",
+    "native_batch_norm_backward",
+    "embedding_dense_backward",
+    "_softmax_backward_data",
+    "_log_softmax_backward_data",
+    "max_pool2d_with_indices_backward",
+    "avg_pool2d_backward",
+    "native_group_norm_backward",
+    "native_dropout_backward",
+    "threshold_backward",
+    "gelu_backward",
+    "tanh_backward",
+    "sigmoid_backward",
+    "_adaptive_avg_pool2d_backward",
+)
 
 
 def _resolve(builder, arg):
@@ -51,20 +91,51 @@ def _resolve(builder, arg):
     return arg
 
 
-def dispatch(builder, node, name: str):
+def _typed_inputs(args, kwargs) -> bool:
+    """Whether any typed tensor value flows into the op."""
+    stack = list(args) + list(kwargs.values())
+    while stack:
+        a = stack.pop()
+        if is_value(a) and a.ndim > 0:
+            return True
+        if isinstance(a, (list, tuple)):
+            stack.extend(a)
+    return False
+
+
+def _carries_types(out) -> bool:
+    """A floating-point (or complex) tensor result can carry a feature type; indices,
+    masks and counts cannot carry a violation through a lost type."""
+    if isinstance(out, torch.Tensor):
+        return out.dtype.is_floating_point or out.dtype.is_complex
+    if isinstance(out, (list, tuple)):
+        return any(_carries_types(o) for o in out)
+    return False
+
+
+def dispatch(builder, node, packet: str):
     out = node.meta.get("val")
     args = tuple(_resolve(builder, a) for a in node.args)
     kwargs = {k: _resolve(builder, v) for k, v in node.kwargs.items()}
-    rule = RULES.get(name)
-    if rule is None:
-        if (
-            name in IGNORED
-            or name.startswith("sym_")
-            or (tensor_meta(out) is None and not isinstance(out, (list, tuple)))
-        ):
+    op = builder.current
+    found = REGISTRY.lookup(packet, getattr(node.target, "_overloadname", ""))
+    if found is None:
+        if packet in REGISTRY.no_rule or packet.startswith("sym_"):
             return None
-        from ..typegraph import UnknownOp
-
-        builder.unknown.append(UnknownOp(name, builder.current.location))
+        if tensor_meta(out) is None and not isinstance(out, (list, tuple)):
+            return None
+        builder.unchecked_op(packet, "no typing rule", _typed_inputs(args, kwargs) and _carries_types(out))
         return fresh_output(builder, out)
-    return rule(RuleArgs(builder, node, args, kwargs, out))
+    op.kind = found.kind
+    op.symbol = found.symbol or packet
+    r = RuleArgs(builder, node, args, kwargs, out)
+    try:
+        if any(not is_value(r.arg(i)) for i in found.requires):
+            raise GiveUp
+        return found.fn(r)
+    except GiveUp:
+        op.kind = OpKind.OTHER
+        builder.unchecked_op(
+            packet, "its rule could not read its arguments", _typed_inputs(args, kwargs) and _carries_types(out)
+        )
+        return fresh_output(builder, out)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import torch
 
@@ -11,8 +12,8 @@ from ..ir import Value
 
 @dataclass
 class RuleArgs:
-    b: object  # typegraph.Builder
-    node: object  # torch.fx.Node
+    b: Any  # typegraph.Builder
+    node: Any  # torch.fx.Node
     args: tuple
     kwargs: dict
     out: object  # traced output: FakeTensor, list of them, or a Python value
@@ -24,9 +25,29 @@ class RuleArgs:
             return self.kwargs[name]
         return default
 
+    def source(self, i: int, name: str | None = None, item: int | None = None):
+        """The fx node behind argument i (element `item` of a list argument), or None."""
+        raw = self.node.args[i] if i < len(self.node.args) else self.node.kwargs.get(name) if name else None
+        if item is not None:
+            raw = raw[item] if isinstance(raw, (list, tuple)) and item < len(raw) else None
+        return raw if hasattr(raw, "op") else None
+
+    def matrix(self, value: Value, out_axes: list[int], contracted_axes: list[int], i: int, item: int | None = None):
+        """Argument i acts as a matrix: when it is learned, its output axes must differ."""
+        self.b.matrix(value, out_axes, contracted_axes, self.source(i, item=item))
+
+    def learned(self, i: int, item: int | None = None) -> bool:
+        return self.b.learned_params(self.source(i, item=item)) is not None
+
     @property
     def out_shape(self) -> tuple[int, ...] | None:
         return tensor_meta(self.out)
+
+    @property
+    def packet(self) -> str:
+        from ..typegraph import target_name
+
+        return target_name(self.node.target)
 
 
 def tensor_meta(val) -> tuple[int, ...] | None:
@@ -54,11 +75,9 @@ def fresh_output(b, out):
     return None
 
 
-def keep(v: Value, **overrides) -> Value:
+def keep(v: Value, *, is_gate: bool | None = None) -> Value:
     """A value with the same axis types (unary coordinatewise ops, copies, casts)."""
-    data = dict(axes=v.axes, shape=v.shape, is_gate=v.is_gate, param=v.param, param_axes=v.param_axes)
-    data.update(overrides)
-    return Value(**data)
+    return Value(v.axes, v.shape, is_gate=v.is_gate if is_gate is None else is_gate)
 
 
 def norm_dim(dim: int, ndim: int) -> int:
@@ -77,6 +96,8 @@ def broadcast_pairs(b, values: list[Value], out_shape: tuple[int, ...]):
     for v in values:
         off = nd - v.ndim
         for i, (ax, s) in enumerate(zip(v.axes, v.shape)):
+            if off + i < 0:
+                continue
             if full(s) or out_shape[off + i] == 1:
                 per_axis[off + i].append(ax)
     return per_axis
@@ -94,3 +115,10 @@ def unify_broadcast(b, values: list[Value], out_shape: tuple[int, ...]) -> tuple
             b.eq(first, other)
         axes.append(first)
     return tuple(axes)
+
+
+def resized(b, v: Value, shape: tuple[int, ...]) -> tuple[int, ...]:
+    """Axes of `v` laid onto `shape` position by position: an axis whose length changed
+    (padding, an unpadded window, resampling) is a new, shifted index set, so it gets a
+    fresh type; keeping the old one would let a sum contain itself."""
+    return tuple(a if s == o else b.fresh(o, b.label()) for a, s, o in zip(v.axes, v.shape, shape))

@@ -9,35 +9,44 @@ solver (a Choice), so that a violation is reported only when no orientation work
 from __future__ import annotations
 
 from ..ir import Value
-from .common import RuleArgs, fresh_output, full, is_value, keep, unify_broadcast
+from .common import RuleArgs, full, is_value, keep, unify_broadcast
+from .registry import GiveUp, OpKind, rule
 
-GATES = {"sigmoid", "hardsigmoid", "sigmoid_", "hardsigmoid_", "_softmax", "softmax"}
 
-UNARY = {
+def _inplace(*names: str) -> tuple[str, ...]:
+    """Each functional name and its in-place spelling (`relu`, `relu_`)."""
+    return tuple(n for name in names for n in (name, name + "_"))
+
+
+GATE_OPS = _inplace("sigmoid", "hardsigmoid")
+
+ACTIVATIONS = _inplace(
     "relu",
-    "relu_",
     "gelu",
-    "gelu_",
     "silu",
-    "silu_",
     "tanh",
-    "tanh_",
     "hardtanh",
-    "hardtanh_",
     "elu",
-    "elu_",
     "selu",
     "celu",
     "leaky_relu",
-    "leaky_relu_",
     "softplus",
     "mish",
     "hardswish",
     "relu6",
+    "rrelu",
+    "threshold",
+    "hardshrink",
+    "softshrink",
+    "tanhshrink",
+    "log_sigmoid",
+    "logit",
+) + ("log_sigmoid_forward", "prelu", "_prelu_kernel")
+MATH = _inplace(
     "exp",
-    "exp_",
     "log",
     "log2",
+    "log10",
     "exp2",
     "log1p",
     "expm1",
@@ -49,78 +58,6 @@ UNARY = {
     "reciprocal",
     "sin",
     "cos",
-    "erf",
-    "erfc",
-    "sign",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "frac",
-    "clamp",
-    "clamp_",
-    "clamp_min",
-    "clamp_max",
-    "clip",
-    "nan_to_num",
-    "log_sigmoid",
-    "logit",
-    "logical_not",
-    "bitwise_not",
-    "isnan",
-    "isinf",
-    "isfinite",
-    "dropout",
-    "dropout_",
-    "alpha_dropout",
-    "feature_dropout",
-    "feature_alpha_dropout",
-    "contiguous",
-    "clone",
-    "detach",
-    "detach_",
-    "alias",
-    "to",
-    "_to_copy",
-    "lift_fresh_copy",
-    "lift_fresh",
-    "fill",
-    "fill_",
-    "zero_",
-    "zeros_like",
-    "ones_like",
-    "full_like",
-    "empty_like",
-    "rand_like",
-    "randn_like",
-    "tril",
-    "triu",
-    "tril_",
-    "triu_",
-    "masked_fill",
-    "masked_fill_",
-    "index_fill",
-    "index_put",
-    "index_put_",
-    "scatter",
-    "scatter_",
-    "scatter_add",
-    "scatter_reduce",
-    "type_as",
-    "bernoulli",
-    "log_sigmoid_forward",
-    "silu_backward",
-    "cumsum",
-    "cumprod",
-    "flip",
-    "roll",
-    "_conj",
-    "resolve_conj",
-    "resolve_neg",
-    "positive",
-    "pow_",
-    "digamma",
-    "lgamma",
     "tan",
     "atan",
     "asin",
@@ -130,128 +67,235 @@ UNARY = {
     "asinh",
     "acosh",
     "atanh",
+    "erf",
+    "erfc",
+    "erfinv",
+    "sign",
     "sgn",
-    "signbit",
-    "deg2rad",
-    "rad2deg",
+    "floor",
+    "ceil",
+    "round",
+    "trunc",
+    "frac",
+    "clamp",
+    "clamp_min",
+    "clamp_max",
+    "clip",
+    "nan_to_num",
+    "digamma",
+    "lgamma",
     "polygamma",
     "i0",
     "sinc",
-    "hardshrink",
-    "softshrink",
-    "tanhshrink",
-    "threshold",
-    "rrelu",
-    "glu_placeholder",
-}
-# like-constructors are fresh values in general, but typing them as the template keeps
-# an initial state (zeros_like(x)) out of the way; they impose no constraint either way
-FRESH_LIKE = {"zeros_like", "ones_like", "empty_like", "full_like", "rand_like", "randn_like"}
+    "deg2rad",
+    "rad2deg",
+    "logical_not",
+    "bitwise_not",
+    "negative",
+    "absolute",
+    "fix",
+    "arctan",
+    "arcsin",
+    "arccos",
+    "arctanh",
+    "arcsinh",
+    "arccosh",
+    "mvlgamma",
+    "special_expit",
+    "special_erfcx",
+    "special_i0e",
+    "special_i1",
+    "special_i1e",
+    "special_ndtr",
+    "special_ndtri",
+    "special_log_ndtr",
+    "special_entr",
+) + (
+    "isnan",
+    "isinf",
+    "isfinite",
+    "isneginf",
+    "isposinf",
+    "signbit",
+    "positive",
+    "real",
+    "imag",
+    "angle",
+    "conj",
+    "_conj",
+    "conj_physical",
+    "resolve_conj",
+    "resolve_neg",
+    "_neg_view",
+    "silu_backward",
+    "bitwise_left_shift",
+    "bitwise_right_shift",
+)
+COPIES = (
+    "contiguous",
+    "clone",
+    "detach",
+    "detach_",
+    "alias",
+    "to",
+    "_to_copy",
+    "lift_fresh_copy",
+    "lift_fresh",
+    "type_as",
+    "_to_dim_order_copy",
+    "requires_grad_",
+    "alias_copy",
+    "detach_copy",
+    "_autocast_to_reduced_precision",
+    "_autocast_to_full_precision",
+)
+DROPOUTS = _inplace("dropout", "alpha_dropout", "feature_dropout", "feature_alpha_dropout")
+# masks, cumulative and ordering maps along an axis: coordinatewise in every other axis
+ALONG_AXIS = _inplace("tril", "triu", "cumsum", "cumprod") + (
+    "flip",
+    "roll",
+    "logcumsumexp",
+    "_logcumsumexp",
+)
+# filling a value with a constant keeps its type: `x.fill_(0)` is still the same array of x's axes
+FILLS = _inplace("fill", "zero", "masked_fill", "index_fill")
+COPY_GATE = frozenset({"clone", "contiguous", "to", "_to_copy", "detach", "alias", "dropout", "type_as", "float"})
 
-BINARY = {
-    "add",
-    "add_",
-    "sub",
-    "sub_",
-    "maximum",
-    "minimum",
-    "fmax",
-    "fmin",
-    "atan2",
-    "hypot",
-    "remainder",
-    "fmod",
-    "eq",
-    "ne",
-    "lt",
-    "le",
-    "gt",
-    "ge",
-    "logical_and",
-    "logical_or",
-    "logical_xor",
-    "bitwise_and",
-    "bitwise_or",
-    "bitwise_xor",
-    "copysign",
-    "rsub",
-    "max",
-    "min",
-    "xlogy",
-    "floor_divide",
-    "lerp",
-    "lerp_",
-    "copy",
-    "copy_",
-    "nextafter",
-    "heaviside",
-}
-PRODUCTS = {"mul", "mul_", "div", "div_", "true_divide", "pow", "float_power", "logaddexp", "special_xlog1py"}
 
-
-def _tensor_args(r: RuleArgs, limit: int | None = None) -> list[Value]:
-    args = r.args if limit is None else r.args[:limit]
-    return [a for a in args if is_value(a)]
-
-
+@rule(
+    *(ACTIVATIONS + MATH + COPIES + DROPOUTS + ALONG_AXIS + FILLS),
+    kind=OpKind.UNARY,
+    note="`{sym}` keeps the type",
+    linear=(True,),
+)
 def unary(r: RuleArgs):
-    x = r.arg(0, "self")
-    shape = r.out_shape
-    if not is_value(x) or shape is None:
-        return fresh_output(r.b, r.out)
-    packet = _packet(r)
-    if packet in FRESH_LIKE:
-        return r.b.new_value(shape, r.b.label())
+    x, shape = r.arg(0, "self"), r.out_shape
+    if shape is None:
+        raise GiveUp
     if x.shape != shape:  # e.g. in-place broadcast; fall back to per-axis broadcast
         return Value(unify_broadcast(r.b, [x], shape), shape)
-    return keep(
-        x, is_gate=x.is_gate and packet in ("clone", "contiguous", "to", "_to_copy", "detach", "alias", "dropout")
-    )
+    return keep(x, is_gate=x.is_gate and r.packet in COPY_GATE)
 
 
-def _packet(r: RuleArgs) -> str:
-    from ..typegraph import target_name
-
-    return target_name(r.node.target)
-
-
+@rule(*GATE_OPS, kind=OpKind.UNARY, note="`{sym}` keeps the type and yields a gate", gate=True)
 def gate(r: RuleArgs):
-    x = r.arg(0, "self")
-    if not is_value(x) or r.out_shape is None:
-        return fresh_output(r.b, r.out)
-    return keep(x, is_gate=True, param=None, param_axes=None)
+    return keep(r.arg(0, "self"), is_gate=True)
 
 
+@rule(
+    "zeros_like",
+    "ones_like",
+    "empty_like",
+    "full_like",
+    "rand_like",
+    "randn_like",
+    "randint_like",
+    "uniform",
+    "uniform_",
+    "normal",
+    "normal_",
+    "bernoulli",
+    "bernoulli_",
+    "exponential_",
+    "geometric_",
+    "random_",
+    "cauchy_",
+    "log_normal_",
+    kind=OpKind.SOURCE,
+    note="`{sym}` makes a new tensor, constrained only by its uses",
+    requires=(),
+)
+def fresh_like(r: RuleArgs):
+    """A new tensor shaped like another (an initial state, a random mask): fresh types."""
+    shape = r.out_shape
+    if shape is None:
+        raise GiveUp
+    return r.b.new_value(shape, r.b.label())
+
+
+SYMBOLS = {"add": "+", "sub": "-", "rsub": "-", "subtract": "-", "__and__": "&", "__or__": "|", "__xor__": "^"}
+COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal")
+
+
+@rule(
+    *_inplace(
+        "add",
+        "sub",
+        "subtract",
+        "maximum",
+        "minimum",
+        "fmax",
+        "fmin",
+        "atan2",
+        "hypot",
+        "remainder",
+        "fmod",
+        "logical_and",
+        "logical_or",
+        "logical_xor",
+        "bitwise_and",
+        "bitwise_or",
+        "bitwise_xor",
+        "copysign",
+        "xlogy",
+        "floor_divide",
+        "nextafter",
+        "heaviside",
+        "lerp",
+        "logaddexp",
+        "logaddexp2",
+        "__and__",
+        "__or__",
+        "__xor__",
+        "__iand__",
+    ),
+    "rsub",
+    "clamp.Tensor",
+    "clamp_.Tensor",
+    "clamp_min.Tensor",
+    "clamp_max.Tensor",
+    "isclose",
+    "__ior__",
+    *COMPARISONS,
+    *(c + "_" for c in COMPARISONS[:6]),
+    kind=OpKind.BINARY,
+    note="`{sym}` requires both operands to have one type",
+    symbol="",
+    linear=(True, True),
+)
 def binary(r: RuleArgs):
     shape = r.out_shape
     if shape is None:
-        return fresh_output(r.b, r.out)
-    packet = _packet(r)
-    values = _tensor_args(r, 2)
-    r.b.current.kind = "elementwise"
-    if len(values) == 2:
-        r.b.current.binary = True
-        r.b.current.symbol = {"add": "+", "add_": "+", "sub": "-", "sub_": "-", "rsub": "-"}.get(packet, packet)
-    if not values:
-        return r.b.new_value(shape, r.b.label())
+        raise GiveUp
+    packet = r.packet.rstrip("_") if r.packet not in ("__and__", "__or__", "__xor__") else r.packet
+    values = [a for a in r.args[:3] if is_value(a)]
+    op = r.b.current
+    op.symbol = SYMBOLS.get(packet, packet)
+    if len(values) >= 2:
+        op.binary = True
+    else:
+        op.kind = OpKind.UNARY  # with a constant: a unary function of the one operand
     axes = unify_broadcast(r.b, values, shape)
-    gate_out = False
-    if packet == "rsub" and len(values) == 1 and values[0] is r.arg(0) and values[0].is_gate:
-        gate_out = True  # 1 - g is a gate
-    if packet in ("eq", "ne", "lt", "le", "gt", "ge"):
-        gate_out = False
+    gate_out = packet == "rsub" and len(values) == 1 and values[0] is r.arg(0) and values[0].is_gate  # 1 - g
     return Value(axes, shape, is_gate=gate_out)
 
 
+@rule(
+    "where",
+    "_s_where",
+    kind=OpKind.BINARY,
+    note="`where` requires both branches to have one type",
+    symbol="where",
+    linear=(False, True, True),
+    requires=(),
+)
 def where(r: RuleArgs):
     shape = r.out_shape
     if shape is None:
-        return fresh_output(r.b, r.out)
+        raise GiveUp
     values = [a for a in r.args[1:3] if is_value(a)]
-    r.b.current.kind = "elementwise"
     if len(values) == 2:
         r.b.current.binary = True
-        r.b.current.symbol = "where"
     if not values:
         return r.b.new_value(shape, r.b.label())
     return Value(unify_broadcast(r.b, values, shape), shape, is_gate=all(v.is_gate for v in values))
@@ -273,20 +317,23 @@ def _acts_on(r: RuleArgs, actor: Value, target: Value, shape) -> Value:
     return Value(tuple(axes), shape)
 
 
-def _is_diagonal(v: Value) -> bool:
-    """A 1-d parameter (per-channel scale) is a diagonal operator: it acts like a gate."""
-    return v.param is not None and sum(1 for s in v.shape if s != 1) <= 1
+PRODUCT_SYMBOLS = {"mul": "*", "multiply": "*", "div": "/", "divide": "/", "true_divide": "/"}
 
 
+@rule(
+    *_inplace("mul", "multiply", "div", "divide", "true_divide", "pow", "float_power"),
+    "special_xlog1py",
+    kind=OpKind.PRODUCT,
+    note="`{sym}` gives its result the type of the operand acted on",
+    linear=(True, True),
+    requires=(),
+)
 def product(r: RuleArgs):
     shape = r.out_shape
     if shape is None:
-        return fresh_output(r.b, r.out)
+        raise GiveUp
     x, y = r.arg(0, "self"), r.arg(1, "other")
-    r.b.current.kind = "elementwise"
-    r.b.current.symbol = {"mul": "*", "mul_": "*", "div": "/", "div_": "/", "true_divide": "/"}.get(
-        _packet(r), _packet(r)
-    )
+    r.b.current.symbol = PRODUCT_SYMBOLS.get(r.packet.rstrip("_"), r.packet)
     scalar_x = not is_value(x) or x.ndim == 0
     scalar_y = not is_value(y) or y.ndim == 0
     if scalar_x and scalar_y:
@@ -295,8 +342,8 @@ def product(r: RuleArgs):
         return _broadcast_keep(r, x, shape)
     if scalar_x:
         return _broadcast_keep(r, y, shape)
-    x_acts = x.is_gate or _is_diagonal(x)
-    y_acts = y.is_gate or _is_diagonal(y)
+    x_acts = x.is_gate or _is_diagonal(r, 0, x)
+    y_acts = y.is_gate or _is_diagonal(r, 1, y)
     if x_acts and not y_acts:
         return _acts_on(r, x, y, shape)
     if y_acts and not x_acts:
@@ -328,31 +375,46 @@ def product(r: RuleArgs):
     return Value(tuple(axes), shape, is_gate=x.is_gate and y.is_gate)
 
 
+def _is_diagonal(r: RuleArgs, i: int, v: Value) -> bool:
+    """A learned vector (per-channel scale) is a diagonal operator: it acts like a gate."""
+    return sum(1 for s in v.shape if s != 1) <= 1 and r.learned(i)
+
+
 def _broadcast_keep(r: RuleArgs, v: Value, shape) -> Value:
     """c * v for a constant c: v's types; c * g stays a gate."""
     if v.shape == tuple(shape):
-        return keep(v, param=None, param_axes=None)
+        return keep(v)
     axes = _acts_on(r, Value((), ()), v, shape).axes
     return Value(axes, shape, is_gate=v.is_gate)
 
 
+@rule(
+    "addcmul",
+    "addcdiv",
+    "addcmul_",
+    "addcdiv_",
+    kind=OpKind.BINARY,
+    note="`{sym}` adds a product to a value of the same type",
+    symbol="+",
+    linear=(True, True, True),
+    requires=(0, 1, 2),
+)
 def addcmul(r: RuleArgs):
     """x + value * t1 * t2: the product's type must match x."""
     shape = r.out_shape
+    if shape is None:
+        raise GiveUp
     x, t1, t2 = r.arg(0), r.arg(1), r.arg(2)
-    if not all(is_value(v) for v in (x, t1, t2)) or shape is None:
-        return fresh_output(r.b, r.out)
-    r.b.current.kind = "elementwise"
     r.b.current.binary = True
-    r.b.current.symbol = "+"
     prod = product(RuleArgs(r.b, r.node, (t1, t2), {}, r.out))
     return Value(unify_broadcast(r.b, [x, prod], shape), shape)
 
 
-RULES = {name: unary for name in UNARY}
-RULES.update({name: gate for name in GATES if not name.endswith("softmax")})
-RULES.update({name: binary for name in BINARY})
-RULES.update({name: product for name in PRODUCTS})
-RULES["where"] = where
-RULES["addcmul"] = addcmul
-RULES["addcdiv"] = addcmul
+@rule("native_dropout", kind=OpKind.UNARY, note="`{sym}` keeps the type", linear=(True,))
+def native_dropout(r: RuleArgs):
+    """(output, mask): the output keeps the input's types; the mask is new."""
+    outs = r.out if isinstance(r.out, (list, tuple)) else None
+    if outs is None:
+        raise GiveUp
+    x = r.arg(0)
+    return [keep(x, is_gate=x.is_gate)] + [r.b.new_value(s, r.b.label()) for s in (o.shape for o in outs[1:])]
