@@ -69,6 +69,20 @@ class GraphNode:
     role: Literal["learnware", "firmware", "param", "other"] = "other"
     location: Location | None = None
     conflict: bool = False
+    shape: tuple[int, ...] | None = None  # the output's shape, as traced
+    axes: list[str] = field(default_factory=list)  # GraphType names of the output's axes
+    attrs: list[GraphAttr] = field(default_factory=list)  # parameters and buffers the op reads
+    site: str = ""  # unrolled copies of one source operation share it (the folded recurrence view)
+
+
+@dataclass
+class GraphAttr:
+    """A parameter or buffer folded into the op that reads it, as Netron draws them."""
+
+    name: str  # qualified, e.g. "cell.W.weight"
+    shape: tuple[int, ...]
+    axes: list[str] = field(default_factory=list)  # GraphType names per axis
+    buffer: bool = False  # running statistics and counters, not trained
 
 
 @dataclass
@@ -76,12 +90,28 @@ class GraphEdge:
     source: str
     target: str
     type: str
+    axes: list[str] = field(default_factory=list)  # GraphType names of the value carried
+
+
+@dataclass
+class GraphType:
+    """One distinct axis type, under the short stable name the graph, legend and cards share.
+
+    `structure` spells out direct sums and products down to their atoms (shown on hover);
+    `parts` names the immediate parts of a sum or product.
+    """
+
+    name: str
+    structure: str
+    kind: Literal["atom", "sum", "prod"] = "atom"
+    parts: list[str] = field(default_factory=list)
 
 
 @dataclass
 class GraphView:
     nodes: list[GraphNode] = field(default_factory=list)
     edges: list[GraphEdge] = field(default_factory=list)
+    types: list[GraphType] = field(default_factory=list)
 
 
 @dataclass
