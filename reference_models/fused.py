@@ -22,7 +22,11 @@ in backward. Backward is the reverse scan::
     dz = g (1 - f)    df = g (c_{t-1} - z) f (1 - f)    do = dh c (1 - o^2)
     dc_0 = f_1 g_1
 
-* CPU: time is cut into chunks of a few steps so each chunk's gates stay in cache;
+* CPU, compiled (``native.py``): one C++ loop per direction, vectorised over the hidden
+  units and parallel over the batch rows, built on first use and cached. This is the
+  default; it makes the firmware a few percent of the GEMMs' time.
+* CPU, torch (the fallback without a compiler, and ``REFERENCE_MODELS_FIRMWARE=torch``):
+  time is cut into chunks of a few steps so each chunk's gates stay in cache;
   the gates are computed per chunk with whole-chunk ops and the scan itself is an
   in-place ``addcmul`` per step on contiguous (B, H) slices.
 * CUDA: one Triton kernel forward and one backward, each program owning a block of
@@ -41,9 +45,19 @@ import warnings
 
 import torch
 
+from . import native
 from .scan import triton_runs_on
 
-__all__ = ["conv2", "tlstm_firmware", "tlstm_firmware_reference", "Conv2", "TLSTMFirmware"]
+__all__ = [
+    "conv2",
+    "tlstm_firmware",
+    "tlstm_firmware_reference",
+    "tgru_firmware",
+    "tgru_firmware_reference",
+    "Conv2",
+    "TLSTMFirmware",
+    "TGRUFirmware",
+]
 
 
 def _autocast_dtype(device_type: str, dtype: torch.dtype) -> torch.dtype:
@@ -294,18 +308,23 @@ class TLSTMFirmware(torch.autograd.Function):
         ctx.c0_dtype = c0.dtype
         G = G.contiguous()
         c0 = c0.to(cd).contiguous()
-        ctx.triton = False
+        ctx.backend = "torch"
         with torch.no_grad():
             if _use_triton(G):
                 try:
                     Hout, C = _cuda_forward(G, c0)
-                    ctx.triton = True
+                    ctx.backend = "triton"
                 except Exception as err:  # noqa: BLE001 - a broken toolchain must not stop training
                     warnings.warn(
                         f"Triton T-LSTM kernel failed ({err!r}); using torch ops", RuntimeWarning, stacklevel=2
                     )
-            if not ctx.triton:
-                Hout, C = _cpu_forward(G.to(cd), c0)
+            if ctx.backend == "torch":
+                lib = native.usable(G)
+                if lib is not None:
+                    Hout, C = lib.gated_forward(G.to(cd).contiguous(), c0, native.TLSTM)
+                    ctx.backend = "native"
+                else:
+                    Hout, C = _cpu_forward(G.to(cd), c0)
                 if G.dtype in (torch.bfloat16, torch.float16):
                     Hout = Hout.to(G.dtype)
         ctx.save_for_backward(G, c0, C)
@@ -319,11 +338,15 @@ class TLSTMFirmware(torch.autograd.Function):
         if dcT is None:
             dcT = torch.zeros_like(c0)
         with torch.no_grad():
-            if ctx.triton:
+            if ctx.backend == "triton":
                 dG, dc0 = _cuda_backward(G, c0, C, dh.contiguous(), dcT.to(c0.dtype).contiguous())
             else:
                 cd = c0.dtype
-                dG, dc0 = _cpu_backward(G.to(cd), c0, C, dh.to(cd).contiguous(), dcT.to(cd))
+                args = (G.to(cd).contiguous(), c0, C, dh.to(cd).contiguous(), dcT.to(cd).contiguous())
+                if ctx.backend == "native":
+                    dG, dc0 = native.firmware().gated_backward(*args, native.TLSTM)
+                else:
+                    dG, dc0 = _cpu_backward(*args)
                 dG = dG.to(G.dtype)
         return dG, dc0.to(ctx.c0_dtype)
 
@@ -331,3 +354,50 @@ class TLSTMFirmware(torch.autograd.Function):
 def tlstm_firmware(G: torch.Tensor, c0: torch.Tensor):
     """Fused T-LSTM firmware; see the module docstring. Returns (h, c_T)."""
     return TLSTMFirmware.apply(G, c0)
+
+
+# ---------------------------------------------------------------- T-GRU firmware (compiled CPU only)
+
+
+def tgru_firmware_reference(G: torch.Tensor, h0: torch.Tensor) -> torch.Tensor:
+    """T-GRU's defining loop: h_t = sigmoid(f_t) h_{t-1} + z_t tanh(o_t); returns all h (T, B, H)."""
+    z, f, o = G.chunk(3, dim=-1)
+    f, u = torch.sigmoid(f), z * torch.tanh(o)
+    h, hs = h0, []
+    for t in range(G.shape[0]):
+        h = f[t] * h + u[t]
+        hs.append(h)
+    return torch.stack(hs)
+
+
+class TGRUFirmware(torch.autograd.Function):
+    """(G (T,B,3H) = [z, f, o] pre-activations, h0 (B,H)) -> all states h (T,B,H), in one compiled op.
+
+    Backward: g_t = dh_t + f_{t+1} g_{t+1};  dz = g o,  df = g h_{t-1} f (1 - f),
+    do = g z (1 - o^2),  dh_0 = f_1 g_1. Only used where ``native.usable`` says so;
+    T-GRU otherwise computes the gates with torch ops and calls ``linear_scan``.
+    """
+
+    @staticmethod
+    def forward(ctx, G, h0):
+        cd = torch.float64 if G.dtype == torch.float64 else torch.float32
+        ctx.dtypes = (G.dtype, h0.dtype)
+        G = G.to(cd).contiguous()
+        h0 = h0.to(cd).contiguous()
+        with torch.no_grad():
+            _, C = native.firmware().gated_forward(G, h0, native.TGRU)
+        ctx.save_for_backward(G, h0, C)
+        return C
+
+    @staticmethod
+    def backward(ctx, dh):
+        G, h0, C = ctx.saved_tensors
+        with torch.no_grad():
+            dG, dh0 = native.firmware().gated_backward(
+                G, h0, C, dh.to(G.dtype).contiguous(), torch.zeros_like(h0), native.TGRU
+            )
+        return dG.to(ctx.dtypes[0]), dh0.to(ctx.dtypes[1])
+
+
+def tgru_firmware(G: torch.Tensor, h0: torch.Tensor) -> torch.Tensor:
+    return TGRUFirmware.apply(G, h0)

@@ -21,7 +21,8 @@ Three implementations share those equations:
   is being traced (``torch.export``, meta or fake tensors) ``linear_scan`` runs
   this loop, so the type checker sees the per-step elementwise recurrence it is
   meant to verify rather than an opaque custom op.
-* CPU path - the loop with in-place ``addcmul`` on (B, H) slices inside
+* CPU path - the compiled loop of ``native.py`` (C++, vectorised, rows in parallel),
+  or, without a compiler, the loop with in-place ``addcmul`` on (B, H) slices inside
   ``no_grad``; fast because it is one node and allocates nothing per step.
 * CUDA path - a Triton kernel, one program per block of (batch x hidden)
   columns walking over time (memory bound, coalesced). Triton is imported lazily;
@@ -39,6 +40,8 @@ import os
 import warnings
 
 import torch
+
+from . import native
 
 __all__ = ["linear_scan", "reference_scan", "LinearScan", "is_tracing", "triton_runs_on"]
 
@@ -138,6 +141,12 @@ def _scan(f, u, c0, reverse: bool = False):
             return _run_triton(f, u, c0, reverse)
         except Exception as err:  # noqa: BLE001 - a broken toolchain must not stop training
             warnings.warn(f"Triton scan failed ({err!r}); using the loop", RuntimeWarning, stacklevel=2)
+    lib = native.usable(f) if f.shape[0] > 0 and f.dtype in (torch.float32, torch.float64) else None
+    if lib is not None:  # compiled loop: rows of the first state axis in parallel, the rest vectorised
+        T = f.shape[0]
+        rows = f.shape[1] if f.dim() > 1 else 1
+        view = (T, rows, -1)
+        return lib.scan(f.reshape(view), u.reshape(view), c0.reshape(rows, -1), reverse).view(u.shape)
     return _scan_loop(f, u, c0, reverse)
 
 
