@@ -9,6 +9,7 @@ from __future__ import annotations
 import inspect
 import os
 import time
+import traceback
 from pathlib import Path
 
 import torch
@@ -23,11 +24,12 @@ from .diagnostics import (
     firmware_ops,
     recurrence_summary,
     state_producers,
+    unchecked_ops,
     unique_by_line,
     unknown_op_notes,
 )
-from .discover import discover_file, expand_paths
-from .report.model import Diagnostic, FileError, Location, ModelResult, Report
+from .isolation import ABORT
+from .report.model import Diagnostic, Location, ModelResult, Report
 from .solve import solve
 from .trace import TracedProgram, TraceError, trace
 from .typegraph import build_typed_graph
@@ -82,6 +84,7 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
                 rule.code, rule.name, rule.severity, rule.summary, None, model=name, help=rule.help, url=rule.url
             )
         )
+    unchecked = unchecked_ops(tg, sol)
     conflicted_ops = {tg.node_to_op[n] for v in violations for n in v.nodes if n in tg.node_to_op}
     summary = recurrence_summary(tg, firmware, carried)
     graph = graph_view(tg, namer, firmware, conflicted_ops) if with_graph else None
@@ -97,6 +100,8 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
         graph=graph,
         trace_method=program.method,
         seconds={"typegraph": t1 - t0, "solve": t2 - t1, "diagnostics": t3 - t2},
+        complete=not unchecked,
+        unchecked=unchecked,
     )
 
 
@@ -104,10 +109,15 @@ def _error_result(name: str, path: str, message: str, loc: Location | None) -> M
     return ModelResult(name=name, path=path, strongly_typed=None, error=message, error_location=loc)
 
 
-def check(module: nn.Module, *example_args, name: str | None = None, **example_kwargs) -> Report:
+def check(
+    module: nn.Module, *example_args, name: str | None = None, apply_config: bool = True, **example_kwargs
+) -> Report:
     """Check one module on its example inputs; returns the Report every format renders.
 
-    For use in a user's own tests: `assert typecheck_nn.check(model, x).models[0].strongly_typed`.
+    For use in a user's own tests. As on the command line, the `[tool.typecheck-nn]`
+    configuration that applies to the model's source file (rule selection, severities)
+    and its `# typecheck-nn: ignore[...]` comments are applied, so a test and CI agree;
+    `apply_config=False` gives the raw findings. See also `assert_strongly_typed`.
     """
     cls = type(module)
     name = name or cls.__name__
@@ -122,34 +132,54 @@ def check(module: nn.Module, *example_args, name: str | None = None, **example_k
     except TraceError as exc:
         program = _record_path(module, example_args, example_kwargs, files, exc)
         if program is None:
-            return Report(models=[_error_result(name, path, f"trace failed: {exc}", exc.location)])
+            report = Report(models=[_error_result(name, path, f"trace failed: {exc}", exc.location)])
+            return apply_policies(report, targets=[path]) if apply_config and os.path.isfile(path) else report
     result = analyse(program, name, path)
     result.seconds["trace"] = time.perf_counter() - t0 - sum(result.seconds.values())
-    return Report(models=[result])
+    report = Report(models=[result])
+    return apply_policies(report, targets=[path]) if apply_config and os.path.isfile(path) else report
 
 
-def check_target(target, debug: bool = False) -> ModelResult:
-    """Build on the meta device first (no memory, no compute); real tensors only if needed.
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
 
+
+def check_target(target, debug: bool = False, with_graph: bool = True) -> ModelResult:
+    """Build and trace on the meta device first (no memory, no compute); real tensors only if needed.
+
+    Building and tracing both run under a meta device context, so tensors a model makes
+    in `forward` without naming a device (`torch.zeros(B, H)`) are meta tensors too.
     Real tensors are needed when the model cannot be built or exported on meta, and when
     it branches on tensor values: then the path its example inputs take is recorded.
+    The result's `fallback` says why real tensors were used.
     """
     files = {target.path}
     t0 = time.perf_counter()
     program = None
     first_error: Exception | None = None
+    stage = "building"
     try:
         model, args, kwargs = target.build("meta")
         files |= user_files_for(model)
-        program = trace(model, args, kwargs, user_files=files)
+        stage = "tracing"
+        program = trace(model, args, kwargs, user_files=files, device="meta", quiet=not debug)
+    except ABORT:
+        raise
     except Exception as exc:  # noqa: BLE001 - retried with real tensors below
         first_error = exc
+    fallback = ""
     if program is None:
+        fallback = f"{stage} on the meta device failed ({_short(first_error) if first_error else 'unknown'})"
+        if isinstance(first_error, TraceError) and first_error.data_dependent:
+            fallback = "the model branches on tensor values"
         try:
             model, args, kwargs = target.build(None)
+        except ABORT:
+            raise
         except Exception as exc:  # noqa: BLE001
-            if debug:
-                raise
+            if debug:  # captured with the model's output, shown by --debug
+                traceback.print_exception(exc)
             from .trace import user_frame_location
 
             loc = user_frame_location(exc, files)
@@ -164,21 +194,24 @@ def check_target(target, debug: bool = False) -> ModelResult:
         error = first_error if isinstance(first_error, TraceError) and first_error.data_dependent else None
         if error is None:
             try:
-                program = trace(model, args, kwargs, user_files=files)
+                program = trace(model, args, kwargs, user_files=files, quiet=not debug)
                 program.method = "export-real"
             except TraceError as exc:
                 if debug:
-                    raise
+                    traceback.print_exception(exc)
                 error = exc
         if program is None:
+            assert error is not None
             program = _record_path(model, args, kwargs, files, error)
         if program is None:
+            assert error is not None
             where = f" at line {error.location.line}" if error.location else ""
             message = str(error) if error.data_dependent else f"forward failed{where}: {error}"
             return _error_result(target.name, target.path, message, error.location)
     t1 = time.perf_counter()
-    result = analyse(program, target.name, target.path)
+    result = analyse(program, target.name, target.path, with_graph=with_graph)
     result.seconds["trace"] = t1 - t0
+    result.fallback = fallback
     return result
 
 
@@ -196,52 +229,48 @@ def _record_path(model, args, kwargs, files, exc: TraceError) -> TracedProgram |
     return program
 
 
-def check_paths(targets: list[str], progress=None, debug: bool = False) -> Report:
-    """Check every model found in the given files/directories (FILE::NAME selects one)."""
-    pairs, errors = expand_paths(targets)
-    report = Report(errors=list(errors))
-    explicit = {os.path.abspath(t.partition("::")[0]) for t in targets if os.path.isfile(t.partition("::")[0])}
-    work = []
-    for path, name in pairs:
-        found = discover_file(path, name)
-        report.skipped += found.skipped
-        report.errors += found.errors
-        if not found.targets and not found.errors and found.skipped and path in explicit:
-            # it defines models, none of which can be checked: the request failed
-            reason = "; ".join(f"{s.name}: {s.reason}" for s in found.skipped)
-            report.errors.append(FileError(path, f"no checkable models in this file ({reason})"))
-        work += found.targets
-    # files without any nn.Module (helpers, scripts) are not an error: pre-commit passes
-    # every changed .py file. The renderers say "no models found" when nothing was checked.
-    if progress is not None and work:
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+def check_paths(
+    targets: list[str],
+    progress=None,
+    debug: bool = False,
+    *,
+    jobs: int = 1,
+    timeout: float | None = None,
+    with_graph: bool = True,
+) -> Report:
+    """Check every model found in the given files/directories (FILE::NAME selects one).
 
-        with Progress(
-            TextColumn("checking"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TextColumn("{task.description}"),
-            TimeElapsedColumn(),
-            console=progress,
-            transient=True,
-        ) as bar:
-            task = bar.add_task("", total=len(work))
-            for t in work:
-                bar.update(task, description=f"{Path(t.path).name}::{t.name}")
-                report.models.append(check_target(t, debug))
-                bar.advance(task)
-    else:
-        for t in work:
-            report.models.append(check_target(t, debug))
-    return report
+    The command line's runner (runner.check_files): files are pre-scanned before import,
+    each file's modules are dropped after it, user output is captured. `jobs=1` checks in
+    this process; more uses worker processes, each bounded by `timeout` per model.
+    """
+    from .runner import check_files
+    from .worker import RunOptions
+
+    del progress  # the command line draws its own progress; the API stays quiet
+    options = RunOptions(timeout=timeout, debug=debug, with_graph=with_graph)
+    return check_files(list(targets), options, jobs=jobs)
 
 
 def apply_policies(report: Report, *, targets, select=None, ignore=None, baseline=None, write_baseline=None) -> Report:
     """Config, suppressions and baselines, applied after checking (typecheck_nn.policy)."""
-    try:
-        from .policy import apply
-    except ImportError:
-        return report
+    from .policy import apply
+
     return apply(
         report, targets=targets, select=select, ignore=ignore, baseline=baseline, write_baseline=write_baseline
     )
+
+
+def assert_strongly_typed(module: nn.Module, *example_args, **example_kwargs) -> Report:
+    """Fail a test with the full diagnostic text unless `module` is strongly typed.
+
+    `typecheck_nn.assert_strongly_typed(model, x)` in a test reads like the CLI's output
+    when it fails (source line, carets, types, fix), not like a dataclass repr. Accepts
+    `check`'s keywords (`name`, `apply_config`); returns the report when it passes.
+    """
+    report = check(module, *example_args, **example_kwargs)
+    if not report.models or report.models[0].strongly_typed is not True:
+        from .report.full import render
+
+        raise AssertionError("\n" + render(report, root=Path.cwd()))
+    return report

@@ -16,8 +16,8 @@ import networkx as nx
 from . import rules
 from .ir import OpInfo, OpKind
 from .ops import REGISTRY
-from .report.model import Diagnostic, RecurrenceSummary, Related
-from .solve import Conflict, Solution
+from .report.model import Diagnostic, RecurrenceSummary, Related, Unchecked
+from .solve import ClashKind, Conflict, Solution
 from .trace import assigned_name
 from .typegraph import TypedGraph, op_edges
 
@@ -318,6 +318,13 @@ def _scope(op: OpInfo | None, model: str) -> str:
     return f"{model}:{op.module or '<root>'}:{op.function}"
 
 
+CLASH_MESSAGES = {
+    ClashKind.STRUCTURE: "joins two splittings of an axis that do not align; they are treated as unrelated",
+    ClashKind.SIZE: "would identify axes of different lengths; they are treated as unrelated",
+    ClashKind.CYCLE: "would make an axis a part of itself (a sum or product containing itself); kept apart",
+}
+
+
 def clash_diagnostic(tg: TypedGraph, clash, model: str) -> Diagnostic:
     rule = rules.AXIS_STRUCTURE
     op = tg.ops[clash.reason] if 0 <= clash.reason < len(tg.ops) else None
@@ -325,13 +332,38 @@ def clash_diagnostic(tg: TypedGraph, clash, model: str) -> Diagnostic:
         code=rule.code,
         name=rule.name,
         severity=rule.severity,
-        message=f"`{op.target if op else '?'}` joins two splittings of an axis that do not align; they are treated as unrelated",
+        message=f"`{op.target if op else '?'}` {CLASH_MESSAGES[clash.kind]}",
         location=op.location if op else None,
         model=model,
         help=rule.help,
         scope=_scope(op, model),
         url=rule.url,
     )
+
+
+def unchecked_ops(tg: TypedGraph, sol: Solution) -> list[Unchecked]:
+    """What the verdict could not see: ops without a usable rule on a typed path, axes the
+    solver had to keep apart although the rules identified them, and a solver stopped at
+    its work bound. Any of these makes "strongly typed" hold only as far as checked."""
+    out: list[Unchecked] = []
+    seen: set[tuple] = set()
+
+    def add(op: str, loc, reason: str) -> None:
+        key = (op, loc.path if loc else None, loc.line if loc else None, reason)
+        if key not in seen:
+            seen.add(key)
+            out.append(Unchecked(op, loc, reason))
+
+    for u in tg.unknown:
+        if u.hole:
+            add(u.target, u.location, u.reason)
+    for clash in sol.clashes:
+        if clash.kind is not ClashKind.STRUCTURE and 0 <= clash.reason < len(tg.ops):
+            op = tg.ops[clash.reason]
+            add(op.target, op.location, CLASH_MESSAGES[clash.kind])
+    if sol.limited:
+        add("solver", None, f"stopped at its work bound ({sol.limited})")
+    return out
 
 
 def unique_by_line(diags) -> list[Diagnostic]:
@@ -352,7 +384,9 @@ def unknown_op_notes(tg: TypedGraph, model: str) -> list[Diagnostic]:
             rule.code,
             rule.name,
             rule.severity,
-            f"no typing rule for `{u.target}`: its outputs get fresh types",
+            f"no typing rule for `{u.target}`: its outputs get fresh types"
+            if u.reason == "no typing rule"
+            else f"`{u.target}` could not be typed here ({u.reason}): its outputs get fresh types",
             u.location,
             model=model,
             help=rule.help,

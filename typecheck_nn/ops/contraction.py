@@ -351,3 +351,18 @@ def attention(r: RuleArgs):
     if outs is not None:
         return [out] + [fresh_output(r.b, o) for o in outs[1:]]
     return out
+
+
+@rule("_cdist_forward", "cdist", kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="cdist", requires=(0, 1))
+def cdist(r: RuleArgs):
+    """Pairwise distances (B, P, M), (B, R, M) -> (B, P, R): M is compared across the two
+    sets, so it must be one type; no matrix is involved."""
+    x1, x2 = r.arg(0), r.arg(1)
+    shape = r.out_shape
+    if shape is None or x1.ndim < 2 or x2.ndim < 2 or len(shape) != x1.ndim:
+        raise GiveUp
+    r.b.eq(x1.axes[-1], x2.axes[-1])
+    batch = unify_broadcast(
+        r.b, [Value(x1.axes[:-2], x1.shape[:-2]), Value(x2.axes[:-2], x2.shape[:-2])], tuple(shape[:-2])
+    )
+    return Value(batch + (x1.axes[-2], x2.axes[-2]), shape)

@@ -15,13 +15,24 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from .common import display_path, file_error_text, location_text, model_label, plural, total_line
+from .common import (
+    clean_report,
+    escape_control,
+    file_error_text,
+    ignored_text,
+    location_text,
+    model_label,
+    plural,
+    skipped_label,
+    total_line,
+)
 from .model import Diagnostic, Location, ModelResult, RecurrenceSummary, Report
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "dim"}
 _GUTTER = "bold blue"
 _MAX_SNIPPET_LINES = 4
 _TAB = 4
+_OUTPUT_LINES = 5  # captured output shown under a model that failed
 
 SourceLines = Callable[[str], "list[str] | None"]
 
@@ -37,7 +48,8 @@ def _source_reader() -> SourceLines:
     def lines(path: str) -> list[str] | None:
         if path not in cache:
             try:
-                cache[path] = Path(path).read_text(encoding="utf-8", errors="replace").splitlines()
+                text = Path(path).read_text(encoding="utf-8", errors="replace")
+                cache[path] = [escape_control(line) for line in text.splitlines()]
             except (OSError, ValueError):
                 cache[path] = None
         return cache[path]
@@ -106,8 +118,8 @@ def _diagnostic(d: Diagnostic, m: ModelResult, source: SourceLines, root: Path |
         out.append(Text.assemble(("   = ", _GUTTER), ("note", "bold"), f": types: {d.types[0]} vs {d.types[1]}"))
     if d.help:
         out.append(Text.assemble(("   = ", _GUTTER), ("help", "bold"), f": {d.help}"))
-    if d.url:
-        out.append(Text.assemble(("   = ", _GUTTER), ("see", "bold"), f": {d.url}"))
+    if d.url:  # the packaged page, readable from any install
+        out.append(Text.assemble(("   = ", _GUTTER), ("see", "bold"), f": typecheck-nn rule {d.code}"))
     return out
 
 
@@ -128,11 +140,21 @@ def _recurrence(rec: RecurrenceSummary) -> str | None:
     return text
 
 
+_UNCHECKED_SHOWN = 8
+
+
 def _verdict(m: ModelResult) -> Text:
     if m.error is not None:
         return Text.assemble(("error", "bold red"), f": could not be checked: {m.error}")
     if m.strongly_typed:
-        return Text("strongly typed", style="bold green")
+        ignored = ignored_text(m)
+        if not m.complete:  # never a plain "strongly typed" for a part that was not checked
+            return Text.assemble(
+                ("strongly typed as far as checked", "bold yellow"),
+                f" ({plural(len(m.unchecked), 'operation')} not checked)",
+                (f" ({ignored})" if ignored else "", "yellow"),
+            )
+        return Text.assemble(("strongly typed", "bold green"), (f" ({ignored})" if ignored else "", "yellow"))
     if m.strongly_typed is False:
         shown = f"{plural(len(m.violations), 'violation')}" if m.violations else "its violations are in the baseline"
         return Text.assemble(("NOT strongly typed", "bold red"), f" ({shown})")
@@ -148,13 +170,38 @@ def _model(m: ModelResult, source: SourceLines, root: Path | None) -> list[Text]
     if m.error is not None and m.error_location is not None:
         out.append(Text.assemble(("  --> ", _GUTTER), location_text(m.error_location, m.path, root)))
         out += _snippet(m.error_location, source, marker="^", style="bold red")
+    if m.error is not None and m.output.strip():
+        out += _output_note(m.output)
+    if m.fallback:
+        out.append(Text(f"  note: checked with real tensors: {m.fallback}", style="dim"))
+    for u in m.unchecked[:_UNCHECKED_SHOWN]:
+        where = f" ({location_text(u.location, m.path, root)})" if u.location else ""
+        out.append(Text(f"  not checked: `{u.op}`{where}: {u.reason}", style="yellow"))
+    if len(m.unchecked) > _UNCHECKED_SHOWN:
+        out.append(
+            Text(
+                f"  not checked: … and {len(m.unchecked) - _UNCHECKED_SHOWN} more (--format json lists all)",
+                style="yellow",
+            )
+        )
     rec = _recurrence(m.recurrence)
     if rec:
         out.append(Text(f"  {rec}", style="dim"))
     return out
 
 
+def _output_note(output: str) -> list[Text]:
+    """The end of what the code printed before it failed: often the reason."""
+    lines = [line for line in output.splitlines() if line.strip()]
+    shown = lines[-_OUTPUT_LINES:]
+    more = f" (last {len(shown)} of {len(lines)} lines; --debug shows all)" if len(lines) > len(shown) else ""
+    out = [Text.assemble(("   = ", _GUTTER), ("output", "bold"), f": the code printed{more}:")]
+    out += [Text(f"     {line}", style="dim") for line in shown]
+    return out
+
+
 def render(report: Report, *, root: Path | None = None, color: bool = False) -> str:
+    report = clean_report(report)
     sink = StringIO()
     console = Console(
         file=sink,
@@ -171,10 +218,7 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
     blocks: list[list[Text]] = [_model(m, source, root) for m in report.models]
     if report.skipped:
         blocks.append(
-            [
-                Text.assemble(("skipped", "yellow"), f": {display_path(s.path, root)}::{s.name}: {s.reason}")
-                for s in report.skipped
-            ]
+            [Text.assemble(("skipped", "yellow"), f": {skipped_label(s, root)}: {s.reason}") for s in report.skipped]
         )
     if report.errors:
         blocks.append(

@@ -44,6 +44,16 @@ def _model(m: ModelResult) -> dict:
         "name": m.name,
         "path": m.path,
         "strongly_typed": m.strongly_typed,
+        "complete": m.complete,
+        "unchecked": [
+            {
+                "op": u.op,
+                "path": u.location.path if u.location else None,
+                "line": u.location.line if u.location else None,
+                "reason": u.reason,
+            }
+            for u in m.unchecked
+        ],
         "violations": [_diagnostic(v) for v in m.violations],
         "notes": [_diagnostic(n) for n in m.notes],
         "recurrence": {
@@ -56,12 +66,16 @@ def _model(m: ModelResult) -> dict:
             "scan_parallelizable": rec.scan_parallelizable,
         },
         "trace_method": m.trace_method,
+        "fallback": m.fallback or None,
+        "ignored": dict(sorted(m.ignored.items())),
         "seconds": m.seconds,
     }
     if m.error is not None:
         out["error"] = m.error
         if m.error_location is not None:
             out["error_line"] = m.error_location.line
+        if m.output:
+            out["output"] = m.output
     return out
 
 
@@ -70,7 +84,7 @@ def report_dict(report: Report) -> dict:
         "version": SCHEMA_VERSION,
         "exit_code": report.exit_code,
         "models": [_model(m) for m in report.models],
-        "skipped": [{"name": s.name, "path": s.path, "reason": s.reason} for s in report.skipped],
+        "skipped": [{"name": s.name or None, "path": s.path, "reason": s.reason} for s in report.skipped],
         "errors": [{"path": e.path, "line": e.line, "message": e.message} for e in report.errors],
         "summary": {
             "models": len(report.models),

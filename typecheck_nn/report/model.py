@@ -137,6 +137,15 @@ class RecurrenceSummary:
 
 
 @dataclass
+class Unchecked:
+    """An operation the checker could not type, on a path that could carry a violation."""
+
+    op: str
+    location: Location | None
+    reason: str
+
+
+@dataclass
 class ModelResult:
     """The outcome for one model. `strongly_typed` is None when it could not be checked."""
 
@@ -151,6 +160,17 @@ class ModelResult:
     graph: GraphView | None = None
     trace_method: str = ""  # "export", "export-real", "recorded-path"
     seconds: dict[str, float] = field(default_factory=dict)
+    # why real tensors were needed ("" when built and traced on the meta device)
+    fallback: str = ""
+    # what the model's code printed while it was built and traced (captured, never on stdout)
+    output: str = ""
+    # violations dropped by --ignore/--select, config or inline suppressions: code -> count,
+    # so that a verdict reached by ignoring rules says so
+    ignored: dict[str, int] = field(default_factory=dict)
+    # False when part of the model could not be typed (ops without a rule on a typed path,
+    # the solver's work bound): "strongly typed" then only holds as far as checked
+    complete: bool = True
+    unchecked: list[Unchecked] = field(default_factory=list)
 
     @property
     def checked(self) -> bool:
@@ -173,6 +193,7 @@ class FileError:
     path: str
     message: str
     line: int | None = None
+    output: str = ""  # what the file printed while being imported, when that failed
 
 
 @dataclass
@@ -180,6 +201,13 @@ class Report:
     models: list[ModelResult] = field(default_factory=list)
     skipped: list[Skipped] = field(default_factory=list)
     errors: list[FileError] = field(default_factory=list)
+    # --strict / `strict = true`: a model checked only in part fails the run (exit 2)
+    strict: bool = False
+
+    @property
+    def incomplete(self) -> list[ModelResult]:
+        """Checked models whose verdict holds only as far as checked."""
+        return [m for m in self.models if m.error is None and not m.complete]
 
     @property
     def violations(self) -> list[Diagnostic]:
@@ -187,15 +215,23 @@ class Report:
 
     @property
     def exit_code(self) -> int:
-        """2 if anything requested could not be checked, else 1 on violations, else 0."""
+        """2 if anything requested could not be checked (in strict mode: checked only in
+        part), else 1 on violations, else 0."""
         if self.errors or any(m.error for m in self.models):
+            return 2
+        if self.strict and self.incomplete:
             return 2
         if any(v.severity == "error" for v in self.violations):
             return 1
         return 0
 
     def merge(self, other: Report) -> Report:
-        return Report(self.models + other.models, self.skipped + other.skipped, self.errors + other.errors)
+        return Report(
+            self.models + other.models,
+            self.skipped + other.skipped,
+            self.errors + other.errors,
+            self.strict or other.strict,
+        )
 
 
 def to_dict(obj) -> dict:
