@@ -51,7 +51,7 @@ def project(tmp_path, monkeypatch):
 
 
 def _check(*args: str):
-    return CliRunner().invoke(check_app, list(args), catch_exceptions=False)
+    return CliRunner().invoke(check_app, [*args, "-j1"], catch_exceptions=False)
 
 
 def test_full(project):

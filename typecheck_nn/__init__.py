@@ -2,10 +2,30 @@
 
 The pipeline, one module per stage:
 load (discover) -> trace -> typed graph (typegraph, ops/) -> solve -> diagnostics -> report/.
+
+The names below are loaded on first use, so that `typecheck-nn --help` and the other
+instant answers of the command line never import torch.
 """
 
-from .api import check, check_paths
-from .report.model import Report
+from __future__ import annotations
 
-__all__ = ["check", "check_paths", "Report"]
+from typing import TYPE_CHECKING, Any
+
 __version__ = "0.1.0"
+__all__ = ["check", "check_paths", "assert_strongly_typed", "Report"]
+
+if TYPE_CHECKING:
+    from .api import assert_strongly_typed, check, check_paths
+    from .report.model import Report
+
+
+def __getattr__(name: str) -> Any:
+    if name in ("check", "check_paths", "assert_strongly_typed"):
+        from . import api
+
+        return getattr(api, name)
+    if name == "Report":
+        from .report.model import Report
+
+        return Report
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

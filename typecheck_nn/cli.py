@@ -2,82 +2,251 @@
 
 `typecheck-nn FILE...` checks (the default command, like mypy); `typecheck-nn rule CODE`
 prints a rule's documentation; `typecheck-nn train ...` forwards to reference_models.
+
+Nothing here imports torch: `--help`, `--version`, `rule`, configuration errors and bad
+paths answer at once, and checking itself happens in worker processes (runner.py).
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 
 import typer
 from rich.console import Console
 
-from . import api
-from .report import renderers
+from . import __version__
+from .report.common import escape_control
 
 SUBCOMMANDS = ("rule", "train")
+EPILOG = (
+    "Other commands:  typecheck-nn rule CODE | --all  (a rule's documentation);  "
+    "typecheck-nn train MODEL --task TASK  (train a reference model; see typecheck-nn train --help)."
+)
+CONTEXT = {"help_option_names": ["-h", "--help"]}
 
-check_app = typer.Typer(add_completion=False, rich_markup_mode="rich")
-rule_app = typer.Typer(add_completion=False)
+check_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings=CONTEXT)
+rule_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings=CONTEXT)
+
+
+def _version(value: bool) -> None:
+    if value:
+        print(f"typecheck-nn {__version__}")
+        raise typer.Exit(0)
+
+
+def color_wanted(stream) -> bool:
+    """NO_COLOR (https://no-color.org) wins, then FORCE_COLOR, then whether it is a terminal."""
+    if os.environ.get("NO_COLOR"):
+        return False
+    if os.environ.get("FORCE_COLOR"):
+        return True
+    isatty = getattr(stream, "isatty", None)
+    return bool(isatty and isatty())
+
+
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, no_color=not color_wanted(sys.stderr), soft_wrap=True)
+
+
+def _fail(message: str) -> typer.Exit:
+    """One line on stderr and exit code 2: the run could not be done as asked."""
+    _stderr().print(f"[red]error[/]: {escape_control(message)}", markup=True)
+    return typer.Exit(2)
+
+
+def write_text(text: str, stream=None) -> None:
+    """Write to stdout whatever the text holds (lone surrogates from undecodable file
+    names included): encoding errors never crash the report."""
+    stream = stream or sys.stdout
+    data = text.encode("utf-8", "backslashreplace")
+    buffer = getattr(stream, "buffer", None)
+    if buffer is not None:
+        stream.flush()
+        buffer.write(data)
+        buffer.flush()
+    else:
+        stream.write(data.decode("utf-8"))
+
+
+def _prepare_file(path: Path, option: str) -> None:
+    """Create the folder of an output file; fail in one line when it cannot be."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise _fail(f"{option} {path}: cannot create {path.parent}: {exc.strerror or exc}") from None
+    if path.is_dir():
+        raise _fail(f"{option} {path}: is a directory")
+
+
+def _preflight(targets: list[str], select: str | None, ignore: str | None, baseline: Path | None) -> None:
+    """Problems that make checking pointless, found before any model is imported."""
+    from .config import ConfigError, config_for, parse_selectors
+
+    try:
+        if select is not None:
+            parse_selectors(select, "--select")
+        if ignore is not None:
+            parse_selectors(ignore, "--ignore")
+        for target in targets:
+            path = target.partition("::")[0]
+            if os.path.exists(path):
+                config_for(path)
+    except ConfigError as exc:
+        raise _fail(str(exc)) from None
+    if baseline is not None and not baseline.is_file():
+        raise _fail(f"{baseline}: baseline file not found (create it with --write-baseline {baseline})")
+
+
+def _joined(values: list[str] | None) -> str | None:
+    """Repeated options accumulate, and each may be a comma list: `--ignore A --ignore B,C`."""
+    if not values:
+        return None
+    return ",".join(values)
 
 
 @check_app.command(
     help="Check that every model in FILE(s) is strongly typed. "
     "Targets: FILE.py, DIR, FILE.py::ModelClass, FILE.py::factory_function. "
-    "Exit 0: all strongly typed; 1: violations; 2: something could not be checked."
+    "Checking imports each model file (as pytest imports test files): keep scripts' work under "
+    '`if __name__ == "__main__":`. In folders, only files whose source defines an nn.Module subclass '
+    "or example inputs are imported. "
+    "Exit 0: all strongly typed; 1: violations; 2: something could not be checked.",
+    epilog=EPILOG,
 )
 def check(
     targets: list[str] = typer.Argument(..., help="files, directories or FILE::NAME"),
     output_format: str = typer.Option("full", "--format", help="full, concise, json, github, sarif, junit"),
     output_file: Path | None = typer.Option(
-        None, "-o", "--output-file", help="write the report here instead of stdout"
+        None, "-o", "--output-file", help="write the report here instead of stdout (folders are created)"
     ),
     html: Path | None = typer.Option(None, "--html", help="also write a self-contained HTML report"),
-    select: str | None = typer.Option(
-        None, "--select", help="comma-separated rule codes to report (overrides config)"
+    select: list[str] | None = typer.Option(
+        None, "--select", help="rule codes, prefixes or names to report; repeat or comma-separate (overrides config)"
     ),
-    ignore: str | None = typer.Option(
-        None, "--ignore", help="comma-separated rule codes to drop (overrides config)"
+    ignore: list[str] | None = typer.Option(
+        None, "--ignore", help="rule codes, prefixes or names to drop; repeat or comma-separate (overrides config)"
     ),
     baseline: Path | None = typer.Option(
         None, "--baseline", help="report only violations not recorded in this baseline"
     ),
-    write_baseline: Path | None = typer.Option(
-        None, "--write-baseline", help="record today's violations to this file"
+    write_baseline: Path | None = typer.Option(None, "--write-baseline", help="record today's violations to this file"),
+    jobs: int = typer.Option(
+        0,
+        "-j",
+        "--jobs",
+        min=0,
+        help="worker processes (default: one per core); -j1 checks in this process, for debugging",
     ),
+    timeout: float = typer.Option(
+        300.0, "--timeout", min=0, help="seconds allowed to import a file and to check each model (0: no limit)"
+    ),
+    timings: bool = typer.Option(False, "--timings", help="include per-stage timings in the report"),
     no_progress: bool = typer.Option(False, "--no-progress", help="no progress display on stderr"),
-    debug: bool = typer.Option(False, "--debug", help="show tracebacks for internal errors"),
+    debug: bool = typer.Option(
+        False, "--debug", help="show what model code printed, torch's own logs, and tracebacks of internal errors"
+    ),
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="print the version and exit"
+    ),
 ) -> None:
+    from .report import renderers
+
     table = renderers()
     if output_format not in table:
-        Console(stderr=True).print(f"[red]error[/]: unknown format {output_format!r}; choose from {', '.join(table)}")
-        raise typer.Exit(2)
-    stderr = Console(stderr=True)
-    show_progress = not no_progress and stderr.is_terminal
-    report = api.check_paths(targets, progress=stderr if show_progress else None, debug=debug)
-    report = api.apply_policies(
+        raise _fail(f"unknown format {output_format!r}; choose from {', '.join(table)}")
+    select_text, ignore_text = _joined(select), _joined(ignore)
+    _preflight(targets, select_text, ignore_text, baseline)
+    for path, option in ((output_file, "-o"), (html, "--html"), (write_baseline, "--write-baseline")):
+        if path is not None:
+            _prepare_file(path, option)
+
+    from .runner import check_files, default_jobs
+    from .worker import RunOptions
+
+    stderr = _stderr()
+    options = RunOptions(timeout=timeout or None, debug=debug, with_graph=html is not None)
+    progress, stop_progress = _progress(stderr) if not no_progress and stderr.is_terminal else (None, None)
+    try:
+        report = check_files(
+            targets,
+            options,
+            jobs=jobs or default_jobs(),
+            progress=progress,
+            on_output=_show_output(stderr) if debug else None,
+        )
+    finally:
+        if stop_progress is not None:
+            stop_progress()
+
+    from .policy import apply
+
+    report = apply(
         report,
         targets=targets,
-        select=select,
-        ignore=ignore,
+        select=select_text,
+        ignore=ignore_text,
         baseline=baseline,
         write_baseline=write_baseline,
     )
+    if not timings:  # machine formats are byte-identical across runs without --timings
+        report = replace(report, models=[replace(m, seconds={}) for m in report.models])
     if not report.models and not report.errors and not report.skipped:
-        stderr.print("[yellow]warning[/]: no models found (an nn.Module subclass with example_inputs() is checked)")
+        stderr.print("[yellow]warning[/]: no models found (an nn.Module subclass with example inputs is checked)")
     root = Path.cwd()
-    to_terminal = output_file is None
-    color = to_terminal and Console().is_terminal
+    color = output_file is None and color_wanted(sys.stdout)
     text = table[output_format](report, root=root, color=color)
-    if output_file is not None:
-        output_file.write_text(text if text.endswith("\n") else text + "\n", encoding="utf-8")
-    else:
-        sys.stdout.write(text if text.endswith("\n") or not text else text + "\n")
-    if html is not None:
-        from .report import html as html_report
+    if text and not text.endswith("\n"):
+        text += "\n"
+    try:
+        if output_file is not None:
+            output_file.write_bytes(text.encode("utf-8", "backslashreplace"))
+        else:
+            write_text(text)
+        if html is not None:
+            from .report import html as html_report
 
-        html.write_text(html_report.render(report, root=root), encoding="utf-8")
+            html.write_bytes(html_report.render(report, root=root).encode("utf-8", "backslashreplace"))
+    except OSError as exc:
+        raise _fail(f"cannot write the report: {exc.strerror or exc}: {exc.filename}") from None
     raise typer.Exit(report.exit_code)
+
+
+def _progress(console: Console):
+    """A progress bar over files on stderr; returns (factory for runner, stop)."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    bar = Progress(
+        TextColumn("checking"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.description}"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    )
+
+    def start(total: int):
+        bar.start()
+        task = bar.add_task("", total=total)
+
+        def advance(label: str) -> None:
+            bar.update(task, description=escape_control(Path(label).name))
+            bar.advance(task)
+
+        return advance
+
+    return start, bar.stop
+
+
+def _show_output(console: Console):
+    def show(label: str, text: str) -> None:
+        console.print(f"[dim]--- output of {escape_control(label)} ---[/]")
+        console.print(escape_control(text.rstrip("\n"), keep_newlines=True), markup=False)
+
+    return show
 
 
 @rule_app.command(help="Print the documentation of a rule (code or name), or list them all with --all.")
@@ -94,14 +263,25 @@ def rule(
     raise typer.Exit(print_rule(console, code))
 
 
+def _train(args: list[str]) -> int:
+    """`typecheck-nn train ...`: the reference models' trainer under this program's name.
+    Every error (unknown model or task, missing --task, an absent device) exits non-zero."""
+    from reference_models.cli import app
+
+    try:
+        app(args=["train", *args], prog_name="typecheck-nn", standalone_mode=True)
+    except SystemExit as exc:
+        code = exc.code
+        return code if isinstance(code, int) else (0 if code is None else 1)
+    return 0
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     if args and args[0] == "rule":
         rule_app(args[1:], prog_name="typecheck-nn rule")
     elif args and args[0] == "train":
-        from reference_models.cli import main as train_main
-
-        train_main(["train", *args[1:]])
+        raise SystemExit(_train(args[1:]))
     else:
         check_app(args, prog_name="typecheck-nn")
 

@@ -21,21 +21,10 @@ from pathlib import Path
 import torch
 from torch import nn
 
+from .isolation import ABORT
 from .report.model import FileError, Skipped
 
-SKIP_DIRS = {
-    ".venv",
-    "venv",
-    "env",
-    ".env",
-    "__pycache__",
-    "node_modules",
-    "site-packages",
-    ".tox",
-    ".nox",
-    "build",
-    "dist",
-}
+NO_FORWARD = "defines no forward() (a base class for other models?)"
 
 
 @dataclass
@@ -52,44 +41,6 @@ class Discovery:
     targets: list[ModelTarget]
     skipped: list[Skipped]
     errors: list[FileError]
-
-
-def expand_paths(targets: list[str]) -> tuple[list[tuple[str, str | None]], list[FileError]]:
-    """Turn CLI targets into (file, name-or-None) pairs; directories are walked for .py."""
-    out: list[tuple[str, str | None]] = []
-    errors: list[FileError] = []
-    for raw in targets:
-        path, _, name = raw.partition("::")
-        p = Path(path)
-        if p.is_dir():
-            files: list[Path] = []
-            for root, dirs, names in os.walk(p):
-                dirs[:] = sorted(
-                    d for d in dirs if not d.startswith(".") and d not in SKIP_DIRS and not _is_venv(Path(root) / d)
-                )
-                files += [Path(root) / n for n in sorted(names) if n.endswith(".py")]
-            if not files:
-                errors.append(FileError(str(p), "no Python files found in this directory"))
-            out += [(str(f.resolve()), None) for f in files if not _excluded(f)]
-        elif p.is_file():
-            out.append((str(p.resolve()), name or None))
-        else:
-            errors.append(FileError(path, "no such file or directory"))
-    return out, errors
-
-
-def _excluded(path: Path) -> bool:
-    """`exclude` from [tool.typecheck-nn]: skip before importing (imports have side effects)."""
-    from .config import ConfigError, config_for, is_excluded
-
-    try:
-        return is_excluded(path, config_for(path))
-    except ConfigError:
-        return False  # the policy step reports the bad config
-
-
-def _is_venv(path: Path) -> bool:
-    return (path / "pyvenv.cfg").exists()
 
 
 def _package_name(path: str) -> tuple[str, str] | None:
@@ -180,6 +131,16 @@ def _class_attrs(cls) -> set[str]:
     return names
 
 
+def _lacks_forward(cls) -> bool:
+    """True for a class whose forward is nn.Module's placeholder (or Lightning's, which only
+    calls it): a base class that carries example inputs for its subclasses."""
+    for klass in cls.__mro__:
+        if "forward" in vars(klass):
+            module = getattr(klass, "__module__", "") or ""
+            return klass is nn.Module or module.split(".")[0] in ("pytorch_lightning", "lightning")
+    return True
+
+
 def _needs_args(cls) -> str | None:
     try:
         sig = inspect.signature(cls.__init__)
@@ -236,7 +197,7 @@ def discover_file(path: str, name: str | None) -> Discovery:
     except SyntaxError as exc:
         return Discovery([], [], [FileError(path, f"syntax error: {exc.msg}", exc.lineno)])
     except BaseException as exc:  # noqa: BLE001 - any failure of user code at import time
-        if isinstance(exc, KeyboardInterrupt):
+        if isinstance(exc, ABORT):  # our timeout or a real Ctrl-C, not the user's code
             raise
         from .trace import user_frame_location
 
@@ -257,6 +218,8 @@ def discover_file(path: str, name: str | None) -> Discovery:
                     [],
                     [FileError(path, f"{name}: constructor needs arguments ({missing}); use a factory function")],
                 )
+            if _lacks_forward(obj):
+                return Discovery([], [], [FileError(path, f"{name}: {NO_FORWARD}")])
             if not _has_inputs_declared(obj):
                 return Discovery(
                     [],
@@ -275,6 +238,8 @@ def discover_file(path: str, name: str | None) -> Discovery:
         missing = _needs_args(obj)
         if missing:
             skipped.append(Skipped(attr, path, f"constructor needs arguments ({missing})"))
+        elif _lacks_forward(obj):
+            skipped.append(Skipped(attr, path, NO_FORWARD))
         elif not _has_inputs_declared(obj):
             skipped.append(Skipped(attr, path, "no example inputs (define example_inputs() or example_input_array)"))
         else:

@@ -8,7 +8,9 @@ Applied to the checker's report after checking, in this order:
    diagnostics; `severity` overrides re-rank them (a diagnostic whose severity becomes
    info moves to the notes, and one raised from info moves to the violations);
 2. inline suppressions, then TNN900 for suppressions that silenced nothing;
-3. the model's verdict is recomputed from what remains;
+3. the model's verdict is recomputed from what remains; violations dropped by steps 1
+   and 2 are counted in `ModelResult.ignored`, so a verdict reached by ignoring rules
+   says so ("strongly typed, 1 violation ignored (TNN002)");
 4. the baseline: written (`--write-baseline`), or used to drop known violations.
 
 Verdict: a checked model is strongly typed when no error- or warning-severity type
@@ -75,9 +77,20 @@ def _is_type_violation(d: Diagnostic) -> bool:
     return d.code != UNUSED_SUPPRESSION.code and d.severity in ("error", "warning")
 
 
+def _count_ignored(m: ModelResult, dropped: Iterable[Diagnostic]) -> dict[str, int]:
+    counts = dict(m.ignored)
+    for d in dropped:
+        if _is_type_violation(d):
+            counts[d.code] = counts.get(d.code, 0) + 1
+    return counts
+
+
 def _configure(m: ModelResult, sel: Selection) -> ModelResult:
-    kept = [sel.severity(d) for d in [*m.violations, *m.notes] if sel.enabled(d.code, _diag_path(d, m))]
-    return _with(replace(m, violations=[], notes=[]), kept)
+    everything = [*m.violations, *m.notes]
+    enabled = [sel.enabled(d.code, _diag_path(d, m)) for d in everything]
+    kept = [sel.severity(d) for d, on in zip(everything, enabled) if on]
+    ignored = _count_ignored(m, (d for d, on in zip(m.violations, enabled) if not on))
+    return _with(replace(m, violations=[], notes=[], ignored=ignored), kept)
 
 
 def _suppress(models: list[ModelResult], suppressions: dict[str, list[Suppression]], used: set) -> list[ModelResult]:
@@ -91,10 +104,18 @@ def _suppress(models: list[ModelResult], suppressions: dict[str, list[Suppressio
             used.add((s, d.code if s.codes is not None else None))
         return not hits
 
-    return [
-        replace(m, violations=[d for d in m.violations if keep(d)], notes=[d for d in m.notes if keep(d)])
-        for m in models
-    ]
+    out = []
+    for m in models:
+        verdicts = [keep(d) for d in m.violations]
+        out.append(
+            replace(
+                m,
+                violations=[d for d, k in zip(m.violations, verdicts) if k],
+                notes=[d for d in m.notes if keep(d)],
+                ignored=_count_ignored(m, (d for d, k in zip(m.violations, verdicts) if not k)),
+            )
+        )
+    return out
 
 
 def _unused_message(s: Suppression, unused: list[str]) -> str:

@@ -1,9 +1,8 @@
 """`typecheck-nn rule CODE`: a rule's long-form documentation in the terminal.
 
-The pages live in docs/rules/<CODE>.md at the repository root, so the docs site and the
-CLI show one text. An installed wheel does not carry docs/ (it is outside the package);
-shipping the pages there would need them copied in as package data. Until then, and for
-any rule without a page, the text is built from the rule registry's summary and help.
+The pages live in typecheck_nn/docs/rules/<CODE>.md, package data shipped in the wheel,
+so the repository and the CLI show one text wherever the checker is installed. For a
+rule without a page the text is built from the rule registry's summary and help.
 """
 
 from __future__ import annotations
@@ -16,9 +15,7 @@ from rich.markdown import Markdown
 from rich.table import Table
 from rich.text import Text
 
-from .rules import ALL_RULES, Rule, rule_by_code
-
-DOCS_DIR = Path(__file__).resolve().parents[1] / "docs" / "rules"
+from .rules import ALL_RULES, DOCS_DIR, Rule, rule_by_code
 
 
 def rule_markdown(rule: Rule, docs_dir: Path = DOCS_DIR) -> str:
@@ -30,8 +27,7 @@ def rule_markdown(rule: Rule, docs_dir: Path = DOCS_DIR) -> str:
             f"# {rule.code} ({rule.name})\n\n"
             f"Default severity: {rule.severity}\n\n"
             f"## What it does\n\n{rule.summary}\n\n"
-            f"## How to fix\n\n{rule.help[:1].upper() + rule.help[1:]}.\n\n"
-            f"See {rule.url}\n"
+            f"## How to fix\n\n{rule.help[:1].upper() + rule.help[1:]}.\n"
         )
 
 

@@ -1,16 +1,20 @@
 """The rule set: stable codes, kebab-case names, default severities and fix hints.
 
 Codes never change meaning once published (like mypy's error codes and ruff's rule
-codes); the long-form documentation for each lives in docs/rules/<CODE>.md.
+codes); the long-form documentation for each lives in typecheck_nn/docs/rules/<CODE>.md,
+inside the package, so `typecheck-nn rule CODE` and the links in reports work from an
+installed wheel. There is no public web site: a rule's `url` is the `file://` URI of
+its packaged page, which exists wherever the checker is installed.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from .report.model import Severity
 
-DOCS_BASE_URL = "https://github.com/typecheck-nn/typecheck-nn/blob/main/docs/rules"
+DOCS_DIR = Path(__file__).resolve().parent / "docs" / "rules"
 
 
 @dataclass(frozen=True)
@@ -22,12 +26,14 @@ class Rule:
     help: str
 
     @property
-    def url(self) -> str:
-        return f"{DOCS_BASE_URL}/{self.code}.md"
+    def doc_file(self) -> Path:
+        """The rule's packaged documentation page."""
+        return DOCS_DIR / f"{self.code}.md"
 
     @property
-    def doc_file(self) -> str:
-        return f"docs/rules/{self.code}.md"
+    def url(self) -> str:
+        """Where the page is, as a URI that resolves on this machine (see the module docstring)."""
+        return self.doc_file.as_uri()
 
 
 MIXED_TYPES = Rule(

@@ -13,7 +13,6 @@ line of the branch; api.py then records the path the example inputs take (record
 from __future__ import annotations
 
 import contextlib
-import io
 import linecache
 import logging
 import os
@@ -320,29 +319,40 @@ def is_data_dependent(exc: BaseException) -> bool:
 
 
 @contextlib.contextmanager
-def _quiet_torch():
-    """torch.export logs guard failures and graph dumps at WARNING; the report says it better."""
+def _quiet_torch(quiet: bool = True):
+    """torch.export logs guard failures, graph dumps and, when inputs do not fit, a
+    38-line traceback per failed op (fake_tensor's `E...` lines at ERROR); its warnings
+    repeat what the report says better. Silenced unless `quiet` is False (--debug)."""
+    if not quiet:
+        yield
+        return
+    import warnings
+
     previous = logging.root.manager.disable
-    logging.disable(logging.WARNING)
+    logging.disable(logging.CRITICAL)
     try:
-        with contextlib.redirect_stderr(io.StringIO()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
             yield
     finally:
         logging.disable(previous)
 
 
-def trace(module, args, kwargs=None, *, user_files: set[str]) -> TracedProgram:
+def trace(
+    module, args, kwargs=None, *, user_files: set[str], device: str | None = None, quiet: bool = True
+) -> TracedProgram:
     """Export the model; a failure becomes a TraceError naming the user's line.
 
-    A branch on tensor values cannot be followed by export; the error says so and where,
-    and is marked data-dependent so that callers holding real tensors can record the path
-    the example inputs take instead (record.py).
+    `device` ("meta") makes tensors created inside `forward` without an explicit device
+    follow the model onto it. A branch on tensor values cannot be followed by export; the
+    error says so and where, and is marked data-dependent so that callers holding real
+    tensors can record the path the example inputs take instead (record.py).
     """
     for path in user_files:
         linecache.checkcache(path)  # a long-lived process may check an edited file again
     module.eval()
     try:
-        with _quiet_torch():
+        with _quiet_torch(quiet), torch.device(device) if device else contextlib.nullcontext():
             return _export(module, args, kwargs, user_files)
     except Exception as exc:  # noqa: BLE001 - classified below, never swallowed silently
         loc = user_frame_location(exc, user_files)

@@ -2,9 +2,76 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path, PurePath
 
-from .model import FileError, Location, ModelResult, Report
+from .model import Diagnostic, FileError, Location, ModelResult, RecurrenceSummary, Related, Report, Skipped
+
+
+def _escape_char(ch: str) -> str:
+    o = ord(ch)
+    if 0xDC80 <= o <= 0xDCFF:  # an undecodable byte of a file name (surrogateescape)
+        return f"\\x{o - 0xDC00:02x}"
+    if o > 0xFF:
+        return f"\\u{o:04x}"
+    return f"\\x{o:02x}"
+
+
+def _needs_escape(ch: str, keep_newlines: bool) -> bool:
+    o = ord(ch)
+    if ch == "\t" or (keep_newlines and ch == "\n"):
+        return False
+    return o < 0x20 or 0x7F <= o < 0xA0 or 0xD800 <= o < 0xE000 or o in (0xFFFE, 0xFFFF)
+
+
+def escape_control(text: str, keep_newlines: bool = False) -> str:
+    """User text made safe for every output: control characters (terminal escapes, raw
+    newlines in one-line formats, characters XML forbids) and lone surrogates (file names
+    that are not UTF-8) become visible backslash escapes. Tabs are kept; newlines too with
+    `keep_newlines`."""
+    if text.isprintable():
+        return text
+    if keep_newlines:
+        text = text.replace("\r\n", "\n")
+    return "".join(_escape_char(ch) if _needs_escape(ch, keep_newlines) else ch for ch in text)
+
+
+def _clean_diagnostic(d: Diagnostic) -> Diagnostic:
+    e = escape_control
+    return replace(
+        d,
+        message=e(d.message, True),
+        model=e(d.model),
+        help=e(d.help, True),
+        scope=e(d.scope),
+        types=(e(d.types[0]), e(d.types[1])) if d.types else None,
+        related=[Related(r.location, e(r.message, True)) for r in d.related],
+    )
+
+
+def clean_report(report: Report) -> Report:
+    """A copy of `report` whose user-derived text is escaped (escape_control); paths are
+    left as they are, since renderers read source through them, and are escaped when shown
+    (display_path)."""
+    e = escape_control
+    models = [
+        replace(
+            m,
+            name=e(m.name),
+            error=e(m.error, True) if m.error is not None else None,
+            output=e(m.output, True),
+            fallback=e(m.fallback, True),
+            violations=[_clean_diagnostic(d) for d in m.violations],
+            notes=[_clean_diagnostic(d) for d in m.notes],
+            recurrence=replace(m.recurrence, state_values=[e(v) for v in m.recurrence.state_values])
+            if isinstance(m.recurrence, RecurrenceSummary)
+            else m.recurrence,
+        )
+        for m in report.models
+    ]
+    skipped = [Skipped(e(s.name), s.path, e(s.reason, True)) for s in report.skipped]
+    errors = [replace(x, message=e(x.message, True), output=e(x.output, True)) for x in report.errors]
+    return replace(report, models=models, skipped=skipped, errors=errors)
 
 
 def relative_to_root(path: str, root: Path | None) -> str | None:
@@ -26,7 +93,7 @@ def relative_to_root(path: str, root: Path | None) -> str | None:
 def display_path(path: str, root: Path | None) -> str:
     """`path` relative to `root` when it lies under it, else as given."""
     relative = relative_to_root(path, root)
-    return path if relative is None else relative
+    return escape_control(path if relative is None else relative)
 
 
 def location_text(loc: Location | None, fallback_path: str, root: Path | None) -> str:
@@ -48,7 +115,21 @@ def file_error_text(e: FileError, root: Path | None) -> str:
 
 def model_label(m: ModelResult, root: Path | None) -> str:
     """`path::Name`: the same spelling as a FILE::NAME target, so it can be pasted back."""
-    return f"{display_path(m.path, root)}::{m.name}"
+    return f"{display_path(m.path, root)}::{escape_control(m.name)}"
+
+
+def skipped_label(s: Skipped, root: Path | None) -> str:
+    """`path::Name` of a skipped class, or just `path` for a file with nothing to check."""
+    return f"{display_path(s.path, root)}::{escape_control(s.name)}" if s.name else display_path(s.path, root)
+
+
+def ignored_text(m: ModelResult) -> str:
+    """`1 TNN002 violation ignored`: what rule selection and suppressions hid from the verdict."""
+    if not m.ignored:
+        return ""
+    n = sum(m.ignored.values())
+    codes = ", ".join(sorted(m.ignored))
+    return f"{plural(n, 'violation')} ignored ({codes})"
 
 
 def plural(n: int, word: str) -> str:

@@ -3,17 +3,20 @@
 Made for grep, editors' problem matchers and quick terminal scans: violations, models
 that failed to check and targets that failed to load. Informational notes are left out
 (as in ruff's concise output); the closing tally still says how many models were skipped.
+A file named on the command line with nothing to check gets one `path: note: ...` line.
+User text is escaped (report.common.escape_control), so a record is always one line.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from .common import file_error_text, location_text, one_line, total_line
+from .common import clean_report, file_error_text, location_text, one_line, skipped_label, total_line
 from .model import Report
 
 
 def render(report: Report, *, root: Path | None = None, color: bool = False) -> str:
+    report = clean_report(report)
     lines: list[str] = []
     for m in report.models:
         for v in m.violations:
@@ -23,5 +26,8 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
             lines.append(f"{where}: error: {m.name}: {one_line(m.error)}")
     for e in report.errors:
         lines.append(f"{file_error_text(e, root)}: error: {one_line(e.message)}")
+    for s in report.skipped:
+        if not s.name:
+            lines.append(f"{skipped_label(s, root)}: note: {one_line(s.reason)}")
     lines.append(total_line(report))
     return "\n".join(lines) + "\n"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import display_path, file_error_location, location_text, model_label
+from .common import clean_report, display_path, file_error_location, location_text, model_label, skipped_label
 from .model import Diagnostic, Location, Report
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
@@ -47,11 +47,12 @@ def _message(d: Diagnostic, model_path: str, root: Path | None) -> str:
     if d.help:
         parts.append(f"help: {d.help}")
     if d.url:
-        parts.append(f"see: {d.url}")
+        parts.append(f"see: typecheck-nn rule {d.code}")
     return "\n".join(parts)
 
 
 def render(report: Report, *, root: Path | None = None, color: bool = False) -> str:
+    report = clean_report(report)
     lines: list[str] = []
     for m in report.models:
         for d in [*m.violations, *m.notes]:
@@ -80,7 +81,7 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
         lines.append(
             command(
                 "notice",
-                f"{s.name} was not checked: {s.reason}",
+                f"{s.name} was not checked: {s.reason}" if s.name else f"{skipped_label(s, root)}: {s.reason}",
                 location=None,
                 path=s.path,
                 title="typecheck-nn: skipped",

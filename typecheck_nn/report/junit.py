@@ -11,7 +11,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .common import display_path, file_error_text, location_text, one_line
+from .common import clean_report, display_path, file_error_text, location_text, one_line
 from .model import Diagnostic, ModelResult, Report
 
 
@@ -57,13 +57,15 @@ class _Suites:
 
 
 def render(report: Report, *, root: Path | None = None, color: bool = False) -> str:
+    report = clean_report(report)  # also makes every character legal in XML 1.0
     suites = _Suites(root)
     for m in report.models:
         case = suites.case(m.path, m.name, sum(m.seconds.values()))
         errors = [d for d in m.violations if d.severity == "error"]
         if m.error is not None:
             where = location_text(m.error_location, m.path, root)
-            ET.SubElement(case, "error", message=one_line(m.error), type="model-error").text = f"{where}: {m.error}"
+            detail = f"{where}: {m.error}" + (f"\n\noutput:\n{m.output}" if m.output.strip() else "")
+            ET.SubElement(case, "error", message=one_line(m.error), type="model-error").text = detail
         elif errors:
             summary = f"{len(errors)} violation{'s' if len(errors) != 1 else ''}: {one_line(errors[0].message)}"
             failure = ET.SubElement(case, "failure", message=summary, type=errors[0].code)
@@ -72,7 +74,7 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
         if quiet:
             ET.SubElement(case, "system-out").text = "\n".join(_line(d, m, root) for d in quiet)
     for s in report.skipped:
-        ET.SubElement(suites.case(s.path, s.name), "skipped", message=s.reason)
+        ET.SubElement(suites.case(s.path, s.name or "<file>"), "skipped", message=s.reason)
     for e in report.errors:
         case = suites.case(e.path, "<load>")
         error = ET.SubElement(case, "error", message=one_line(e.message), type="file-error")

@@ -23,7 +23,6 @@ from .common import display_path, file_error_location, model_label, relative_to_
 from .model import Diagnostic, Location, ModelResult, Report
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
-INFORMATION_URI = "https://github.com/typecheck-nn/typecheck-nn"
 FINGERPRINT_KEY = "typecheckNn/v1"
 _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
@@ -36,8 +35,12 @@ def _rule_descriptor(rule: Rule) -> dict:
         "name": rule.name,
         "shortDescription": {"text": rule.summary},
         "fullDescription": {"text": f"{rule.summary} Fix: {rule.help}."},
-        "help": {"text": f"{rule.summary}\n\nFix: {rule.help}.\n\nSee {rule.url}", "markdown": rule_markdown(rule)},
-        "helpUri": rule.url,
+        # no helpUri: the tool has no public site, and a file:// URI means nothing to a code
+        # scanning viewer; the full page travels in help.markdown instead
+        "help": {
+            "text": f"{rule.summary}\n\nFix: {rule.help}.\n\nMore: typecheck-nn rule {rule.code}",
+            "markdown": rule_markdown(rule),
+        },
         "defaultConfiguration": {"level": _LEVEL[rule.severity]},
         "properties": {"tags": ["typecheck-nn", "correctness"]},
     }
@@ -111,13 +114,13 @@ def sarif_log(report: Report, root: Path | None) -> dict:
     ]
     notifications += [_notification("error", e.message, file_error_location(e), e.path, root) for e in report.errors]
     notifications += [
-        _notification("note", f"{s.name} was not checked: {s.reason}", None, s.path, root) for s in report.skipped
+        _notification("note", f"{s.name} was not checked: {s.reason}" if s.name else s.reason, None, s.path, root)
+        for s in report.skipped
     ]
     run: dict = {
         "tool": {
             "driver": {
                 "name": "typecheck-nn",
-                "informationUri": INFORMATION_URI,
                 "version": __version__,
                 "semanticVersion": __version__,
                 "rules": [_rule_descriptor(rule) for rule in ALL_RULES],

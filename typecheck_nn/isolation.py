@@ -1,0 +1,214 @@
+"""Keeping one model file's side effects away from the report and from the next file.
+
+Checking a file imports it and runs its model, in a worker process that checks many
+files in turn (or in the main process with `-j1`). Three things must not leak:
+
+- output: whatever user code (or torch) writes to stdout/stderr, at the Python or the
+  file-descriptor level, is captured per phase (`Capture`), so `--format json` on stdout
+  always parses; the text goes with the model's result and is shown with `--debug`;
+- modules: files imported for one target are dropped from `sys.modules` afterwards
+  (`Isolation`), so two folders that each have a `helpers.py` each get their own, and the
+  verdicts do not depend on the order of the targets;
+- time: `deadline` bounds a phase with SIGALRM, raising `Timeout` in the main thread. The
+  parent process also kills a worker that overruns (a hang in C code ignores signals).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import signal
+import sys
+import sysconfig
+import tempfile
+import threading
+from collections.abc import Iterator
+
+
+class Timeout(BaseException):  # noqa: N818 - a BaseException, so `except Exception` in user code lets it through
+    """The phase ran past --timeout."""
+
+
+class Interrupted(BaseException):  # noqa: N818
+    """A real Ctrl-C in the main process (`-j1`), as opposed to user code raising KeyboardInterrupt."""
+
+
+ABORT = (Timeout, Interrupted)
+
+
+@contextlib.contextmanager
+def deadline(seconds: float | None) -> Iterator[None]:
+    """Raise Timeout in the main thread after `seconds` (no-op off the main thread or without SIGALRM)."""
+    usable = (
+        seconds is not None and hasattr(signal, "setitimer") and threading.current_thread() is threading.main_thread()
+    )
+    if not usable:
+        yield
+        return
+
+    def fire(signum, frame):
+        raise Timeout()
+
+    previous = signal.signal(signal.SIGALRM, fire)
+    signal.setitimer(signal.ITIMER_REAL, float(seconds))  # type: ignore[arg-type]
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def _flush_c_stdio() -> None:
+    """printf() from C extensions sits in libc's buffer until flushed."""
+    with contextlib.suppress(Exception):
+        import ctypes
+
+        ctypes.CDLL(None).fflush(None)
+
+
+class Capture:
+    """Redirects fds 1 and 2, and sys.stdout/sys.stderr, into one temporary file per phase.
+
+    `start()` ... `stop()` returns the text written in between (decoded leniently, since
+    user code may write any bytes). Reused across phases: the file is truncated each time.
+    """
+
+    def __init__(self) -> None:
+        self._file = tempfile.TemporaryFile()
+        self._saved_fds: tuple[int, int] | None = None
+        self._saved_streams: tuple = ()
+        self._stream: io.TextIOWrapper | None = None
+
+    def start(self) -> None:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        _flush_c_stdio()
+        fd = self._file.fileno()
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        self._saved_fds = (os.dup(1), os.dup(2))
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        self._saved_streams = (sys.stdout, sys.stderr)
+        self._stream = io.TextIOWrapper(
+            io.FileIO(fd, "w", closefd=False),
+            encoding="utf-8",
+            errors="backslashreplace",
+            line_buffering=True,
+            write_through=True,
+        )
+        sys.stdout = sys.stderr = self._stream
+
+    def stop(self) -> str:
+        if self._saved_fds is None:
+            return ""
+        for stream in (sys.stdout, sys.stderr, self._stream):
+            with contextlib.suppress(Exception):
+                stream.flush()  # type: ignore[union-attr]
+        _flush_c_stdio()
+        sys.stdout, sys.stderr = self._saved_streams
+        out_fd, err_fd = self._saved_fds
+        os.dup2(out_fd, 1)
+        os.dup2(err_fd, 2)
+        os.close(out_fd)
+        os.close(err_fd)
+        self._saved_fds = None
+        with contextlib.suppress(Exception):
+            self._stream.detach()  # type: ignore[union-attr]
+        self._stream = None
+        fd = self._file.fileno()
+        os.lseek(fd, 0, os.SEEK_SET)
+        chunks = []
+        while chunk := os.read(fd, 1 << 16):
+            chunks.append(chunk)
+        os.ftruncate(fd, 0)
+        os.lseek(fd, 0, os.SEEK_SET)
+        return b"".join(chunks).decode("utf-8", errors="backslashreplace")
+
+    @contextlib.contextmanager
+    def phase(self, sink: list[str]) -> Iterator[None]:
+        """Capture the block's output into `sink[0]`."""
+        self.start()
+        try:
+            yield
+        finally:
+            sink.append(self.stop())
+
+    def close(self) -> None:
+        self._file.close()
+
+
+def _library_roots() -> tuple[str, ...]:
+    """Where installed code lives: modules from here are shared, never dropped."""
+    roots = set()
+    for key in ("stdlib", "platstdlib", "purelib", "platlib"):
+        with contextlib.suppress(KeyError):
+            roots.add(os.path.realpath(sysconfig.get_paths()[key]))
+    roots.add(os.path.realpath(sys.base_prefix))
+    roots.add(os.path.realpath(sys.prefix))
+    return tuple(sorted(roots))
+
+
+_OWN_PACKAGE = __name__.split(".")[0]
+
+
+class Isolation:
+    """Snapshot of the interpreter state that importing a user's file changes; `restore()`
+    puts it back, dropping the user's modules so the next file imports its own."""
+
+    def __init__(self) -> None:
+        self.modules = set(sys.modules)
+        self.path = list(sys.path)
+        self.argv = list(sys.argv)
+        self.cwd = os.getcwd()
+        self.roots = _library_roots()
+        self.torch_state = _torch_state()
+
+    def _is_user_module(self, name: str) -> bool:
+        if name.split(".")[0] == _OWN_PACKAGE:
+            return False
+        module = sys.modules.get(name)
+        files = [getattr(module, "__file__", None) or ""]
+        files += list(getattr(module, "__path__", None) or [])
+        files = [f for f in files if f]
+        if not files:
+            return False  # built-in or synthetic: nothing user-specific to drop
+        return not any(os.path.realpath(f).startswith(self.roots) for f in files)
+
+    def restore(self) -> None:
+        for name in [n for n in list(sys.modules) if n not in self.modules]:
+            if name.startswith("_typecheck_nn_target_") or self._is_user_module(name):
+                sys.modules.pop(name, None)
+        sys.path[:] = self.path
+        sys.argv[:] = self.argv
+        with contextlib.suppress(OSError):
+            if os.getcwd() != self.cwd:
+                os.chdir(self.cwd)
+        _restore_torch(self.torch_state)
+        import importlib
+
+        importlib.invalidate_caches()
+
+    @contextlib.contextmanager
+    def around(self) -> Iterator[None]:
+        try:
+            yield
+        finally:
+            self.restore()
+
+
+def _torch_state() -> tuple | None:
+    torch = sys.modules.get("torch")
+    if torch is None:
+        return None
+    return (torch.get_default_dtype(),)
+
+
+def _restore_torch(state: tuple | None) -> None:
+    torch = sys.modules.get("torch")
+    if torch is None or state is None:
+        return
+    with contextlib.suppress(Exception):
+        torch.set_default_dtype(state[0])
