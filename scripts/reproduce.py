@@ -1,0 +1,384 @@
+"""Reproduce every behaviour claim of the reference models on CPU and write docs/results.md.
+
+    .venv/bin/python scripts/reproduce.py --quick          # <= 45 min on 2 cores
+    .venv/bin/python scripts/reproduce.py                  # the full budgets (a few hours on 2 cores)
+    .venv/bin/python scripts/reproduce.py --only copy      # one group; the others keep their last results
+    .venv/bin/python scripts/reproduce.py --report-only    # rewrite docs/results.md from the runs on disk
+
+Every training run is an ordinary ``reference-models train`` call (seeded, ``--log`` output
+in ``<out>/<run>.log``), two at a time with one thread each, each capped in wall-clock
+minutes so the mode's time bound holds on a loaded machine; a run that hits its cap
+stops with a checkpoint and its metrics say how many steps it did. The speed claims
+come from ``benchmarks/scan_vs_cudnn.py`` (interleaved, both threads, after the
+training). Then ``docs/results.md`` is generated from the metrics files: one table row
+per claim (metric, typed, classic, goal, met?), the plots it cites (written under
+``docs/results/``), and the exact commands. Nothing in it is typed by hand.
+
+Claims (see docs/reference-models.md for the models):
+  char-lm   T-LSTM vs nn.LSTM at equal parameters: validation BPC and training loss
+  copy      typed NTM < 0.1 bits/sequence on held-out lengths <= 20 at the final checkpoint
+            (2,560 fixed sequences), and better than nn.LSTM at length 40 with the same
+            budget; the classic NTM's learning curve, converged or not
+  hm        HM-LSTM / typed HM-RNN boundary rates at word boundaries vs elsewhere
+  speed     firmware overhead <= 1.15x and nn.LSTM / T-LSTM >= 2.8x (CPU)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+PY = sys.executable
+
+
+@dataclasses.dataclass(frozen=True)
+class Run:
+    """One training run: a name (its directory), the model and the CLI arguments after it."""
+
+    group: str
+    name: str
+    model: str
+    args: tuple[str, ...]
+    minutes: float  # wall-clock cap (--max-minutes)
+
+
+def plan(quick: bool, seed: int) -> list[Run]:
+    """The runs behind the claims; --quick shortens every budget, nothing else changes."""
+    cap = lambda full, q: q if quick else full  # noqa: E731
+    lm = ("--task", "char-lm", "--batch-size", "32", "--seq-len", "128", "--eval-every", "100", "--seed", str(seed))
+    lm_steps = ("--steps", str(cap(1500, 300)))
+    copy_steps = "3000" if quick else "8000"
+    cp = ("--task", "copy", "--steps", copy_steps, "--batch-size", "32", "--seq-len", "20", "--eval-every", "250")
+    cp += ("--slots", "128", "--word", "20", "--lr", "1e-3", "--seed", str(seed))
+    hm = ("--task", "char-lm", "--steps", str(300 if quick else 3000), "--batch-size", "64", "--seq-len", "100")
+    hm += ("--eval-every", "100000", "--layers", "2", "--hidden", "256", "--dropout", "0", "--weight-decay", "0")
+    hm += ("--seed", str(seed))
+    return [
+        Run("copy", "copy-tntm", "t-ntm", (*cp, "--hidden", "100"), cap(120, 15)),
+        Run("copy", "copy-lstm", "torch-lstm", (*cp, "--hidden", "256"), cap(60, 8)),
+        Run("copy", "copy-ntm", "ntm", (*cp, "--hidden", "100"), cap(120, 15)),
+        Run("char-lm", "lm-lstm-1x512", "torch-lstm", (*lm, *lm_steps, "--layers", "1", "--hidden", "512"), cap(60, 6)),
+        Run(
+            "char-lm",
+            "lm-tlstm-2x-matched",
+            "t-lstm",
+            (*lm, *lm_steps, "--layers", "2", "--match-params", "torch-lstm:1x512"),
+            cap(60, 6),
+        ),
+        Run("hm", "lm-hmlstm", "hm-lstm", hm, cap(60, 4)),
+        Run("hm", "lm-thmrnn", "t-hmrnn", hm, cap(60, 4)),
+    ]
+
+
+def _train(run: Run, out: Path) -> tuple[Run, int, float]:
+    cmd = [PY, "-m", "reference_models.cli", "train", run.model, *run.args]
+    cmd += ["--out", str(out / run.name), "--max-minutes", str(run.minutes), "--log", "--device", "cpu"]
+    env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
+    t0 = time.perf_counter()
+    with open(out / f"{run.name}.log", "w") as log:
+        log.write("$ " + " ".join(cmd) + "\n")
+        log.flush()
+        rc = subprocess.call(cmd, stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ROOT)
+    return run, rc, time.perf_counter() - t0
+
+
+def _load(out: Path, name: str) -> dict | None:
+    path = out / name / "metrics.json"
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+# ------------------------------------------------------------------------------------------ report
+
+
+@dataclasses.dataclass
+class Row:
+    claim: str
+    metric: str
+    typed: str
+    classic: str
+    goal: str
+    met: bool | None  # None: not measured
+
+    def cells(self) -> list[str]:
+        met = "not run" if self.met is None else ("yes" if self.met else "**no**")
+        return [self.claim, self.metric, self.typed, self.classic, self.goal, met]
+
+
+def _f(value, fmt=".3f") -> str:
+    return "—" if value is None else format(value, fmt)
+
+
+def _runinfo(m: dict | None) -> str:
+    if m is None:
+        return "not run"
+    capped = " (stopped by its time cap)" if m["steps_done"] < int(m["config"]["steps"]) else ""
+    return (
+        f"{m['model']}: {m['params_total']:,} parameters, {m['steps_done']}/{m['config']['steps']} steps{capped}, "
+        f"{m['seconds_this_run'] / 60:.1f} min"
+    )
+
+
+def char_lm_rows(out: Path) -> list[Row]:
+    lstm, tl = _load(out, "lm-lstm-1x512"), _load(out, "lm-tlstm-2x-matched")
+    best = lambda m: None if m is None else (m.get("best_checkpoint") or m["final"])["valid_bpc"]  # noqa: E731
+    train = lambda m: None if m is None else m["final_train_bpc_avg50"]  # noqa: E731
+    measured = lstm is not None and tl is not None
+    return [
+        Row(
+            "char-LM quality at equal parameters",
+            "validation BPC, best checkpoint (lower is better)",
+            _f(best(tl)),
+            _f(best(lstm)),
+            "typed ≤ 1.05 × classic",
+            (best(tl) <= 1.05 * best(lstm)) if measured else None,
+        ),
+        Row(
+            "char-LM training loss at equal parameters",
+            "train bits/char, mean of the last 50 steps (with dropout)",
+            _f(train(tl)),
+            _f(train(lstm)),
+            "typed ≤ 1.05 × classic",
+            (train(tl) <= 1.05 * train(lstm)) if measured else None,
+        ),
+    ]
+
+
+def copy_rows(out: Path) -> list[Row]:
+    tntm, ntm, lstm = _load(out, "copy-tntm"), _load(out, "copy-ntm"), _load(out, "copy-lstm")
+    err = lambda m: None if m is None else m["final"]["bits_error_1_20"]  # noqa: E731
+    at40 = lambda m: None if m is None else m["final"]["bits_error_by_length"]["40"]  # noqa: E731
+    return [
+        Row(
+            "copy task, held-out lengths ≤ 20",
+            "bits wrong per sequence at the final checkpoint, 2,560 fixed sequences",
+            _f(err(tntm)),
+            f"{_f(err(ntm))} (classic NTM)",
+            "typed < 0.1",
+            None if tntm is None else err(tntm) < 0.1,
+        ),
+        Row(
+            "copy task, length 40 (2× the longest trained)",
+            "bits wrong per sequence, final checkpoint, 256 sequences",
+            _f(at40(tntm)),
+            f"{_f(at40(lstm))} (nn.LSTM), {_f(at40(ntm))} (classic NTM)",
+            "typed NTM < nn.LSTM, same steps and batch",
+            None if tntm is None or lstm is None else at40(tntm) < at40(lstm),
+        ),
+        Row(
+            "classic (LSTM-controller) NTM converges",
+            "bits wrong per sequence, lengths ≤ 20, final checkpoint",
+            "—",
+            _f(err(ntm)),
+            "< 1 bit (converged)",
+            None if ntm is None else err(ntm) < 1.0,
+        ),
+    ]
+
+
+def hm_rows(out: Path) -> list[Row]:
+    rows = []
+    rates = {}
+    for name in ("lm-thmrnn", "lm-hmlstm"):
+        m = _load(out, name)
+        b = None if m is None else m["final"].get("boundaries", {}).get("layer1")
+        rates[name] = b
+    fmt = lambda b: "—" if b is None else f"{b['rate_at_word_boundary']:.3f} vs {b['rate_elsewhere']:.3f}"  # noqa: E731
+    ok = lambda b: b is not None and b["rate_at_word_boundary"] >= 2 * max(b["rate_elsewhere"], 1e-9)  # noqa: E731
+    rows.append(
+        Row(
+            "HM-RNN layer-1 boundaries mark words",
+            "boundary rate at word boundaries vs elsewhere (validation text)",
+            fmt(rates["lm-thmrnn"]),
+            fmt(rates["lm-hmlstm"]),
+            "at ≥ 2 × elsewhere, for the typed model",
+            None if rates["lm-thmrnn"] is None else ok(rates["lm-thmrnn"]),
+        )
+    )
+    return rows
+
+
+def speed_rows(out: Path) -> list[Row]:
+    path = out / "speed.json"
+    if not path.exists():
+        return [Row("CPU speed", "firmware overhead / speed-up", "—", "—", "≤ 1.15× / ≥ 2.8×", None)]
+    bench = json.loads(path.read_text())
+    rows = []
+    for size, res in bench["sizes"].items():
+        run = res["runs"]["fp32"]
+        over, speed = run["firmware_overhead_median_of_rounds"], run["speedup_median_of_rounds"]
+        T, B, D = size.split("x")
+        primary = size == "256x32x256"
+        rows.append(
+            Row(
+                f"CPU firmware overhead, T={T} B={B} D=H={D}",
+                "T-LSTM time / its GEMMs alone (fwd+bwd, median of interleaved rounds)",
+                f"{over:.2f}×",
+                "—",
+                "≤ 1.15×" if primary else "(second size, reported)",
+                over <= 1.15 if primary else None,
+            )
+        )
+        rows.append(
+            Row(
+                f"CPU speed-up, T={T} B={B} D=H={D}",
+                "nn.LSTM time / T-LSTM time (fwd+bwd, fp32, median of interleaved rounds)",
+                f"{speed:.2f}×",
+                "1×",
+                "≥ 2.8×" if primary else "(second size, reported)",
+                speed >= 2.8 if primary else None,
+            )
+        )
+    return rows
+
+
+def _plots(out: Path, docs: Path) -> list[str]:
+    """Learning curves side by side, on shared labelled axes; returns the markdown image lines."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    from reference_models.train import _running_mean
+
+    figs = []
+    target = docs / "results"
+    target.mkdir(parents=True, exist_ok=True)
+    groups = [
+        (
+            "copy",
+            ["copy-tntm", "copy-ntm", "copy-lstm"],
+            "bits_error_1_20",
+            "bits wrong per sequence (lengths 1-20, periodic sample)",
+            "train loss (BCE, nats/bit)",
+            1.0,
+        ),
+        (
+            "char_lm",
+            ["lm-tlstm-2x-matched", "lm-lstm-1x512"],
+            "valid_bpc",
+            "validation bits per character",
+            "train bits per character (with dropout)",
+            1 / 0.6931471805599453,
+        ),
+    ]
+    for fname, names, metric, eval_label, train_label, scale in groups:
+        runs = [(n, _load(out, n)) for n in names]
+        runs = [(n, m) for n, m in runs if m is not None]
+        if not runs:
+            continue
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        for k, (_name, m) in enumerate(runs):
+            steps = [h["step"] for h in m["history"]]
+            loss = [h["loss"] * scale for h in m["history"]]
+            left.plot(steps, _running_mean(loss, 50), color=f"C{k}", label=f"{m['model']}")
+            right.plot([e["step"] for e in m["evals"]], [e[metric] for e in m["evals"]], "o-", color=f"C{k}", ms=3)
+            right.plot([], [], "o-", color=f"C{k}", label=m["model"])
+        left.set_xlabel("optimizer step")
+        left.set_ylabel(train_label + ", running mean of 50")
+        right.set_xlabel("optimizer step")
+        right.set_ylabel(eval_label)
+        if fname == "copy":
+            right.set_yscale("symlog", linthresh=0.1)
+        left.legend()
+        right.legend()
+        fig.tight_layout()
+        path = target / f"{fname}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        figs.append(f"![{fname} learning curves](results/{path.name})")
+    return figs
+
+
+def write_report(out: Path, docs: Path, mode: str, commands: list[str]) -> Path:
+    rows = char_lm_rows(out) + copy_rows(out) + hm_rows(out) + speed_rows(out)
+    lines = [
+        "# Reference models: reproduced claims",
+        "",
+        f"Generated by `scripts/reproduce.py` ({mode} mode) on {datetime.date.today().isoformat()}; "
+        "do not edit by hand — rerun the script. CPU only; the machine may have been shared, "
+        "see the speed section.",
+        "",
+        "| claim | metric | typed | classic | goal | met? |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
+    lines += ["", "## Runs", ""]
+    for run in plan(mode == "quick", 0):
+        lines.append(f"- `{run.name}`: {_runinfo(_load(out, run.name))}")
+    ntm = _load(out, "copy-ntm")
+    if ntm is not None:
+        curve = ", ".join(f"{e['step']}: {e['bits_error_1_20']:.1f}" for e in ntm["evals"])
+        lines += [
+            "",
+            "## Classic NTM learning curve",
+            "",
+            f"Periodic evaluation (step: bits wrong per sequence, lengths 1-20): {curve or 'none'}.",
+            f"Final: {ntm['final']['bits_error_1_20']:.2f} bits per sequence.",
+        ]
+    speed = out / "speed.json"
+    if speed.exists():
+        bench = json.loads(speed.read_text())
+        lines += [
+            "",
+            "## Speed",
+            "",
+            f"threads {bench['threads']}, firmware {bench['firmware']}, torch {bench['torch']}.",
+        ]
+        for size, res in bench["sizes"].items():
+            for name, r in res["runs"]["fp32"]["models"].items():
+                lines.append(f"- {size} {name}: median {r['median_ms']:.1f} ms, min {r['min_ms']:.1f} ms")
+    figs = _plots(out, docs)
+    if figs:
+        lines += ["", "## Learning curves", "", *figs]
+    lines += ["", "## Commands", "", "```", *commands, "```", ""]
+    path = docs / "results.md"
+    path.write_text("\n".join(lines))
+    return path
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--quick", action="store_true", help="short budgets: within 45 min on a 2-core CPU")
+    p.add_argument("--only", default=None, help="comma list of groups to run: char-lm,copy,hm,speed")
+    p.add_argument("--out", type=Path, default=ROOT / "runs" / "reproduce")
+    p.add_argument("--docs", type=Path, default=ROOT / "docs")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--jobs", type=int, default=2, help="training runs at a time (one thread each)")
+    p.add_argument("--report-only", action="store_true", help="only regenerate docs/results.md from --out")
+    a = p.parse_args(argv)
+    mode = "quick" if a.quick else "full"
+    out = a.out / mode
+    out.mkdir(parents=True, exist_ok=True)
+    groups = set(a.only.split(",")) if a.only else {"char-lm", "copy", "hm", "speed"}
+    runs = [r for r in plan(a.quick, a.seed) if r.group in groups]
+    commands = [f"{Path(PY).name} scripts/reproduce.py " + " ".join(argv if argv is not None else sys.argv[1:])]
+    sys.path.insert(0, str(ROOT))
+    if not a.report_only:
+        t0 = time.perf_counter()
+        with ThreadPoolExecutor(a.jobs) as pool:
+            for run, rc, secs in pool.map(lambda r: _train(r, out), runs):
+                status = "ok" if rc == 0 else f"FAILED (exit {rc}, see {out / run.name}.log)"
+                print(f"[reproduce] {run.name}: {status} in {secs / 60:.1f} min", flush=True)
+        if "speed" in groups:
+            bench = [PY, str(ROOT / "benchmarks" / "scan_vs_cudnn.py"), "--device", "cpu", "--threads", "2"]
+            bench += ["--repeats", "9" if a.quick else "21", "--json", str(out / "speed.json")]
+            with open(out / "speed.log", "w") as log:
+                subprocess.call(bench, stdout=log, stderr=subprocess.STDOUT, cwd=ROOT)
+            print(f"[reproduce] speed: {out / 'speed.log'}", flush=True)
+        print(f"[reproduce] all runs took {(time.perf_counter() - t0) / 60:.1f} min", flush=True)
+    path = write_report(out, a.docs, mode, commands)
+    print(f"[reproduce] wrote {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
