@@ -12,7 +12,8 @@ minima of each model's times.
 The third contestant, "GEMMs only", is T-LSTM with its firmware removed: the same
 ``Conv2`` learnware (two accumulated GEMMs forward, three backward) on the same input,
 backpropagating a preallocated dense gradient, so nothing but those GEMMs is timed.
-``firmware overhead`` = T-LSTM time / GEMM-only time (median of per-round ratios).
+``firmware overhead`` = T-LSTM time / GEMM-only time (median of per-round ratios), and
+nn.LSTM / GEMM-only is printed as the ceiling any firmware could reach on this machine.
 Every size prints, on lines of their own::
 
     firmware overhead: X.XXx
@@ -97,7 +98,7 @@ def bench(models: dict, xs, repeats: int, warmup: int, amp: bool) -> dict:
         for name in names:
             _once(models[name], xs, amp)
     times = {n: [] for n in names}
-    ratios, overheads = [], []
+    ratios, overheads, ceilings = [], [], []
     for r in range(repeats):
         k = r % len(names)
         order = names[k:] + names[:k]  # rotate who goes first
@@ -107,6 +108,7 @@ def bench(models: dict, xs, repeats: int, warmup: int, amp: bool) -> dict:
         ratios.append(times[names[0]][-1] / times[names[1]][-1])
         if len(names) > 2:
             overheads.append(times[names[1]][-1] / times[names[2]][-1])
+            ceilings.append(times[names[0]][-1] / times[names[2]][-1])
     rows = {
         n: {
             "median_ms": 1e3 * statistics.median(ts),
@@ -123,6 +125,7 @@ def bench(models: dict, xs, repeats: int, warmup: int, amp: bool) -> dict:
         "ratios": ratios,
         "firmware_overhead_median_of_rounds": statistics.median(overheads) if overheads else None,
         "overheads": overheads,
+        "speedup_ceiling_median_of_rounds": statistics.median(ceilings) if ceilings else None,
     }
 
 
@@ -210,6 +213,7 @@ def _run_size(a, device, gpu: bool, T: int, B: int, D: int, precisions: list[str
         )
         print(f"firmware overhead: {res['firmware_overhead_median_of_rounds']:.2f}x")
         print(f"speed-up nn.LSTM / T-LSTM: {res['speedup_median_of_rounds']:.2f}x")
+        print(f"  (ceiling with free firmware, nn.LSTM / GEMMs only: {res['speedup_ceiling_median_of_rounds']:.2f}x)")
     return result
 
 
