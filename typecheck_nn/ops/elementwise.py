@@ -15,7 +15,7 @@ from .registry import GiveUp, OpKind, rule
 
 def _inplace(*names: str) -> tuple[str, ...]:
     """Each functional name and its in-place spelling (`relu`, `relu_`)."""
-    return tuple(n for name in names for n in (name, name + "_"))
+    return tuple(n for name in names for n in ((name,) if name.startswith("__") else (name, name + "_")))
 
 
 GATE_OPS = _inplace("sigmoid", "hardsigmoid")

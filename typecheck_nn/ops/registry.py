@@ -99,3 +99,17 @@ def rule(
         return fn
 
     return deco
+
+
+def markdown_table(registry: Registry, shown: int = 10) -> str:
+    """The rule table of docs/semantics.md, generated from the registry (a test keeps the
+    doc and the registry in agreement: `python -m typecheck_nn.ops` prints it)."""
+    rows = ["| rule | kind | ops | how it types |", "| --- | --- | --- | --- |"]
+    for fam in sorted(registry.families, key=lambda f: (f.kind.value, f.family)):
+        names = sorted(fam.names)
+        listed = ", ".join(f"`{n}`" for n in names[:shown])
+        if len(names) > shown:
+            listed += f" and {len(names) - shown} more"
+        note = fam.note.format(sym="op").replace("`op` ", "").replace("|", "\\|")
+        rows.append(f"| {fam.family} | {fam.kind.value} | {listed} | {note} |")
+    return "\n".join(rows) + "\n"

@@ -859,6 +859,8 @@ def create(r: RuleArgs):
     "argsort",
     "isin",
     "affine_grid_generator",
+    "_pdist_forward",
+    "pdist",
     kind=OpKind.SOURCE,
     note="`{sym}` computes new indices or counts from values: a new type",
     requires=(),
