@@ -13,6 +13,7 @@ from pathlib import Path
 from typecheck_nn.report.model import (
     Diagnostic,
     FileError,
+    GraphAttr,
     GraphEdge,
     GraphNode,
     GraphView,
@@ -49,12 +50,34 @@ class ConcatLSTM(nn.Module):
 '''
 
 
+def split_type(type_: str) -> list[str]:
+    """ "[batch, cod(W) ⊗ x]" -> ["batch", "cod(W) ⊗ x"]: axis names, commas inside () kept."""
+    inner = type_[1:-1] if type_.startswith("[") and type_.endswith("]") else type_
+    out, depth, cur = [], 0, ""
+    for ch in inner:
+        depth += ch == "("
+        depth -= ch == ")"
+        if ch == "," and depth == 0:
+            out.append(cur.strip())
+            cur = ""
+        else:
+            cur += ch
+    if cur.strip():
+        out.append(cur.strip())
+    return out
+
+
 class GraphBuilder:
-    """Appends nodes and edges; each op's output type flows along its out-edges."""
+    """Appends nodes and edges; each op's output type flows along its out-edges.
+
+    Parameters are nodes (as the checker's GraphView has them) and are also folded into the
+    ops that read them as attributes, which is what the page draws.
+    """
 
     def __init__(self) -> None:
         self.graph = GraphView()
         self.types: dict[str, str] = {}
+        self.nodes: dict[str, GraphNode] = {}
 
     def add(
         self,
@@ -69,10 +92,18 @@ class GraphBuilder:
         conflict=False,
     ) -> str:
         node_id = f"n{len(self.graph.nodes)}"
-        self.graph.nodes.append(GraphNode(node_id, op, kind, module, type_, role, location, conflict))
+        axes = split_type(type_)
+        shape = tuple(2 + (len(a) % 7) for a in axes)
+        node = GraphNode(node_id, op, kind, module, type_, role, location, conflict, shape=shape, axes=axes)
+        self.graph.nodes.append(node)
+        self.nodes[node_id] = node
         self.types[node_id] = type_
         for src in inputs:
-            self.graph.edges.append(GraphEdge(src, node_id, self.types[src]))
+            self.graph.edges.append(GraphEdge(src, node_id, self.types[src], split_type(self.types[src])))
+            p = self.nodes[src]
+            if p.kind == "param":
+                name = f"{p.module}.{p.op}" if p.module and not p.op.startswith(p.module) else p.op
+                node.attrs.append(GraphAttr(name, p.shape or (), list(p.axes)))
         return node_id
 
 
@@ -128,7 +159,7 @@ def lstm_report(path: Path) -> Report:
             Related(loc(20, 13, 26), "`c` mixes cod(gates) with its previous type"),
             Related(loc(21, 13, 34), "`h` becomes `o * tanh(c)` and is fed back into `self.gates`"),
         ],
-        types=("[batch, h]", "[batch, cod(gates)]"),
+        types=("h", "cod(gates)"),
         help="compute gates from the inputs only and update the state elementwise",
         url="https://github.com/typecheck-nn/typecheck-nn/blob/main/docs/rules/TNN002.md",
     )
@@ -188,9 +219,10 @@ def _norm(b: GraphBuilder, module: str, x: str) -> str:
 
 
 def synthetic_report(n_nodes: int = 5000, n_layers: int = 12, heads: int = 8) -> Report:
-    """A transformer-shaped model of about n_nodes nodes: heads and MoE experts per layer."""
-    fixed = 37 + heads * 8  # nodes per layer besides the experts (9 each)
-    experts = max(1, (n_nodes // n_layers - fixed) // 9)
+    """A transformer-shaped model of about n_nodes drawn nodes (ops, inputs, outputs; its
+    parameters are folded into the ops): heads and MoE experts per layer."""
+    fixed = 25 + heads * 8  # drawn nodes per layer besides the experts (5 each, plus 4 parameters)
+    experts = max(1, (n_nodes // n_layers - fixed) // 5)
     b = GraphBuilder()
     x = b.add("input", "", "[batch, seq, d_model]", kind="input", role="other")
     x = b.add(
