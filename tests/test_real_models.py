@@ -21,6 +21,7 @@ def _assert_strong(report):
     assert model.error is None, model.error
     assert model.strongly_typed is True, [v.message for v in model.violations]
     assert not [n for n in model.notes if n.code == "TNN100"], [n.message for n in model.notes]
+    assert model.complete, model.unchecked
     assert model.graph is not None and len(model.graph.nodes) > 50
     return model
 
@@ -85,3 +86,20 @@ def test_torch_transformer_decoder_is_checked_on_the_recorded_path():
     assert model.strongly_typed is True
     assert [n.code for n in model.notes if n.code == "TNN102"]
     assert not [n for n in model.notes if n.code == "TNN100"], [n.message for n in model.notes]
+
+
+def test_mixture_of_experts_keeps_expert_matrices_visible():
+    """transformers' MoE experts run as one grouped matmul kernel; it has a rule."""
+    cfg = transformers.MixtralConfig(
+        vocab_size=100,
+        hidden_size=16,
+        intermediate_size=32,
+        num_hidden_layers=1,
+        num_attention_heads=2,
+        num_key_value_heads=1,
+        num_local_experts=4,
+        num_experts_per_tok=2,
+        max_position_embeddings=32,
+    )
+    model = _assert_strong(typecheck_nn.check(transformers.MixtralForCausalLM(cfg), _tokens()))
+    assert model.recurrence.has_recurrence is False

@@ -217,3 +217,20 @@ class TransposedResidualOK(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(2, N),)
+
+
+class ExpertsResidual(nn.Module):
+    """Mixture-of-experts matrices through torch._grouped_mm: each expert changes type."""
+
+    EXPECT, RULE = "weak", "TNN003"
+
+    def __init__(self):
+        super().__init__()
+        self.experts = nn.Parameter(torch.randn(2, N, N) * 0.1)
+
+    def forward(self, x):
+        offs = torch.tensor([1, x.shape[0]], dtype=torch.int32)
+        return x + torch._grouped_mm(x, self.experts, offs)  # violation
+
+    def example_inputs(self):
+        return (torch.randn(4, N),)

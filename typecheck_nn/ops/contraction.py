@@ -105,6 +105,7 @@ def addmm(r: RuleArgs):
 @rule(
     "_grouped_mm",
     "grouped_mm",
+    "grouped_mm_fallback",  # transformers' MoE kernel where torch has no _grouped_mm
     kind=OpKind.CONTRACTION,
     note=CONTRACTS,
     symbol="grouped_mm",
