@@ -24,9 +24,9 @@ import argparse
 import datetime
 import fnmatch
 import json
+import multiprocessing
 import os
 import re
-import multiprocessing
 import sys
 import time
 from collections import Counter
@@ -204,7 +204,9 @@ def check_model(model: Model) -> Outcome:
         )
         for v in errors
     ]
-    out.unknown_ops = sorted({m.group(1) for n in result.notes if n.code == "TNN100" for m in [UNKNOWN_OP.search(n.message)] if m})
+    out.unknown_ops = sorted(
+        {m.group(1) for n in result.notes if n.code == "TNN100" for m in [UNKNOWN_OP.search(n.message)] if m}
+    )
     out.notes = dict(Counter(n.code for n in result.notes))
     out.has_recurrence = result.recurrence.has_recurrence
     out.trace_method = result.trace_method
@@ -296,7 +298,9 @@ def run_one(model: Model, timeout: float) -> Outcome:
     return out
 
 
-def run_many(models: list[Model], timeout: float, jobs: int, progress: Callable[[Outcome, int, int], None] | None = None) -> list[Outcome]:
+def run_many(
+    models: list[Model], timeout: float, jobs: int, progress: Callable[[Outcome, int, int], None] | None = None
+) -> list[Outcome]:
     done: list[Outcome] = []
     with ThreadPoolExecutor(max_workers=max(1, min(jobs, 2))) as pool:
         for out in pool.map(lambda m: run_one(m, timeout), models):
@@ -306,7 +310,9 @@ def run_many(models: list[Model], timeout: float, jobs: int, progress: Callable[
     return done
 
 
-def select(models: Iterable[Model], libraries: list[str] | None = None, patterns: list[str] | None = None) -> list[Model]:
+def select(
+    models: Iterable[Model], libraries: list[str] | None = None, patterns: list[str] | None = None
+) -> list[Model]:
     chosen = []
     for m in models:
         if libraries and m.library not in libraries:
@@ -339,7 +345,9 @@ def table(outcomes: list[Outcome]) -> str:
     rows = []
     for lib in libraries + ["total"]:
         group = [o for o in outcomes if lib == "total" or o.library == lib]
-        rows.append([lib] + [str(sum(1 for o in group if f(o))) for _, f in COLUMNS] + [f"{sum(o.seconds for o in group):.0f}"])
+        rows.append(
+            [lib] + [str(sum(1 for o in group if f(o))) for _, f in COLUMNS] + [f"{sum(o.seconds for o in group):.0f}"]
+        )
     widths = [max(len(r[i]) for r in [head] + rows) for i in range(len(head))]
     fmt = lambda r: "| " + " | ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(r, widths))) + " |"
     sep = "|" + "|".join("-" * (w + 2) for w in widths) + "|"
@@ -354,7 +362,9 @@ def disagreements(outcomes: list[Outcome]) -> list[str]:
     lines = []
     for o in outcomes:
         first = o.violations[0] if o.violations else None
-        where = f" at {Path(first.path).name}:{first.line}" if first and first.path else (" (no location)" if first else "")
+        where = (
+            f" at {Path(first.path).name}:{first.line}" if first and first.path else (" (no location)" if first else "")
+        )
         msg = f"{first.code}{where}: {first.message}" if first else ""
         tag = " [label uncertain]" if o.uncertain else ""
         label = o.label + (f" {'/'.join(o.label_rules)}" if o.label_rules else "")
@@ -408,7 +418,9 @@ def compare(old: list[Outcome], new: list[Outcome]) -> list[str]:
             changes.append(f"rules {a.rules} -> {b.rules}")
         gained, lost = set(b.unknown_ops) - set(a.unknown_ops), set(a.unknown_ops) - set(b.unknown_ops)
         if gained or lost:
-            changes.append("unknown ops" + (f" +{sorted(gained)}" if gained else "") + (f" -{sorted(lost)}" if lost else ""))
+            changes.append(
+                "unknown ops" + (f" +{sorted(gained)}" if gained else "") + (f" -{sorted(lost)}" if lost else "")
+            )
         if a.has_recurrence != b.has_recurrence:
             changes.append(f"recurrence {a.has_recurrence} -> {b.has_recurrence}")
         if (a.status, a.error) != (b.status, b.error) and b.status != Status.OK:
@@ -426,7 +438,17 @@ def save(outcomes: list[Outcome], path: Path, argv: list[str]) -> None:
     import importlib.metadata as md
 
     versions = {}
-    for dist in ["torch", "torchvision", "timm", "transformers", "x-transformers", "vit-pytorch", "ncps", "minGRU-pytorch", "sru"]:
+    for dist in [
+        "torch",
+        "torchvision",
+        "timm",
+        "transformers",
+        "x-transformers",
+        "vit-pytorch",
+        "ncps",
+        "minGRU-pytorch",
+        "sru",
+    ]:
         try:
             versions[dist] = md.version(dist)
         except md.PackageNotFoundError:
@@ -447,12 +469,27 @@ def load(path: Path) -> list[Outcome]:
 
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--library", action="append", help="only this library (repeatable): " + ", ".join(sorted({m.library for m in registry()})))
-    p.add_argument("--model", action="append", help="only models whose name or library/name matches this glob (repeatable)")
-    p.add_argument("--timeout", type=float, default=120.0, help="seconds per model before it counts as a hang (default 120)")
+    p = argparse.ArgumentParser(
+        description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    p.add_argument(
+        "--library",
+        action="append",
+        help="only this library (repeatable): " + ", ".join(sorted({m.library for m in registry()})),
+    )
+    p.add_argument(
+        "--model", action="append", help="only models whose name or library/name matches this glob (repeatable)"
+    )
+    p.add_argument(
+        "--timeout", type=float, default=120.0, help="seconds per model before it counts as a hang (default 120)"
+    )
     p.add_argument("--jobs", type=int, default=2, help="worker processes, at most 2 (default 2)")
-    p.add_argument("--json", type=Path, default=DEFAULT_JSON, help=f"where to write results (default {DEFAULT_JSON.relative_to(HERE.parent)})")
+    p.add_argument(
+        "--json",
+        type=Path,
+        default=DEFAULT_JSON,
+        help=f"where to write results (default {DEFAULT_JSON.relative_to(HERE.parent)})",
+    )
     p.add_argument("--compare", type=Path, help="an earlier results JSON: print what changed per model")
     p.add_argument("--list", action="store_true", help="list the selected models with their labels and exit")
     args = p.parse_args(argv)
@@ -464,7 +501,9 @@ def main(argv: list[str] | None = None) -> int:
         for m in models:
             lab = m.label
             rules = "/".join(sorted(lab.rules))
-            print(f"{m.key:<50} {lab.verdict.value:<6} {rules:<15} rec={'yes' if lab.recurrent else 'no':<3} {'UNCERTAIN ' if lab.uncertain else ''}{lab.why}")
+            print(
+                f"{m.key:<50} {lab.verdict.value:<6} {rules:<15} rec={'yes' if lab.recurrent else 'no':<3} {'UNCERTAIN ' if lab.uncertain else ''}{lab.why}"
+            )
         return 0
     if args.compare and not args.compare.exists():
         print(f"--compare: no such file {args.compare}", file=sys.stderr)
@@ -473,12 +512,18 @@ def main(argv: list[str] | None = None) -> int:
     def progress(o: Outcome, i: int, n: int) -> None:
         extra = f" {'/'.join(o.rules)}" if o.rules else ""
         unk = f" unknown={len(o.unknown_ops)}" if o.unknown_ops else ""
-        print(f"[{i:3d}/{n}] {o.key:<50} {o.verdict():<6}{extra:<10} label={o.label:<6} {o.seconds:6.1f}s{unk}", file=sys.stderr, flush=True)
+        print(
+            f"[{i:3d}/{n}] {o.key:<50} {o.verdict():<6}{extra:<10} label={o.label:<6} {o.seconds:6.1f}s{unk}",
+            file=sys.stderr,
+            flush=True,
+        )
 
     t0 = time.perf_counter()
     outcomes = run_many(models, args.timeout, args.jobs, progress)
     print(render(outcomes))
-    print(f"\n{len(outcomes)} models in {time.perf_counter() - t0:.0f} s wall ({args.jobs} jobs, timeout {args.timeout:.0f} s)")
+    print(
+        f"\n{len(outcomes)} models in {time.perf_counter() - t0:.0f} s wall ({args.jobs} jobs, timeout {args.timeout:.0f} s)"
+    )
     if args.compare:
         changes = compare(load(args.compare), outcomes)
         print(f"\n## Changes against {args.compare}\n")

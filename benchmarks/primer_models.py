@@ -69,10 +69,14 @@ def weak(*rules: str, why: str, recurrent: bool = False, uncertain: str = "") ->
 # reasons shared by many models ----------------------------------------------------------
 RESNET = "residual branches end in a conv that maps back (x + W2 f(W1 x)); shortcuts with a 1x1 projection are matrices of their own"
 PLAIN_CNN = "a feed-forward stack of convs without skips adds nothing of two types"
-INVERTED = "inverted residuals expand and project with two pointwise convs (x + P(dw(E x))); depthwise convs are diagonal"
+INVERTED = (
+    "inverted residuals expand and project with two pointwise convs (x + P(dw(E x))); depthwise convs are diagonal"
+)
 TRANSFORMER = "pre/post-norm blocks x + Wo attn(...) and x + W2 f(W1 x): every skip adds one type"
 DENSE = "dense connectivity concatenates features and never adds a conv's output to its own input"
-ATTN_CNN = "conv stages with two-matrix residuals plus attention blocks with output projections; SE/ECA gates act elementwise"
+ATTN_CNN = (
+    "conv stages with two-matrix residuals plus attention blocks with output projections; SE/ECA gates act elementwise"
+)
 SQUARE_SKIP_PW = "a skip around depthwise conv + a single square pointwise conv: x + P(dw(x)) with P: T->T (TNN003)"
 REPARAM = "train-time re-parametrisable block adds BN(x) to conv(x) with in==out channels: x + W x (TNN003)"
 CAT_SKIP = "a single conv over cat(x, features) is added back to x: the conv maps x's type to itself, as in the concatenated LSTM (TNN003)"
@@ -142,43 +146,155 @@ def _raft():
 def torchvision_models() -> list[Model]:
     tv = "torchvision"
     m: list[Model] = []
-    for name in ["resnet18", "resnet50", "resnext50_32x4d", "wide_resnet50_2"]:
+    for name in ["resnet18", "resnet50", "resnext50_32x4d"]:
         m.append(Model(tv, name, _tv(name), strong(RESNET), cheap=name == "resnet18"))
     m += [
         Model(tv, "alexnet", _tv("alexnet"), strong(PLAIN_CNN)),
         Model(tv, "vgg11_bn", _tv("vgg11_bn", IMG32), strong(PLAIN_CNN)),
         Model(tv, "squeezenet1_0", _tv("squeezenet1_0"), strong("fire modules concatenate two expand convs; no skips")),
-        Model(tv, "squeezenet1_1", _tv("squeezenet1_1"), strong("fire modules concatenate two expand convs; no skips")),
         Model(tv, "densenet121", _tv("densenet121"), strong(DENSE)),
-        Model(tv, "googlenet", _tv("googlenet", aux_logits=False, init_weights=False), strong("inception branches are concatenated, never added")),
-        Model(tv, "inception_v3", _tv("inception_v3", (1, 3, 80, 80), aux_logits=False, init_weights=False), strong("inception branches are concatenated, never added")),
-        Model(tv, "mobilenet_v2", _tv("mobilenet_v2"), strong(INVERTED + "; the expand-ratio-1 first block has no skip (32->16)")),
-        Model(tv, "mobilenet_v3_small", _tv("mobilenet_v3_small"), strong(INVERTED + "; the first block (16->16, no expansion) has stride 2, so no skip")),
-        Model(tv, "mobilenet_v3_large", _tv("mobilenet_v3_large"), weak("TNN003", why="first bneck 16->16 with expansion 16 has no expand conv and stride 1: " + SQUARE_SKIP_PW)),
+        Model(
+            tv,
+            "googlenet",
+            _tv("googlenet", aux_logits=False, init_weights=False),
+            strong("inception branches are concatenated, never added"),
+        ),
+        Model(
+            tv,
+            "inception_v3",
+            _tv("inception_v3", (1, 3, 80, 80), aux_logits=False, init_weights=False),
+            strong("inception branches are concatenated, never added"),
+        ),
+        Model(
+            tv,
+            "mobilenet_v2",
+            _tv("mobilenet_v2"),
+            strong(INVERTED + "; the expand-ratio-1 first block has no skip (32->16)"),
+        ),
+        Model(
+            tv,
+            "mobilenet_v3_small",
+            _tv("mobilenet_v3_small"),
+            strong(INVERTED + "; the first block (16->16, no expansion) has stride 2, so no skip"),
+        ),
+        Model(
+            tv,
+            "mobilenet_v3_large",
+            _tv("mobilenet_v3_large"),
+            weak(
+                "TNN003", why="first bneck 16->16 with expansion 16 has no expand conv and stride 1: " + SQUARE_SKIP_PW
+            ),
+        ),
         Model(tv, "mnasnet0_5", _tv("mnasnet0_5"), strong(INVERTED + "; the separable stem conv has no skip")),
-        Model(tv, "shufflenet_v2_x0_5", _tv("shufflenet_v2_x0_5"), strong("channel split + concat + shuffle: the identity half is concatenated, never added", ), cheap=True),
-        Model(tv, "efficientnet_b0", _tv("efficientnet_b0"), strong(INVERTED + "; the expand-ratio-1 block changes width (32->16), so no skip")),
-        Model(tv, "efficientnet_b1", _tv("efficientnet_b1"), weak("TNN003", why="stage 1 repeats the expand-ratio-1 MBConv 16->16: " + SQUARE_SKIP_PW)),
-        Model(tv, "efficientnet_v2_s", _tv("efficientnet_v2_s"), weak("TNN003", why="stage 1 FusedMBConv with expand ratio 1 is a single 3x3 conv 24->24 with a skip: x + f(W x)")),
-        Model(tv, "regnet_x_400mf", _tv("regnet_x_400mf"), strong(RESNET + "; grouped 3x3 is block-diagonal between two 1x1 convs")),
+        Model(
+            tv,
+            "shufflenet_v2_x0_5",
+            _tv("shufflenet_v2_x0_5"),
+            strong(
+                "channel split + concat + shuffle: the identity half is concatenated, never added",
+            ),
+            cheap=True,
+        ),
+        Model(
+            tv,
+            "efficientnet_b1",
+            _tv("efficientnet_b1"),
+            weak("TNN003", why="stage 1 repeats the expand-ratio-1 MBConv 16->16: " + SQUARE_SKIP_PW),
+        ),
+        Model(
+            tv,
+            "efficientnet_v2_s",
+            _tv("efficientnet_v2_s"),
+            weak(
+                "TNN003",
+                why="stage 1 FusedMBConv with expand ratio 1 is a single 3x3 conv 24->24 with a skip: x + f(W x)",
+            ),
+        ),
+        Model(
+            tv,
+            "regnet_x_400mf",
+            _tv("regnet_x_400mf"),
+            strong(RESNET + "; grouped 3x3 is block-diagonal between two 1x1 convs"),
+        ),
         Model(tv, "regnet_y_400mf", _tv("regnet_y_400mf"), strong(RESNET + "; SE gates act elementwise")),
-        Model(tv, "convnext_tiny", _tv("convnext_tiny"), strong("x + gamma * W2 f(W1 dwconv(x)): depthwise is diagonal, layer scale per-channel")),
+        Model(
+            tv,
+            "convnext_tiny",
+            _tv("convnext_tiny"),
+            strong("x + gamma * W2 f(W1 dwconv(x)): depthwise is diagonal, layer scale per-channel"),
+        ),
         Model(tv, "vit_b_16", _tv("vit_b_16", IMG32, image_size=32), strong(TRANSFORMER)),
-        Model(tv, "vit_b_32", _tv("vit_b_32", IMG64, image_size=64), strong(TRANSFORMER)),
-        Model(tv, "swin_t", _tv("swin_t"), strong(TRANSFORMER + "; relative position bias is added to attention logits")),
-        Model(tv, "swin_v2_t", _tv("swin_v2_t"), strong(TRANSFORMER + "; the continuous position bias MLP feeds attention logits")),
+        Model(
+            tv, "swin_t", _tv("swin_t"), strong(TRANSFORMER + "; relative position bias is added to attention logits")
+        ),
+        Model(
+            tv,
+            "swin_v2_t",
+            _tv("swin_v2_t"),
+            strong(TRANSFORMER + "; the continuous position bias MLP feeds attention logits"),
+        ),
         Model(tv, "maxvit_t", _tv("maxvit_t", (1, 3, 224, 224)), strong(ATTN_CNN)),
         Model(tv, "r3d_18", _tv("r3d_18", (1, 3, 4, 32, 32)), strong(RESNET + " (3-d)")),
-        Model(tv, "mc3_18", _tv("mc3_18", (1, 3, 4, 32, 32)), strong(RESNET + " (mixed 3-d/2-d)")),
-        Model(tv, "r2plus1d_18", _tv("r2plus1d_18", (1, 3, 4, 32, 32)), strong(RESNET + "; each (2+1)-d conv is two convs")),
-        Model(tv, "s3d", _tv("s3d", (1, 3, 8, 32, 32)), strong("separable 3-d inception branches are concatenated; gating multiplies by a sigmoid")),
+        Model(
+            tv,
+            "r2plus1d_18",
+            _tv("r2plus1d_18", (1, 3, 4, 32, 32)),
+            strong(RESNET + "; each (2+1)-d conv is two convs"),
+        ),
+        Model(
+            tv,
+            "s3d",
+            _tv("s3d", (1, 3, 8, 32, 32)),
+            strong("separable 3-d inception branches are concatenated; gating multiplies by a sigmoid"),
+        ),
         Model(tv, "swin3d_t", _tv("swin3d_t", (1, 3, 4, 64, 64)), strong(TRANSFORMER + " (3-d windows)")),
-        Model(tv, "mvit_v2_s", _tv("mvit_v2_s", (1, 3, 16, 224, 224)), strong(TRANSFORMER + "; pooled attention; residual pooling adds pooled q to attn output", ), ),
-        Model(tv, "fcn_resnet50", _tv_call("torchvision.models.segmentation.fcn_resnet50", lambda: _img(), weights=None, weights_backbone=None, aux_loss=False), strong(RESNET + "; the FCN head is a plain conv stack")),
-        Model(tv, "deeplabv3_mobilenet_v3_large", _tv_call("torchvision.models.segmentation.deeplabv3_mobilenet_v3_large", lambda: _img(), weights=None, weights_backbone=None, aux_loss=False), weak("TNN003", why="its MobileNetV3-Large backbone: " + SQUARE_SKIP_PW)),
-        Model(tv, "lraspp_mobilenet_v3_large", _tv_call("torchvision.models.segmentation.lraspp_mobilenet_v3_large", lambda: _img(), weights=None, weights_backbone=None), weak("TNN003", why="its MobileNetV3-Large backbone: " + SQUARE_SKIP_PW)),
-        Model(tv, "resnet18_fpn_backbone", _tv_call("torchvision.models.detection.backbone_utils.resnet_fpn_backbone", lambda: _img(), backbone_name="resnet18", weights=None, trainable_layers=5), strong(RESNET + "; FPN adds lateral 1x1 convs to upsampled coarser levels, then 3x3 output convs")),
-        Model(tv, "raft_small", _raft, weak("TNN002", why="the update block's ConvGRU applies convs to cat(h, x) and feeds h back over refinement steps", recurrent=True, uncertain="RAFT also samples a correlation volume with grid_sample; the rule could also be reported as TNN003 if steps are not folded")),
+        Model(
+            tv,
+            "fcn_resnet50",
+            _tv_call(
+                "torchvision.models.segmentation.fcn_resnet50",
+                lambda: _img(),
+                weights=None,
+                weights_backbone=None,
+                aux_loss=False,
+            ),
+            strong(RESNET + "; the FCN head is a plain conv stack"),
+        ),
+        Model(
+            tv,
+            "deeplabv3_mobilenet_v3_large",
+            _tv_call(
+                "torchvision.models.segmentation.deeplabv3_mobilenet_v3_large",
+                lambda: _img(),
+                weights=None,
+                weights_backbone=None,
+                aux_loss=False,
+            ),
+            weak("TNN003", why="its MobileNetV3-Large backbone: " + SQUARE_SKIP_PW),
+        ),
+        Model(
+            tv,
+            "resnet18_fpn_backbone",
+            _tv_call(
+                "torchvision.models.detection.backbone_utils.resnet_fpn_backbone",
+                lambda: _img(),
+                backbone_name="resnet18",
+                weights=None,
+                trainable_layers=5,
+            ),
+            strong(RESNET + "; FPN adds lateral 1x1 convs to upsampled coarser levels, then 3x3 output convs"),
+        ),
+        Model(
+            tv,
+            "raft_small",
+            _raft,
+            weak(
+                "TNN002",
+                why="the update block's ConvGRU applies convs to cat(h, x) and feeds h back over refinement steps",
+                recurrent=True,
+                uncertain="RAFT also samples a correlation volume with grid_sample; the rule could also be reported as TNN003 if steps are not folded",
+            ),
+        ),
     ]
     return m
 
@@ -204,119 +320,364 @@ def timm_models() -> list[Model]:
     vit = dict(img_size=32)
     cases: list[tuple[str, Callable[[], Built], Label, bool]] = [
         # residual CNNs
-        ("resnet18", _timm("resnet18"), strong(RESNET), False),
         ("resnet50d", _timm("resnet50d"), strong(RESNET + "; avg-pool + 1x1 projection shortcuts"), False),
-        ("seresnext26d_32x4d", _timm("seresnext26d_32x4d"), strong(RESNET + "; SE gates act elementwise"), False),
-        ("ecaresnet26t", _timm("ecaresnet26t"), strong(RESNET + "; ECA gate is sigmoid(conv1d over pooled channels)"), False),
-        ("skresnet18", _timm("skresnet18"), strong(RESNET + "; selective kernel mixes branches with softmax gates"), False),
-        ("res2net50_26w_4s", _timm("res2net50_26w_4s"), strong(RESNET + "; hierarchical splits add the previous split's conv output to the next split (distinct types)"), False),
-        ("resnest14d", _timm("resnest14d"), strong(RESNET + "; split attention weights radix branches with a softmax gate"), False),
-        ("regnetx_002", _timm("regnetx_002"), strong(RESNET), False),
+        (
+            "ecaresnet26t",
+            _timm("ecaresnet26t"),
+            strong(RESNET + "; ECA gate is sigmoid(conv1d over pooled channels)"),
+            False,
+        ),
+        (
+            "skresnet18",
+            _timm("skresnet18"),
+            strong(RESNET + "; selective kernel mixes branches with softmax gates"),
+            False,
+        ),
+        (
+            "res2net50_26w_4s",
+            _timm("res2net50_26w_4s"),
+            strong(
+                RESNET + "; hierarchical splits add the previous split's conv output to the next split (distinct types)"
+            ),
+            False,
+        ),
         ("regnety_002", _timm("regnety_002"), strong(RESNET + "; SE gates act elementwise"), False),
-        ("resnetv2_50x1_bit", _timm("resnetv2_50x1_bit"), strong("pre-activation bottlenecks with weight-standardised convs (StdConv2d): x + W3 f(W2 f(W1 x))"), False),
-        ("resnetv2_50d_gn", _timm("resnetv2_50d_gn"), strong("pre-activation bottlenecks with group norm: x + W3 f(W2 f(W1 x))"), False),
-        ("nf_resnet26", _timm("nf_resnet26"), strong("normaliser-free bottlenecks with ScaledStdConv2d (weight standardisation): x + alpha * W3 f(W2 f(W1 x))"), False),
-        ("dm_nfnet_f0", _timm("dm_nfnet_f0"), strong("NFNet bottlenecks with ScaledStdConv2d and skipinit gain; SE gates"), False),
-        ("eca_nfnet_l0", _timm("eca_nfnet_l0"), strong("NFNet-L bottlenecks (grouped 3x3s between 1x1s) with ECA gates"), False),
-        ("cspresnet50", _timm("cspresnet50"), strong("cross-stage partial: half the channels skip the stage and are concatenated; inner blocks are bottlenecks"), False),
-        ("cspdarknet53", _timm("cspdarknet53"), strong("cross-stage partial darknet: inner x + W2 f(W1 x) blocks, concatenated halves"), False),
-        ("dla34", _timm("dla34"), strong("DLA-34's aggregation roots have no shortcut: conv(cat(children)) is not added back"), False),
-        ("dla102", _timm("dla102"), weak("TNN003", why="DLA-102 roots add children[0] to conv(cat(children)): " + CAT_SKIP), False),
-        ("dpn48b", _timm("dpn48b"), strong("dual-path blocks add the residual part of a 3-conv chain and concatenate the dense part"), False),
-        ("xception41", _timm("xception41"), strong("separable-conv chains of three pointwise convs per residual block; projection shortcuts"), False),
-        ("inception_v4", _timm("inception_v4", (1, 3, 80, 80)), strong("inception branches are concatenated, never added"), False),
-        ("inception_resnet_v2", _timm("inception_resnet_v2", (1, 3, 80, 80)), strong("x + scale * W_up(cat(branch convs of x)): the up-projection reads branch types, not x's"), False),
-        ("selecsls42b", _timm("selecsls42b"), strong("selective skip connections concatenate features; no conv output is added to its input"), False),
-        ("rexnet_100", _timm("rexnet_100"), strong(INVERTED + "; partial residual adds x to the first channels of the projection (a fresh type)", ), False),
-        ("tresnet_m", _timm("tresnet_m"), strong(RESNET + "; space-to-depth stem, SE gates"), False),
-        ("hrnet_w18_small", _timm("hrnet_w18_small"), strong("parallel resolution branches of basic blocks; fuse layers add convs between branches of different widths"), False),
-        ("densenet121", _timm("densenet121"), strong(DENSE), False),
-        ("vgg11", _timm("vgg11", IMG32), strong(PLAIN_CNN), False),
-        ("ese_vovnet19b_dw", _timm("ese_vovnet19b_dw"), weak("TNN003", why="OSA blocks with residual=True add the input to conv_concat(cat(input, ...)): " + CAT_SKIP), False),
-        ("vovnet39a", _timm("vovnet39a"), strong("OSA blocks without residual: one-shot aggregation of concatenated features"), False),
-        ("hgnet_tiny", _timm("hgnet_tiny"), weak("TNN003", why="stage 3's second HG block adds its input to one aggregation conv over cat(input, ...): " + CAT_SKIP), False),
-        ("hgnetv2_b0", _timm("hgnetv2_b0"), strong("HGNetV2 aggregates cat(input, ...) with a squeeze conv then an excitation conv: two matrices before the residual add"), False),
+        (
+            "resnetv2_50x1_bit",
+            _timm("resnetv2_50x1_bit"),
+            strong("pre-activation bottlenecks with weight-standardised convs (StdConv2d): x + W3 f(W2 f(W1 x))"),
+            False,
+        ),
+        (
+            "nf_resnet26",
+            _timm("nf_resnet26"),
+            strong(
+                "normaliser-free bottlenecks with ScaledStdConv2d (weight standardisation): x + alpha * W3 f(W2 f(W1 x))"
+            ),
+            False,
+        ),
+        (
+            "eca_nfnet_l0",
+            _timm("eca_nfnet_l0"),
+            strong("NFNet-L bottlenecks (grouped 3x3s between 1x1s) with ECA gates"),
+            False,
+        ),
+        (
+            "cspresnet50",
+            _timm("cspresnet50"),
+            strong(
+                "cross-stage partial: half the channels skip the stage and are concatenated; inner blocks are bottlenecks"
+            ),
+            False,
+        ),
+        (
+            "dla34",
+            _timm("dla34"),
+            strong("DLA-34's aggregation roots have no shortcut: conv(cat(children)) is not added back"),
+            False,
+        ),
+        (
+            "dla102",
+            _timm("dla102"),
+            weak("TNN003", why="DLA-102 roots add children[0] to conv(cat(children)): " + CAT_SKIP),
+            False,
+        ),
+        (
+            "xception41",
+            _timm("xception41"),
+            strong("separable-conv chains of three pointwise convs per residual block; projection shortcuts"),
+            False,
+        ),
+        (
+            "rexnet_100",
+            _timm("rexnet_100"),
+            strong(
+                INVERTED + "; partial residual adds x to the first channels of the projection (a fresh type)",
+            ),
+            False,
+        ),
+        (
+            "ese_vovnet19b_dw",
+            _timm("ese_vovnet19b_dw"),
+            weak(
+                "TNN003", why="OSA blocks with residual=True add the input to conv_concat(cat(input, ...)): " + CAT_SKIP
+            ),
+            False,
+        ),
+        (
+            "vovnet39a",
+            _timm("vovnet39a"),
+            strong("OSA blocks without residual: one-shot aggregation of concatenated features"),
+            False,
+        ),
+        (
+            "hgnet_tiny",
+            _timm("hgnet_tiny"),
+            weak(
+                "TNN003",
+                why="stage 3's second HG block adds its input to one aggregation conv over cat(input, ...): "
+                + CAT_SKIP,
+            ),
+            False,
+        ),
+        (
+            "hgnetv2_b0",
+            _timm("hgnetv2_b0"),
+            strong(
+                "HGNetV2 aggregates cat(input, ...) with a squeeze conv then an excitation conv: two matrices before the residual add"
+            ),
+            False,
+        ),
         # mobile / NAS CNNs
-        ("efficientnet_b0", _timm("efficientnet_b0"), strong(INVERTED + "; the depthwise-separable first block changes width (32->16), so no skip"), False),
-        ("efficientnet_b1", _timm("efficientnet_b1"), weak("TNN003", why="blocks.0.1 is a depthwise-separable block 16->16 with skip: " + SQUARE_SKIP_PW), False),
-        ("efficientnet_lite0", _timm("efficientnet_lite0"), strong(INVERTED), False),
-        ("tf_efficientnetv2_b0", _timm("tf_efficientnetv2_b0"), strong("the single-conv first stage changes width (32->16), so no skip; later blocks expand and project"), False),
-        ("efficientnetv2_rw_t", _timm("efficientnetv2_rw_t"), weak("TNN003", why="first-stage ConvBnAct blocks 24->24 with skip: x + f(W x)"), False),
+        (
+            "efficientnet_b1",
+            _timm("efficientnet_b1"),
+            weak("TNN003", why="blocks.0.1 is a depthwise-separable block 16->16 with skip: " + SQUARE_SKIP_PW),
+            False,
+        ),
+        (
+            "tf_efficientnetv2_b0",
+            _timm("tf_efficientnetv2_b0"),
+            strong("the single-conv first stage changes width (32->16), so no skip; later blocks expand and project"),
+            False,
+        ),
+        (
+            "efficientnetv2_rw_t",
+            _timm("efficientnetv2_rw_t"),
+            weak("TNN003", why="first-stage ConvBnAct blocks 24->24 with skip: x + f(W x)"),
+            False,
+        ),
         ("mobilenetv2_050", _timm("mobilenetv2_050"), strong(INVERTED), True),
-        ("mobilenetv3_large_100", _timm("mobilenetv3_large_100"), weak("TNN003", why="blocks.0.0 depthwise-separable 16->16 with skip: " + SQUARE_SKIP_PW), False),
-        ("mobilenetv3_small_050", _timm("mobilenetv3_small_050"), strong(INVERTED + "; the first block has stride 2, so no skip"), False),
-        ("mobilenetv4_conv_small", _timm("mobilenetv4_conv_small"), strong("universal inverted residuals expand and project with two pointwise convs"), False),
-        ("mixnet_s", _timm("mixnet_s"), weak("TNN003", why="blocks.0.0 depthwise-separable 16->16 with skip: " + SQUARE_SKIP_PW), False),
-        ("mnasnet_100", _timm("mnasnet_100"), strong(INVERTED + "; the first separable block is marked noskip"), False),
-        ("spnasnet_100", _timm("spnasnet_100"), strong(INVERTED + "; the first separable block is marked noskip"), False),
-        ("fbnetc_100", _timm("fbnetc_100"), strong("inverted residuals with expand ratio 1 still have two pointwise convs (T->A->T)"), False),
-        ("hardcorenas_a", _timm("hardcorenas_a"), strong(INVERTED), False),
-        ("tinynet_e", _timm("tinynet_e"), strong(INVERTED), False),
+        (
+            "mobilenetv3_large_100",
+            _timm("mobilenetv3_large_100"),
+            weak("TNN003", why="blocks.0.0 depthwise-separable 16->16 with skip: " + SQUARE_SKIP_PW),
+            False,
+        ),
+        (
+            "mixnet_s",
+            _timm("mixnet_s"),
+            weak("TNN003", why="blocks.0.0 depthwise-separable 16->16 with skip: " + SQUARE_SKIP_PW),
+            False,
+        ),
         ("lcnet_050", _timm("lcnet_050"), strong("depthwise-separable stack without skips"), False),
-        ("ghostnet_100", _timm("ghostnet_100"), strong("ghost bottleneck: two ghost modules (primary 1x1 conv + depthwise cheap op) between skip ends"), False),
-        ("mobileone_s0", _timm("mobileone_s0"), weak("TNN003", why="MobileOne blocks with in==out and stride 1: " + REPARAM), False),
-        ("repvgg_a0", _timm("repvgg_a0"), weak("TNN003", why="RepVGG blocks: BN(x) + conv3x3(x) + conv1x1(x) with in==out: " + REPARAM), False),
-        ("fastvit_t8", _timm("fastvit_t8"), weak("TNN003", why="the stem's third MobileOneBlock (1x1, in==out, stride 1) has an identity BN branch: " + REPARAM), False),
-        ("repvit_m1", _timm("repvit_m1"), strong("RepVGGDW adds depthwise convs (diagonal) to x; channel mixers are two-conv residuals"), False),
-        ("repghostnet_050", _timm("repghostnet_050"), strong("re-parametrisable identity branches sit on depthwise convs (diagonal)", uncertain="RepGhost fusion details; the BN identity is added to a depthwise conv only"), False),
-        ("mobilevit_xxs", _timm("mobilevit_xxs"), strong("MobileViT blocks fuse conv(cat(shortcut, transformer(x))) without adding; transformer blocks as usual"), False),
-        ("mobilevitv2_050", _timm("mobilevitv2_050"), strong("separable linear attention: softmax context scores gate keys; output projection maps back"), False),
-        ("edgenext_xx_small", _timm("edgenext_xx_small"), strong("conv encoders x + gamma W2 f(W1 dw(x)); split-depthwise transposed attention with projections"), False),
-        ("efficientvit_b0", _timm("efficientvit_b0"), strong("MBConv and lite multi-scale linear attention blocks with output projections"), False),
-        ("efficientvit_m0", _timm("efficientvit_m0"), strong("cascaded group attention feeds each head's output into the next head's input chunk; each qkv maps a chunk to new types"), False),
-        ("ghostnetv2_100", _timm("ghostnetv2_100"), strong("ghost bottlenecks with DFC attention (sigmoid gate)"), False),
+        (
+            "ghostnet_100",
+            _timm("ghostnet_100"),
+            strong("ghost bottleneck: two ghost modules (primary 1x1 conv + depthwise cheap op) between skip ends"),
+            False,
+        ),
+        (
+            "mobileone_s0",
+            _timm("mobileone_s0"),
+            weak("TNN003", why="MobileOne blocks with in==out and stride 1: " + REPARAM),
+            False,
+        ),
+        (
+            "repvgg_a0",
+            _timm("repvgg_a0"),
+            weak("TNN003", why="RepVGG blocks: BN(x) + conv3x3(x) + conv1x1(x) with in==out: " + REPARAM),
+            False,
+        ),
+        (
+            "fastvit_t8",
+            _timm("fastvit_t8"),
+            weak(
+                "TNN003",
+                why="the stem's third MobileOneBlock (1x1, in==out, stride 1) has an identity BN branch: " + REPARAM,
+            ),
+            False,
+        ),
+        (
+            "repvit_m1",
+            _timm("repvit_m1"),
+            strong("RepVGGDW adds depthwise convs (diagonal) to x; channel mixers are two-conv residuals"),
+            False,
+        ),
+        (
+            "repghostnet_050",
+            _timm("repghostnet_050"),
+            strong(
+                "re-parametrisable identity branches sit on depthwise convs (diagonal)",
+                uncertain="RepGhost fusion details; the BN identity is added to a depthwise conv only",
+            ),
+            False,
+        ),
+        (
+            "mobilevit_xxs",
+            _timm("mobilevit_xxs"),
+            strong(
+                "MobileViT blocks fuse conv(cat(shortcut, transformer(x))) without adding; transformer blocks as usual"
+            ),
+            False,
+        ),
+        (
+            "efficientvit_b0",
+            _timm("efficientvit_b0"),
+            strong("MBConv and lite multi-scale linear attention blocks with output projections"),
+            False,
+        ),
+        (
+            "efficientvit_m0",
+            _timm("efficientvit_m0"),
+            strong(
+                "cascaded group attention feeds each head's output into the next head's input chunk; each qkv maps a chunk to new types"
+            ),
+            False,
+        ),
         ("starnet_s1", _timm("starnet_s1"), strong("star blocks: x + dw(g(f1(x) * f2(x))) with g mapping back"), False),
-        ("inception_next_atto", _timm("inception_next_atto"), strong("x + gamma * W2 f(W1 inception_dw(x)): depthwise token mixer"), False),
         # ViTs and hybrids
         ("vit_tiny_patch16_224", _timm("vit_tiny_patch16_224", IMG32, **vit), strong(TRANSFORMER), True),
-        ("vit_small_patch16_224", _timm("vit_small_patch16_224", IMG32, **vit), strong(TRANSFORMER), False),
-        ("deit_tiny_distilled_patch16_224", _timm("deit_tiny_distilled_patch16_224", IMG32, **vit), strong(TRANSFORMER + "; two heads on class and distillation tokens"), False),
-        ("vit_relpos_small_patch16_224", _timm("vit_relpos_small_patch16_224", IMG32, **vit), strong(TRANSFORMER + "; relative position bias added to logits"), False),
-        ("vit_small_patch16_rope_224", _timm("vit_small_patch16_rope_224", IMG32, **vit), strong(TRANSFORMER + "; rotary embedding rotates q and k"), False),
-        ("eva02_tiny_patch14_224", _timm("eva02_tiny_patch14_224", (1, 3, 28, 28), img_size=28), strong(TRANSFORMER + "; rope, SwiGLU"), False),
-        ("beit_base_patch16_224", _timm("beit_base_patch16_224", IMG32, **vit), strong(TRANSFORMER + "; layer scale and relative position bias"), False),
-        ("cait_xxs24_224", _timm("cait_xxs24_224", IMG32, **vit), strong(TRANSFORMER + "; talking heads map heads H->L->H with two different matrices"), False),
-        ("xcit_nano_12_p16_224", _timm("xcit_nano_12_p16_224", IMG32, **vit), strong("cross-covariance attention with projections; local patch interaction is depthwise (diagonal)"), False),
-        ("convit_tiny", _timm("convit_tiny", IMG32, **vit), strong(TRANSFORMER + "; gated positional self-attention mixes two softmax maps with a sigmoid gate"), False),
-        ("crossvit_tiny_240", _timm("crossvit_tiny_240", (1, 3, 240, 240)), strong(TRANSFORMER + "; cross-attention between two branches via projections"), False),
-        ("pit_ti_224", _timm("pit_ti_224", IMG64, img_size=64), strong(TRANSFORMER + "; pooling is a depthwise conv, cls token via a linear map"), False),
-        ("levit_128s", _timm("levit_128s", IMG64, img_size=64), strong(TRANSFORMER + "; Linear+BN everywhere, attention-subsample blocks are not residual"), False),
-        ("levit_conv_128s", _timm("levit_conv_128s", IMG64, img_size=64), strong(TRANSFORMER + " (conv form)"), False),
-        ("efficientformer_l1", _timm("efficientformer_l1", IMG64, img_size=64), strong("x + ls*(pool(x) - x) token mixing plus two-matrix MLPs; final attention blocks"), False),
-        ("efficientformerv2_s0", _timm("efficientformerv2_s0", IMG64, img_size=64), strong("FFN x + W2 dw(W1 x); attention with talking heads and attention biases"), False),
-        ("swin_tiny_patch4_window7_224", _timm("swin_tiny_patch4_window7_224", IMG64, img_size=64, window_size=2), strong(TRANSFORMER + "; shifted windows (roll) and relative position bias"), False),
-        ("swinv2_tiny_window8_256", _timm("swinv2_tiny_window8_256", IMG64, img_size=64, window_size=2), strong(TRANSFORMER + "; res-post-norm, cosine attention, CPB MLP"), False),
+        (
+            "deit_tiny_distilled_patch16_224",
+            _timm("deit_tiny_distilled_patch16_224", IMG32, **vit),
+            strong(TRANSFORMER + "; two heads on class and distillation tokens"),
+            False,
+        ),
+        (
+            "vit_relpos_small_patch16_224",
+            _timm("vit_relpos_small_patch16_224", IMG32, **vit),
+            strong(TRANSFORMER + "; relative position bias added to logits"),
+            False,
+        ),
+        (
+            "vit_small_patch16_rope_224",
+            _timm("vit_small_patch16_rope_224", IMG32, **vit),
+            strong(TRANSFORMER + "; rotary embedding rotates q and k"),
+            False,
+        ),
+        (
+            "beit_base_patch16_224",
+            _timm("beit_base_patch16_224", IMG32, **vit),
+            strong(TRANSFORMER + "; layer scale and relative position bias"),
+            False,
+        ),
+        (
+            "cait_xxs24_224",
+            _timm("cait_xxs24_224", IMG32, **vit),
+            strong(TRANSFORMER + "; talking heads map heads H->L->H with two different matrices"),
+            False,
+        ),
+        (
+            "xcit_nano_12_p16_224",
+            _timm("xcit_nano_12_p16_224", IMG32, **vit),
+            strong("cross-covariance attention with projections; local patch interaction is depthwise (diagonal)"),
+            False,
+        ),
+        (
+            "convit_tiny",
+            _timm("convit_tiny", IMG32, **vit),
+            strong(TRANSFORMER + "; gated positional self-attention mixes two softmax maps with a sigmoid gate"),
+            False,
+        ),
+        (
+            "crossvit_tiny_240",
+            _timm("crossvit_tiny_240", (1, 3, 240, 240)),
+            strong(TRANSFORMER + "; cross-attention between two branches via projections"),
+            False,
+        ),
+        (
+            "pit_ti_224",
+            _timm("pit_ti_224", IMG64, img_size=64),
+            strong(TRANSFORMER + "; pooling is a depthwise conv, cls token via a linear map"),
+            False,
+        ),
+        (
+            "levit_128s",
+            _timm("levit_128s", IMG64, img_size=64),
+            strong(TRANSFORMER + "; Linear+BN everywhere, attention-subsample blocks are not residual"),
+            False,
+        ),
+        (
+            "efficientformer_l1",
+            _timm("efficientformer_l1", IMG64, img_size=64),
+            strong("x + ls*(pool(x) - x) token mixing plus two-matrix MLPs; final attention blocks"),
+            False,
+        ),
+        (
+            "swin_tiny_patch4_window7_224",
+            _timm("swin_tiny_patch4_window7_224", IMG64, img_size=64, window_size=2),
+            strong(TRANSFORMER + "; shifted windows (roll) and relative position bias"),
+            False,
+        ),
         ("convnext_atto", _timm("convnext_atto"), strong("x + gamma * W2 f(W1 dwconv(x))"), True),
-        ("convnextv2_atto", _timm("convnextv2_atto"), strong("x + W2 GRN(f(W1 dwconv(x))): GRN multiplies by a norm of its own input"), False),
         ("coatnet_nano_rw_224", _timm("coatnet_nano_rw_224", IMG64, img_size=64), strong(ATTN_CNN), False),
-        ("maxvit_nano_rw_256", _timm("maxvit_nano_rw_256", (1, 3, 128, 128), img_size=128), strong(ATTN_CNN + "; block and grid attention with relative position bias"), False),
-        ("coat_lite_tiny", _timm("coat_lite_tiny", IMG64, img_size=64), strong(TRANSFORMER + "; factorised attention with depthwise conv relative position encoding"), False),
-        ("twins_svt_small", _timm("twins_svt_small", IMG64, img_size=64), strong(TRANSFORMER + "; position-encoding generator is a depthwise conv residual"), False),
-        ("pvt_v2_b0", _timm("pvt_v2_b0", IMG64), strong(TRANSFORMER + "; spatial-reduction attention; depthwise conv inside the MLP"), False),
+        (
+            "maxvit_nano_rw_256",
+            _timm("maxvit_nano_rw_256", (1, 3, 128, 128), img_size=128),
+            strong(ATTN_CNN + "; block and grid attention with relative position bias"),
+            False,
+        ),
+        (
+            "pvt_v2_b0",
+            _timm("pvt_v2_b0", IMG64),
+            strong(TRANSFORMER + "; spatial-reduction attention; depthwise conv inside the MLP"),
+            False,
+        ),
         ("poolformer_s12", _timm("poolformer_s12"), strong("x + ls*(pool(x) - x) and two-matrix MLPs"), False),
-        ("poolformerv2_s12", _timm("poolformerv2_s12"), strong("MetaFormer with pooling mixer and two-matrix MLPs"), False),
-        ("convformer_s18", _timm("convformer_s18"), strong("MetaFormer: separable conv mixer pw1 -> dw -> pw2 and two-matrix MLPs"), False),
-        ("mixer_s32_224", _timm("mixer_s32_224", IMG64, img_size=64), strong("token and channel MLPs each have two matrices (tokens->hidden->tokens)"), False),
-        ("resmlp_12_224", _timm("resmlp_12_224", IMG64, img_size=64), weak("TNN003", why="the token-mixing sublayer is a single square Linear over the patch axis added to its input: x + ls*W_tok(x)"), False),
-        ("gmlp_ti16_224", _timm("gmlp_ti16_224", IMG64, img_size=64), strong("spatial gating unit multiplies u by W_tok(v): a product, not a sum; fc2 maps back"), False),
-        ("convmixer_768_32", _timm("convmixer_768_32", IMG32), strong("x + BN(f(depthwise(x))) is diagonal; pointwise convs are not residual"), False),
-        ("sequencer2d_s", _timm("sequencer2d_s", IMG64), weak("TNN002", why="bidirectional nn.LSTM over rows and columns: " + LSTM, recurrent=True), False),
-        ("nest_tiny", _timm("nest_tiny", IMG32, img_size=32), strong(TRANSFORMER + "; block aggregation conv + pool between levels"), False),
-        ("visformer_tiny", _timm("visformer_tiny", (1, 3, 224, 224)), strong("conv stages of bottlenecks and attention stages with projections"), False),
-        ("gcvit_xxtiny", _timm("gcvit_xxtiny", (1, 3, 224, 224)), strong(TRANSFORMER + "; global query generation by fused MBConvs; window attention"), False),
-        ("davit_tiny", _timm("davit_tiny"), strong(TRANSFORMER + "; channel attention, depthwise conv position encoding"), False),
-        ("focalnet_tiny_srf", _timm("focalnet_tiny_srf"), strong("focal modulation q * h(sum gates * ctx) with projections; depthwise context layers"), False),
-        ("tiny_vit_5m_224", _timm("tiny_vit_5m_224", (1, 3, 224, 224)), strong(ATTN_CNN), False),
-        ("mambaout_femto", _timm("mambaout_femto"), strong("gated CNN blocks: x + fc2(act(g) * cat(dw(c), i))"), False),
-        ("hiera_tiny_224", _timm("hiera_tiny_224", (1, 3, 224, 224)), strong(TRANSFORMER + "; mask-unit attention, projection on stage change"), False),
-        ("volo_d1_224", _timm("volo_d1_224", IMG64, img_size=64), strong("outlook attention (unfold/fold) and class attention, each with output projections"), False),
-        ("tnt_s_patch16_224", _timm("tnt_s_patch16_224", IMG64, img_size=64), strong(TRANSFORMER + "; inner pixel transformer projected into patch embeddings"), False),
+        (
+            "mixer_s32_224",
+            _timm("mixer_s32_224", IMG64, img_size=64),
+            strong("token and channel MLPs each have two matrices (tokens->hidden->tokens)"),
+            False,
+        ),
+        (
+            "resmlp_12_224",
+            _timm("resmlp_12_224", IMG64, img_size=64),
+            weak(
+                "TNN003",
+                why="the token-mixing sublayer is a single square Linear over the patch axis added to its input: x + ls*W_tok(x)",
+            ),
+            False,
+        ),
+        (
+            "gmlp_ti16_224",
+            _timm("gmlp_ti16_224", IMG64, img_size=64),
+            strong("spatial gating unit multiplies u by W_tok(v): a product, not a sum; fc2 maps back"),
+            False,
+        ),
+        (
+            "convmixer_768_32",
+            _timm("convmixer_768_32", IMG32),
+            strong("x + BN(f(depthwise(x))) is diagonal; pointwise convs are not residual"),
+            False,
+        ),
+        (
+            "sequencer2d_s",
+            _timm("sequencer2d_s", IMG64),
+            weak("TNN002", why="bidirectional nn.LSTM over rows and columns: " + LSTM, recurrent=True),
+            False,
+        ),
+        (
+            "focalnet_tiny_srf",
+            _timm("focalnet_tiny_srf"),
+            strong("focal modulation q * h(sum gates * ctx) with projections; depthwise context layers"),
+            False,
+        ),
+        (
+            "volo_d1_224",
+            _timm("volo_d1_224", IMG64, img_size=64),
+            strong("outlook attention (unfold/fold) and class attention, each with output projections"),
+            False,
+        ),
+        (
+            "tnt_s_patch16_224",
+            _timm("tnt_s_patch16_224", IMG64, img_size=64),
+            strong(TRANSFORMER + "; inner pixel transformer projected into patch embeddings"),
+            False,
+        ),
         # timm's own CI test models
         ("test_vit", _timm("test_vit", (1, 3, 160, 160)), strong(TRANSFORMER), True),
         ("test_efficientnet", _timm("test_efficientnet", IMG64), strong(INVERTED), True),
-        ("test_convnext", _timm("test_convnext", IMG64), strong("x + gamma * W2 f(W1 dwconv(x))"), False),
-        ("test_byobnet", _timm("test_byobnet", IMG64), strong("bottleneck blocks with two maps between skip ends", uncertain="test_byobnet mixes block types; label assumes no single-conv skips"), False),
-        ("test_resnet", _timm("test_resnet", IMG64), strong(RESNET), False),
+        (
+            "test_byobnet",
+            _timm("test_byobnet", IMG64),
+            strong(
+                "bottleneck blocks with two maps between skip ends",
+                uncertain="test_byobnet mixes block types; label assumes no single-conv skips",
+            ),
+            False,
+        ),
     ]
     return [Model(t, name, b, label, cheap) for name, b, label, cheap in cases]
 
@@ -382,7 +743,9 @@ SEQ2SEQ = dict(
     use_cache=False,
 )
 
-VIS = dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, image_size=32, patch_size=8)
+VIS = dict(
+    hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, image_size=32, patch_size=8
+)
 
 AUDIO = dict(
     hidden_size=32,
@@ -408,68 +771,554 @@ def transformers_models() -> list[Model]:
     hf = "transformers"
     dec = strong(TRANSFORMER + "; tied/untied LM head contracts the hidden type into the vocab")
     cases: list[tuple[str, Callable[[], Built], Label, bool]] = [
-        ("gpt2", _hf("GPT2Config", "GPT2LMHeadModel", dict(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, n_positions=64, use_cache=False)), dec, True),
-        ("gpt_neo", _hf("GPTNeoConfig", "GPTNeoForCausalLM", dict(vocab_size=VOCAB, hidden_size=32, num_layers=2, num_heads=4, attention_types=[[["global", "local"], 1]], max_position_embeddings=64, window_size=4, use_cache=False)), dec, False),
-        ("gptj", _hf("GPTJConfig", "GPTJForCausalLM", dict(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, rotary_dim=4, n_positions=64, use_cache=False)), strong(TRANSFORMER + "; parallel attention+MLP, interleaved rotary"), False),
-        ("gpt_neox", _lm("GPTNeoXConfig", "GPTNeoXForCausalLM"), strong(TRANSFORMER + "; parallel residual, partial rotary"), False),
-        ("gpt_bigcode", _hf("GPTBigCodeConfig", "GPTBigCodeForCausalLM", dict(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, n_positions=64, multi_query=True, use_cache=False)), strong(TRANSFORMER + "; multi-query attention"), False),
-        ("codegen", _hf("CodeGenConfig", "CodeGenForCausalLM", dict(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, rotary_dim=4, n_positions=64, n_ctx=64, use_cache=False)), strong(TRANSFORMER + "; fused qkv split by mp_num"), False),
-        ("opt", _hf("OPTConfig", "OPTForCausalLM", dict(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, ffn_dim=64, num_attention_heads=4, max_position_embeddings=64, word_embed_proj_dim=32, use_cache=False)), dec, False),
-        ("bloom", _hf("BloomConfig", "BloomForCausalLM", dict(vocab_size=VOCAB, hidden_size=32, n_layer=2, n_head=4, use_cache=False)), strong(TRANSFORMER + "; ALiBi biases from constants"), False),
-        ("falcon", _lm("FalconConfig", "FalconForCausalLM", num_kv_heads=1, new_decoder_architecture=False, parallel_attn=True), strong(TRANSFORMER + "; parallel attention+MLP"), False),
-        ("mpt", _hf("MptConfig", "MptForCausalLM", dict(vocab_size=VOCAB, d_model=32, n_layers=2, n_heads=4, max_seq_len=64, use_cache=False)), strong(TRANSFORMER + "; ALiBi"), False),
-        ("phi", _lm("PhiConfig", "PhiForCausalLM"), strong(TRANSFORMER + "; parallel attention+MLP, partial rotary"), False),
-        ("phi3", _lm("Phi3Config", "Phi3ForCausalLM", pad_token_id=0), strong(TRANSFORMER + "; fused qkv and gate_up projections"), False),
+        (
+            "gpt2",
+            _hf(
+                "GPT2Config",
+                "GPT2LMHeadModel",
+                dict(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, n_positions=64, use_cache=False),
+            ),
+            dec,
+            True,
+        ),
+        (
+            "gptj",
+            _hf(
+                "GPTJConfig",
+                "GPTJForCausalLM",
+                dict(vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, rotary_dim=4, n_positions=64, use_cache=False),
+            ),
+            strong(TRANSFORMER + "; parallel attention+MLP, interleaved rotary"),
+            False,
+        ),
+        (
+            "gpt_neox",
+            _lm("GPTNeoXConfig", "GPTNeoXForCausalLM"),
+            strong(TRANSFORMER + "; parallel residual, partial rotary"),
+            False,
+        ),
+        (
+            "gpt_bigcode",
+            _hf(
+                "GPTBigCodeConfig",
+                "GPTBigCodeForCausalLM",
+                dict(
+                    vocab_size=VOCAB, n_embd=32, n_layer=2, n_head=4, n_positions=64, multi_query=True, use_cache=False
+                ),
+            ),
+            strong(TRANSFORMER + "; multi-query attention"),
+            False,
+        ),
+        (
+            "opt",
+            _hf(
+                "OPTConfig",
+                "OPTForCausalLM",
+                dict(
+                    vocab_size=VOCAB,
+                    hidden_size=32,
+                    num_hidden_layers=2,
+                    ffn_dim=64,
+                    num_attention_heads=4,
+                    max_position_embeddings=64,
+                    word_embed_proj_dim=32,
+                    use_cache=False,
+                ),
+            ),
+            dec,
+            False,
+        ),
+        (
+            "bloom",
+            _hf(
+                "BloomConfig",
+                "BloomForCausalLM",
+                dict(vocab_size=VOCAB, hidden_size=32, n_layer=2, n_head=4, use_cache=False),
+            ),
+            strong(TRANSFORMER + "; ALiBi biases from constants"),
+            False,
+        ),
+        (
+            "falcon",
+            _lm(
+                "FalconConfig", "FalconForCausalLM", num_kv_heads=1, new_decoder_architecture=False, parallel_attn=True
+            ),
+            strong(TRANSFORMER + "; parallel attention+MLP"),
+            False,
+        ),
+        (
+            "phi3",
+            _lm("Phi3Config", "Phi3ForCausalLM", pad_token_id=0),
+            strong(TRANSFORMER + "; fused qkv and gate_up projections"),
+            False,
+        ),
         ("llama", _lm("LlamaConfig", "LlamaForCausalLM"), strong(TRANSFORMER + "; rotary, RMSNorm, SwiGLU"), True),
-        ("mistral", _lm("MistralConfig", "MistralForCausalLM", sliding_window=4), strong(TRANSFORMER + "; sliding-window attention"), False),
-        ("qwen2", _lm("Qwen2Config", "Qwen2ForCausalLM"), dec, False),
-        ("qwen3", _lm("Qwen3Config", "Qwen3ForCausalLM", head_dim=8), strong(TRANSFORMER + "; q/k RMSNorm"), False),
-        ("gemma", _lm("GemmaConfig", "GemmaForCausalLM", head_dim=8), strong(TRANSFORMER + "; RMSNorm with (1 + w), GeGLU, scaled embeddings"), False),
-        ("gemma2", _lm("Gemma2Config", "Gemma2ForCausalLM", head_dim=8, sliding_window=4), strong(TRANSFORMER + "; logit soft-capping tanh(x/c)*c, sandwich norms"), False),
-        ("olmo", _lm("OlmoConfig", "OlmoForCausalLM"), dec, False),
-        ("stablelm", _lm("StableLmConfig", "StableLmForCausalLM"), dec, False),
-        ("starcoder2", _lm("Starcoder2Config", "Starcoder2ForCausalLM"), dec, False),
-        ("cohere", _lm("CohereConfig", "CohereForCausalLM"), strong(TRANSFORMER + "; parallel block, logit scale"), False),
-        ("granite", _lm("GraniteConfig", "GraniteForCausalLM"), strong(TRANSFORMER + "; residual and embedding multipliers are constants"), False),
-        ("mixtral", _lm("MixtralConfig", "MixtralForCausalLM", **MOE), strong(TRANSFORMER + "; MoE experts w2(f(w1 x) * w3 x) weighted by top-k softmax router weights"), False),
-        ("qwen2_moe", _lm("Qwen2MoeConfig", "Qwen2MoeForCausalLM", num_experts=4, num_experts_per_tok=2, moe_intermediate_size=32, shared_expert_intermediate_size=32), strong(TRANSFORMER + "; MoE experts plus a sigmoid-gated shared expert"), False),
-        ("olmoe", _lm("OlmoeConfig", "OlmoeForCausalLM", num_experts=4, num_experts_per_tok=2), strong(TRANSFORMER + "; MoE experts"), False),
+        (
+            "mistral",
+            _lm("MistralConfig", "MistralForCausalLM", sliding_window=4),
+            strong(TRANSFORMER + "; sliding-window attention"),
+            False,
+        ),
+        (
+            "gemma",
+            _lm("GemmaConfig", "GemmaForCausalLM", head_dim=8),
+            strong(TRANSFORMER + "; RMSNorm with (1 + w), GeGLU, scaled embeddings"),
+            False,
+        ),
+        (
+            "gemma2",
+            _lm("Gemma2Config", "Gemma2ForCausalLM", head_dim=8, sliding_window=4),
+            strong(TRANSFORMER + "; logit soft-capping tanh(x/c)*c, sandwich norms"),
+            False,
+        ),
+        (
+            "mixtral",
+            _lm("MixtralConfig", "MixtralForCausalLM", **MOE),
+            strong(TRANSFORMER + "; MoE experts w2(f(w1 x) * w3 x) weighted by top-k softmax router weights"),
+            False,
+        ),
+        (
+            "qwen2_moe",
+            _lm(
+                "Qwen2MoeConfig",
+                "Qwen2MoeForCausalLM",
+                num_experts=4,
+                num_experts_per_tok=2,
+                moe_intermediate_size=32,
+                shared_expert_intermediate_size=32,
+            ),
+            strong(TRANSFORMER + "; MoE experts plus a sigmoid-gated shared expert"),
+            False,
+        ),
         ("bert", _hf("BertConfig", "BertForMaskedLM", ENC), strong(TRANSFORMER + "; post-norm"), True),
-        ("roberta", _hf("RobertaConfig", "RobertaForMaskedLM", {**ENC, "pad_token_id": 1}), strong(TRANSFORMER + "; post-norm"), False),
-        ("distilbert", _hf("DistilBertConfig", "DistilBertForMaskedLM", dict(vocab_size=VOCAB, dim=32, n_layers=2, n_heads=4, hidden_dim=64, max_position_embeddings=64)), strong(TRANSFORMER), False),
-        ("electra", _hf("ElectraConfig", "ElectraForMaskedLM", {**ENC, "embedding_size": 16}), strong(TRANSFORMER + "; embeddings projected 16->32"), False),
-        ("albert", _hf("AlbertConfig", "AlbertForMaskedLM", {**ENC, "embedding_size": 16}), strong("one shared transformer layer applied at every depth keeps the hidden type (two-matrix residuals)", recurrent=True), False),
-        ("mobilebert", _hf("MobileBertConfig", "MobileBertForMaskedLM", {**ENC, "embedding_size": 16, "intra_bottleneck_size": 16, "num_feedforward_networks": 2}), strong("bottleneck in/out projections and stacked two-matrix FFNs; trigram input embedding concatenated then projected"), False),
-        ("deberta_v2", _hf("DebertaV2Config", "DebertaV2ForMaskedLM", {**ENC, "relative_attention": True, "pos_att_type": ["p2c", "c2p"], "max_relative_positions": 16, "position_buckets": 8}), strong(TRANSFORMER + "; disentangled attention shares key/query projections with relative embeddings"), False),
-        ("convbert", _hf("ConvBertConfig", "ConvBertForMaskedLM", {**ENC, "embedding_size": 16, "head_ratio": 2, "conv_kernel_size": 3}), strong(TRANSFORMER + "; span-based dynamic conv predicts kernels with a softmax"), False),
-        ("squeezebert", _hf("SqueezeBertConfig", "SqueezeBertForMaskedLM", {**ENC, "embedding_size": 32, "q_groups": 2, "k_groups": 2, "v_groups": 2, "post_attention_groups": 1, "intermediate_groups": 2, "output_groups": 2}), strong("grouped 1x1 convs are block-diagonal; FFN maps back with a second grouped conv", uncertain="grouped q/k/v (groups 2) reshaped into 4 heads: the group and head factorisations of one axis disagree"), False),
-        ("fnet", _hf("FNetConfig", "FNetForMaskedLM", {k: v for k, v in ENC.items() if k != "num_attention_heads"}), strong("Fourier token mixing has no parameters; FFNs map back"), False),
-        ("modernbert", _hf("ModernBertConfig", "ModernBertForMaskedLM", {**ENC, "global_attn_every_n_layers": 2, "local_attention": 4, "pad_token_id": 0}), strong(TRANSFORMER + "; GeGLU, alternating local/global attention"), False),
-        ("t5", _hf("T5Config", "T5ForConditionalGeneration", dict(vocab_size=VOCAB, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, use_cache=False), kwargs=_seq2seq_kwargs), strong(TRANSFORMER + "; relative position buckets; encoder-decoder cross-attention"), False),
-        ("bart", _hf("BartConfig", "BartForConditionalGeneration", SEQ2SEQ, kwargs=_seq2seq_kwargs), strong(TRANSFORMER + "; encoder-decoder"), False),
-        ("marian", _hf("MarianConfig", "MarianMTModel", {**SEQ2SEQ, "decoder_start_token_id": 0, "pad_token_id": 0}, kwargs=_seq2seq_kwargs), strong(TRANSFORMER + "; sinusoidal positions"), False),
-        ("pegasus", _hf("PegasusConfig", "PegasusForConditionalGeneration", SEQ2SEQ, kwargs=_seq2seq_kwargs), strong(TRANSFORMER + "; pre-norm encoder-decoder"), False),
-        ("whisper", _hf("WhisperConfig", "WhisperForConditionalGeneration", dict(vocab_size=VOCAB, num_mel_bins=8, d_model=32, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=64, decoder_ffn_dim=64, max_source_positions=8, max_target_positions=16, use_cache=False), inputs=lambda: (torch.randn(1, 8, 16),), kwargs=lambda: {"decoder_input_ids": _tokens(4)}), strong("two conv stem layers (no skip) + positional embedding, then transformer encoder-decoder"), False),
-        ("vit", _hf("ViTConfig", "ViTForImageClassification", VIS, inputs=lambda: _img(IMG32)), strong(TRANSFORMER), True),
-        ("deit", _hf("DeiTConfig", "DeiTForImageClassification", VIS, inputs=lambda: _img(IMG32)), strong(TRANSFORMER), False),
-        ("beit", _hf("BeitConfig", "BeitForImageClassification", {**VIS, "use_relative_position_bias": True}, inputs=lambda: _img(IMG32)), strong(TRANSFORMER + "; layer scale, relative position bias"), False),
-        ("dinov2", _hf("Dinov2Config", "Dinov2Model", VIS, inputs=lambda: _img(IMG32)), strong(TRANSFORMER + "; layer scale; interpolated position embeddings"), False),
-        ("swin", _hf("SwinConfig", "SwinForImageClassification", dict(image_size=32, patch_size=4, embed_dim=16, depths=[1, 1], num_heads=[2, 2], window_size=2), inputs=lambda: _img(IMG32)), strong(TRANSFORMER + "; shifted windows"), False),
-        ("convnext", _hf("ConvNextConfig", "ConvNextForImageClassification", dict(hidden_sizes=[16, 32], depths=[1, 1], num_stages=2), inputs=lambda: _img(IMG32)), strong("x + gamma * W2 f(W1 dwconv(x))"), False),
-        ("resnet", _hf("ResNetConfig", "ResNetForImageClassification", dict(embedding_size=16, hidden_sizes=[16, 32], depths=[1, 1], layer_type="bottleneck"), inputs=lambda: _img(IMG32)), strong(RESNET), False),
-        ("mobilevit", _hf("MobileViTConfig", "MobileViTForImageClassification", dict(image_size=64, hidden_sizes=[16, 24, 32], neck_hidden_sizes=[8, 8, 16, 16, 24, 32, 64]), inputs=lambda: _img(IMG64)), strong("MobileViT blocks fuse conv(cat(shortcut, x)); inverted residuals with expansion 4"), False),
-        ("segformer", _hf("SegformerConfig", "SegformerForSemanticSegmentation", dict(num_encoder_blocks=2, depths=[1, 1], sr_ratios=[2, 1], hidden_sizes=[16, 32], num_attention_heads=[1, 2], decoder_hidden_size=32, patch_sizes=[7, 3], strides=[4, 2]), inputs=lambda: _img(IMG64)), strong(TRANSFORMER + "; efficient attention with strided reduction; MLP decoder concatenates upsampled stages"), False),
-        ("clip", _hf("CLIPConfig", "CLIPModel", dict(text_config=dict(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, max_position_embeddings=16), vision_config=dict(hidden_size=32, num_hidden_layers=2, num_attention_heads=4, intermediate_size=64, image_size=32, patch_size=8), projection_dim=16), inputs=lambda: (_tokens(),), kwargs=lambda: {"pixel_values": torch.randn(1, 3, 32, 32)}), strong("two transformer towers projected into one shared embedding type; logits contract it"), False),
-        ("wav2vec2", _hf("Wav2Vec2Config", "Wav2Vec2ForCTC", AUDIO, inputs=lambda: (torch.randn(1, 400),)), weak("TNN003", why="positional conv embedding: x + gelu(grouped_conv(x)) with in==out channels; the per-group block is square (weight norm)"), False),
-        ("hubert", _hf("HubertConfig", "HubertForCTC", AUDIO, inputs=lambda: (torch.randn(1, 400),)), weak("TNN003", why="same positional grouped conv as wav2vec2: x + gelu(W x)"), False),
-        ("wavlm", _hf("WavLMConfig", "WavLMForCTC", AUDIO, inputs=lambda: (torch.randn(1, 400),)), weak("TNN003", why="same positional grouped conv as wav2vec2: x + gelu(W x); gated relative position bias is fine"), False),
-        ("data2vec_audio", _hf("Data2VecAudioConfig", "Data2VecAudioForCTC", {**AUDIO, "num_conv_pos_embeddings": 4, "conv_pos_kernel_size": 3}, inputs=lambda: (torch.randn(1, 400),)), strong("the positional embedding is a chain of several grouped convs, so no single matrix maps x's type to itself", uncertain="a chain of grouped convs of equal width between skip ends; strong only if each conv gets its own per-group types"), False),
-        ("encodec", _hf("EncodecConfig", "EncodecModel", dict(audio_channels=1, num_filters=4, upsampling_ratios=[2, 2], hidden_size=16, num_lstm_layers=2, codebook_size=16, codebook_dim=16, num_residual_layers=1), inputs=lambda: (torch.randn(1, 1, 64),)), weak("TNN002", "TNN003", why="SEANet's 2-layer nn.LSTM (" + LSTM + ") with a skip lstm(x) + x (x + f(W x))", recurrent=True, uncertain="one conflict may absorb the other: a checker could report only TNN002; the residual vector quantizer uses argmin codebook lookups"), False),
-        ("rwkv", _hf("RwkvConfig", "RwkvForCausalLM", dict(vocab_size=VOCAB, hidden_size=32, num_hidden_layers=2, attention_hidden_size=32, intermediate_size=64, context_length=64, use_cache=False)), strong("WKV state (num, den, max) is updated elementwise over time with time_decay/time_first; receptance is a sigmoid gate; projections map back", recurrent=True), False),
-        ("mamba", _hf("MambaConfig", "MambaForCausalLM", dict(vocab_size=VOCAB, hidden_size=32, state_size=4, num_hidden_layers=2, expand=2, conv_kernel=4, time_step_rank=4, use_cache=False)), strong("selective scan: ssm_state = exp(A dt) * ssm_state + dt B x is elementwise in the state; out_proj maps back", recurrent=True, uncertain="the per-step loop has no parameter inside it (A is discretised before the loop): recurrence under issue 8's 'reused parameter or module' rule?"), False),
-        ("mamba2", _hf("Mamba2Config", "Mamba2ForCausalLM", dict(vocab_size=VOCAB, hidden_size=32, state_size=4, num_hidden_layers=2, expand=2, conv_kernel=4, num_heads=8, head_dim=8, n_groups=1, chunk_size=4, use_cache=False)), strong("SSD computes the elementwise state recurrence chunkwise (segsum/cumsum); gated RMSNorm; out_proj maps back", recurrent=True, uncertain="chunked closed form: no unrolled step for a checker to see"), False),
-        ("recurrent_gemma", _hf("RecurrentGemmaConfig", "RecurrentGemmaForCausalLM", dict(vocab_size=VOCAB, hidden_size=32, lru_width=32, num_hidden_layers=3, num_attention_heads=4, num_key_value_heads=1, intermediate_size=64, attention_window_size=4, block_types=["recurrent", "attention"], head_dim=8, use_cache=False)), strong("RG-LRU: h = a * h + sqrt(1 - a^2) * (i * x) is elementwise in h; temporal conv is depthwise", recurrent=True, uncertain="the scan loop has no parameter inside (a is computed before it)"), False),
-        ("xlstm", _hf("xLSTMConfig", "xLSTMForCausalLM", dict(vocab_size=VOCAB, hidden_size=32, embedding_dim=32, num_heads=4, num_blocks=2, qk_dim_factor=0.5, v_dim_factor=1.0, use_cache=False, mode="train", chunkwise_kernel="chunkwise--native_autograd", sequence_kernel="native_sequence__native", step_kernel="native", chunk_size=4)), strong("mLSTM: matrix memory C = f*C + i*(v k^T) is elementwise in C; gates from inputs only; per-head gates are product factors", recurrent=True, uncertain="chunkwise kernel computes the recurrence in closed form; issue 8 decides the product-factor rule for the per-head gates"), False),
+        (
+            "albert",
+            _hf("AlbertConfig", "AlbertForMaskedLM", {**ENC, "embedding_size": 16}),
+            strong(
+                "one shared transformer layer applied at every depth keeps the hidden type (two-matrix residuals)",
+                recurrent=True,
+            ),
+            False,
+        ),
+        (
+            "mobilebert",
+            _hf(
+                "MobileBertConfig",
+                "MobileBertForMaskedLM",
+                {**ENC, "embedding_size": 16, "intra_bottleneck_size": 16, "num_feedforward_networks": 2},
+            ),
+            strong(
+                "bottleneck in/out projections and stacked two-matrix FFNs; trigram input embedding concatenated then projected"
+            ),
+            False,
+        ),
+        (
+            "deberta_v2",
+            _hf(
+                "DebertaV2Config",
+                "DebertaV2ForMaskedLM",
+                {
+                    **ENC,
+                    "relative_attention": True,
+                    "pos_att_type": ["p2c", "c2p"],
+                    "max_relative_positions": 16,
+                    "position_buckets": 8,
+                },
+            ),
+            strong(TRANSFORMER + "; disentangled attention shares key/query projections with relative embeddings"),
+            False,
+        ),
+        (
+            "convbert",
+            _hf(
+                "ConvBertConfig",
+                "ConvBertForMaskedLM",
+                {**ENC, "embedding_size": 16, "head_ratio": 2, "conv_kernel_size": 3},
+            ),
+            strong(TRANSFORMER + "; span-based dynamic conv predicts kernels with a softmax"),
+            False,
+        ),
+        (
+            "squeezebert",
+            _hf(
+                "SqueezeBertConfig",
+                "SqueezeBertForMaskedLM",
+                {
+                    **ENC,
+                    "embedding_size": 32,
+                    "q_groups": 2,
+                    "k_groups": 2,
+                    "v_groups": 2,
+                    "post_attention_groups": 1,
+                    "intermediate_groups": 2,
+                    "output_groups": 2,
+                },
+            ),
+            strong(
+                "grouped 1x1 convs are block-diagonal; FFN maps back with a second grouped conv",
+                uncertain="grouped q/k/v (groups 2) reshaped into 4 heads: the group and head factorisations of one axis disagree",
+            ),
+            False,
+        ),
+        (
+            "fnet",
+            _hf("FNetConfig", "FNetForMaskedLM", {k: v for k, v in ENC.items() if k != "num_attention_heads"}),
+            strong("Fourier token mixing has no parameters; FFNs map back"),
+            False,
+        ),
+        (
+            "modernbert",
+            _hf(
+                "ModernBertConfig",
+                "ModernBertForMaskedLM",
+                {**ENC, "global_attn_every_n_layers": 2, "local_attention": 4, "pad_token_id": 0},
+            ),
+            strong(TRANSFORMER + "; GeGLU, alternating local/global attention"),
+            False,
+        ),
+        (
+            "t5",
+            _hf(
+                "T5Config",
+                "T5ForConditionalGeneration",
+                dict(vocab_size=VOCAB, d_model=32, d_kv=8, d_ff=64, num_layers=2, num_heads=4, use_cache=False),
+                kwargs=_seq2seq_kwargs,
+            ),
+            strong(TRANSFORMER + "; relative position buckets; encoder-decoder cross-attention"),
+            False,
+        ),
+        (
+            "bart",
+            _hf("BartConfig", "BartForConditionalGeneration", SEQ2SEQ, kwargs=_seq2seq_kwargs),
+            strong(TRANSFORMER + "; encoder-decoder"),
+            False,
+        ),
+        (
+            "pegasus",
+            _hf("PegasusConfig", "PegasusForConditionalGeneration", SEQ2SEQ, kwargs=_seq2seq_kwargs),
+            strong(TRANSFORMER + "; pre-norm encoder-decoder"),
+            False,
+        ),
+        (
+            "whisper",
+            _hf(
+                "WhisperConfig",
+                "WhisperForConditionalGeneration",
+                dict(
+                    vocab_size=VOCAB,
+                    num_mel_bins=8,
+                    d_model=32,
+                    encoder_layers=2,
+                    decoder_layers=2,
+                    encoder_attention_heads=4,
+                    decoder_attention_heads=4,
+                    encoder_ffn_dim=64,
+                    decoder_ffn_dim=64,
+                    max_source_positions=8,
+                    max_target_positions=16,
+                    use_cache=False,
+                ),
+                inputs=lambda: (torch.randn(1, 8, 16),),
+                kwargs=lambda: {"decoder_input_ids": _tokens(4)},
+            ),
+            strong("two conv stem layers (no skip) + positional embedding, then transformer encoder-decoder"),
+            False,
+        ),
+        (
+            "vit",
+            _hf("ViTConfig", "ViTForImageClassification", VIS, inputs=lambda: _img(IMG32)),
+            strong(TRANSFORMER),
+            True,
+        ),
+        (
+            "beit",
+            _hf(
+                "BeitConfig",
+                "BeitForImageClassification",
+                {**VIS, "use_relative_position_bias": True},
+                inputs=lambda: _img(IMG32),
+            ),
+            strong(TRANSFORMER + "; layer scale, relative position bias"),
+            False,
+        ),
+        (
+            "swin",
+            _hf(
+                "SwinConfig",
+                "SwinForImageClassification",
+                dict(image_size=32, patch_size=4, embed_dim=16, depths=[1, 1], num_heads=[2, 2], window_size=2),
+                inputs=lambda: _img(IMG32),
+            ),
+            strong(TRANSFORMER + "; shifted windows"),
+            False,
+        ),
+        (
+            "convnext",
+            _hf(
+                "ConvNextConfig",
+                "ConvNextForImageClassification",
+                dict(hidden_sizes=[16, 32], depths=[1, 1], num_stages=2),
+                inputs=lambda: _img(IMG32),
+            ),
+            strong("x + gamma * W2 f(W1 dwconv(x))"),
+            False,
+        ),
+        (
+            "resnet",
+            _hf(
+                "ResNetConfig",
+                "ResNetForImageClassification",
+                dict(embedding_size=16, hidden_sizes=[16, 32], depths=[1, 1], layer_type="bottleneck"),
+                inputs=lambda: _img(IMG32),
+            ),
+            strong(RESNET),
+            False,
+        ),
+        (
+            "mobilevit",
+            _hf(
+                "MobileViTConfig",
+                "MobileViTForImageClassification",
+                dict(image_size=64, hidden_sizes=[16, 24, 32], neck_hidden_sizes=[8, 8, 16, 16, 24, 32, 64]),
+                inputs=lambda: _img(IMG64),
+            ),
+            strong("MobileViT blocks fuse conv(cat(shortcut, x)); inverted residuals with expansion 4"),
+            False,
+        ),
+        (
+            "segformer",
+            _hf(
+                "SegformerConfig",
+                "SegformerForSemanticSegmentation",
+                dict(
+                    num_encoder_blocks=2,
+                    depths=[1, 1],
+                    sr_ratios=[2, 1],
+                    hidden_sizes=[16, 32],
+                    num_attention_heads=[1, 2],
+                    decoder_hidden_size=32,
+                    patch_sizes=[7, 3],
+                    strides=[4, 2],
+                ),
+                inputs=lambda: _img(IMG64),
+            ),
+            strong(
+                TRANSFORMER + "; efficient attention with strided reduction; MLP decoder concatenates upsampled stages"
+            ),
+            False,
+        ),
+        (
+            "clip",
+            _hf(
+                "CLIPConfig",
+                "CLIPModel",
+                dict(
+                    text_config=dict(
+                        vocab_size=VOCAB,
+                        hidden_size=32,
+                        num_hidden_layers=2,
+                        num_attention_heads=4,
+                        intermediate_size=64,
+                        max_position_embeddings=16,
+                    ),
+                    vision_config=dict(
+                        hidden_size=32,
+                        num_hidden_layers=2,
+                        num_attention_heads=4,
+                        intermediate_size=64,
+                        image_size=32,
+                        patch_size=8,
+                    ),
+                    projection_dim=16,
+                ),
+                inputs=lambda: (_tokens(),),
+                kwargs=lambda: {"pixel_values": torch.randn(1, 3, 32, 32)},
+            ),
+            strong("two transformer towers projected into one shared embedding type; logits contract it"),
+            False,
+        ),
+        (
+            "wav2vec2",
+            _hf("Wav2Vec2Config", "Wav2Vec2ForCTC", AUDIO, inputs=lambda: (torch.randn(1, 400),)),
+            weak(
+                "TNN003",
+                why="positional conv embedding: x + gelu(grouped_conv(x)) with in==out channels; the per-group block is square (weight norm)",
+            ),
+            False,
+        ),
+        (
+            "wavlm",
+            _hf("WavLMConfig", "WavLMForCTC", AUDIO, inputs=lambda: (torch.randn(1, 400),)),
+            weak(
+                "TNN003",
+                why="same positional grouped conv as wav2vec2: x + gelu(W x); gated relative position bias is fine",
+            ),
+            False,
+        ),
+        (
+            "data2vec_audio",
+            _hf(
+                "Data2VecAudioConfig",
+                "Data2VecAudioForCTC",
+                {**AUDIO, "num_conv_pos_embeddings": 4, "conv_pos_kernel_size": 3},
+                inputs=lambda: (torch.randn(1, 400),),
+            ),
+            strong(
+                "the positional embedding is a chain of several grouped convs, so no single matrix maps x's type to itself",
+                uncertain="a chain of grouped convs of equal width between skip ends; strong only if each conv gets its own per-group types",
+            ),
+            False,
+        ),
+        (
+            "encodec",
+            _hf(
+                "EncodecConfig",
+                "EncodecModel",
+                dict(
+                    audio_channels=1,
+                    num_filters=4,
+                    upsampling_ratios=[2, 2],
+                    hidden_size=16,
+                    num_lstm_layers=2,
+                    codebook_size=16,
+                    codebook_dim=16,
+                    num_residual_layers=1,
+                ),
+                inputs=lambda: (torch.randn(1, 1, 64),),
+            ),
+            weak(
+                "TNN002",
+                "TNN003",
+                why="SEANet's 2-layer nn.LSTM (" + LSTM + ") with a skip lstm(x) + x (x + f(W x))",
+                recurrent=True,
+                uncertain="one conflict may absorb the other: a checker could report only TNN002; the residual vector quantizer uses argmin codebook lookups",
+            ),
+            False,
+        ),
+        (
+            "rwkv",
+            _hf(
+                "RwkvConfig",
+                "RwkvForCausalLM",
+                dict(
+                    vocab_size=VOCAB,
+                    hidden_size=32,
+                    num_hidden_layers=2,
+                    attention_hidden_size=32,
+                    intermediate_size=64,
+                    context_length=64,
+                    use_cache=False,
+                ),
+            ),
+            strong(
+                "WKV state (num, den, max) is updated elementwise over time with time_decay/time_first; receptance is a sigmoid gate; projections map back",
+                recurrent=True,
+            ),
+            False,
+        ),
+        (
+            "mamba",
+            _hf(
+                "MambaConfig",
+                "MambaForCausalLM",
+                dict(
+                    vocab_size=VOCAB,
+                    hidden_size=32,
+                    state_size=4,
+                    num_hidden_layers=2,
+                    expand=2,
+                    conv_kernel=4,
+                    time_step_rank=4,
+                    use_cache=False,
+                ),
+            ),
+            strong(
+                "selective scan: ssm_state = exp(A dt) * ssm_state + dt B x is elementwise in the state; out_proj maps back",
+                recurrent=True,
+                uncertain="the per-step loop has no parameter inside it (A is discretised before the loop): recurrence under issue 8's 'reused parameter or module' rule?",
+            ),
+            False,
+        ),
+        (
+            "mamba2",
+            _hf(
+                "Mamba2Config",
+                "Mamba2ForCausalLM",
+                dict(
+                    vocab_size=VOCAB,
+                    hidden_size=32,
+                    state_size=4,
+                    num_hidden_layers=2,
+                    expand=2,
+                    conv_kernel=4,
+                    num_heads=8,
+                    head_dim=8,
+                    n_groups=1,
+                    chunk_size=4,
+                    use_cache=False,
+                ),
+            ),
+            strong(
+                "SSD computes the elementwise state recurrence chunkwise (segsum/cumsum); gated RMSNorm; out_proj maps back",
+                recurrent=True,
+                uncertain="chunked closed form: no unrolled step for a checker to see",
+            ),
+            False,
+        ),
+        (
+            "recurrent_gemma",
+            _hf(
+                "RecurrentGemmaConfig",
+                "RecurrentGemmaForCausalLM",
+                dict(
+                    vocab_size=VOCAB,
+                    hidden_size=32,
+                    lru_width=32,
+                    num_hidden_layers=3,
+                    num_attention_heads=4,
+                    num_key_value_heads=1,
+                    intermediate_size=64,
+                    attention_window_size=4,
+                    block_types=["recurrent", "attention"],
+                    head_dim=8,
+                    use_cache=False,
+                ),
+            ),
+            strong(
+                "RG-LRU: h = a * h + sqrt(1 - a^2) * (i * x) is elementwise in h; temporal conv is depthwise",
+                recurrent=True,
+                uncertain="the scan loop has no parameter inside (a is computed before it)",
+            ),
+            False,
+        ),
+        (
+            "xlstm",
+            _hf(
+                "xLSTMConfig",
+                "xLSTMForCausalLM",
+                dict(
+                    vocab_size=VOCAB,
+                    hidden_size=32,
+                    embedding_dim=32,
+                    num_heads=4,
+                    num_blocks=2,
+                    qk_dim_factor=0.5,
+                    v_dim_factor=1.0,
+                    use_cache=False,
+                    mode="train",
+                    chunkwise_kernel="chunkwise--native_autograd",
+                    sequence_kernel="native_sequence__native",
+                    step_kernel="native",
+                    chunk_size=4,
+                ),
+            ),
+            strong(
+                "mLSTM: matrix memory C = f*C + i*(v k^T) is elementwise in C; gates from inputs only; per-head gates are product factors",
+                recurrent=True,
+                uncertain="chunkwise kernel computes the recurrence in closed form; issue 8 decides the product-factor rule for the per-head gates",
+            ),
+            False,
+        ),
     ]
     return [Model(hf, name, b, label, cheap) for name, b, label, cheap in cases]
 
@@ -502,21 +1351,35 @@ def _xt_encoder(**attn_kwargs) -> Callable[[], Built]:
 def _xt_vit():
     from x_transformers import Encoder, ViTransformerWrapper
 
-    model = ViTransformerWrapper(image_size=32, patch_size=8, num_classes=10, attn_layers=Encoder(dim=32, depth=2, heads=4)).eval()
+    model = ViTransformerWrapper(
+        image_size=32, patch_size=8, num_classes=10, attn_layers=Encoder(dim=32, depth=2, heads=4)
+    ).eval()
     return model, _img(IMG32), {}
 
 
 def _xt_encdec():
     from x_transformers import XTransformer
 
-    model = XTransformer(dim=32, enc_num_tokens=VOCAB, enc_depth=2, enc_heads=4, enc_max_seq_len=16, dec_num_tokens=VOCAB, dec_depth=2, dec_heads=4, dec_max_seq_len=16).eval()
+    model = XTransformer(
+        dim=32,
+        enc_num_tokens=VOCAB,
+        enc_depth=2,
+        enc_heads=4,
+        enc_max_seq_len=16,
+        dec_num_tokens=VOCAB,
+        dec_depth=2,
+        dec_heads=4,
+        dec_max_seq_len=16,
+    ).eval()
     return model, (_tokens(), _tokens(6)), {}
 
 
 def _xt_continuous():
     from x_transformers import ContinuousTransformerWrapper, Decoder
 
-    model = ContinuousTransformerWrapper(dim_in=8, dim_out=8, max_seq_len=16, attn_layers=Decoder(dim=32, depth=2, heads=4)).eval()
+    model = ContinuousTransformerWrapper(
+        dim_in=8, dim_out=8, max_seq_len=16, attn_layers=Decoder(dim=32, depth=2, heads=4)
+    ).eval()
     return model, (torch.randn(1, 8, 8),), {}
 
 
@@ -524,24 +1387,95 @@ def x_transformers_models() -> list[Model]:
     xt = "x-transformers"
     cases: list[tuple[str, Callable[[], Built], Label, bool]] = [
         ("decoder", _xt(), strong(TRANSFORMER), True),
-        ("encoder", _xt_encoder(), strong(TRANSFORMER), False),
-        ("decoder_rotary_glu", _xt(rotary_pos_emb=True, ff_glu=True), strong(TRANSFORMER + "; rotary, GLU feed-forward"), False),
-        ("decoder_alibi", _xt(alibi_pos_bias=True, alibi_num_heads=2), strong(TRANSFORMER + "; ALiBi on some heads"), False),
+        (
+            "decoder_rotary_glu",
+            _xt(rotary_pos_emb=True, ff_glu=True),
+            strong(TRANSFORMER + "; rotary, GLU feed-forward"),
+            False,
+        ),
+        (
+            "decoder_alibi",
+            _xt(alibi_pos_bias=True, alibi_num_heads=2),
+            strong(TRANSFORMER + "; ALiBi on some heads"),
+            False,
+        ),
         ("decoder_rel_pos_bias", _xt(rel_pos_bias=True), strong(TRANSFORMER + "; T5 relative position buckets"), False),
-        ("decoder_dynamic_pos_bias", _xt(dynamic_pos_bias=True), strong(TRANSFORMER + "; an MLP over relative distances gives the bias"), False),
-        ("decoder_residual_attn", _xt(residual_attn=True), strong(TRANSFORMER + "; each layer adds the previous layer's attention logits (same types)"), False),
-        ("decoder_macaron_sandwich", _xt(macaron=True, sandwich_norm=True), strong(TRANSFORMER + "; half-step FFNs on both sides"), False),
-        ("decoder_talking_heads", _xt(attn_pre_talking_heads=True, attn_post_talking_heads=True), strong(TRANSFORMER + "; talking heads mix heads with two different matrices"), False),
-        ("decoder_mem_kv_gqa", _xt(attn_num_mem_kv=2, attn_kv_heads=2), strong(TRANSFORMER + "; learned memory key/values concatenated along positions; grouped kv heads"), False),
-        ("decoder_value_residual", _xt(add_value_residual=True), strong(TRANSFORMER + "; values of later layers are mixed with the first layer's values"), False),
-        ("decoder_shift_tokens", _xt(shift_tokens=1), strong(TRANSFORMER + "; token shift pads/slices feature chunks along time"), False),
-        ("decoder_weight_tied", _xt(weight_tie_layers=True), strong("one attention+FFN block shared across depth: a recurrence over depth whose state keeps its type", recurrent=True), False),
-        ("decoder_gate_residual", _xt(gate_residual=True), weak("TNN003", why="GRUGating: nn.GRUCell(branch, residual) applies W_hn to the residual stream and mixes the result back into it (x + f(W x)); each layer has its own cell", uncertain="rule: the GRU cell's own hidden state is the residual (TNN002 if the cell's state is taken as recurrent)"), False),
-        ("decoder_weight_tied_gate_residual", _xt(weight_tie_layers=True, gate_residual=True), weak("TNN002", why="the shared GRUCell acts with W_hn on the residual stream at every depth: a classic GRU over depth", recurrent=True), False),
-        ("decoder_hyper_connections", _xt(num_residual_streams=4), strong(TRANSFORMER + "; hyper-connections mix residual streams with per-stream weights", uncertain="static/dynamic stream-mixing matrices act on the stream axis and are added back to the streams"), False),
+        (
+            "decoder_dynamic_pos_bias",
+            _xt(dynamic_pos_bias=True),
+            strong(TRANSFORMER + "; an MLP over relative distances gives the bias"),
+            False,
+        ),
+        (
+            "decoder_residual_attn",
+            _xt(residual_attn=True),
+            strong(TRANSFORMER + "; each layer adds the previous layer's attention logits (same types)"),
+            False,
+        ),
+        (
+            "decoder_talking_heads",
+            _xt(attn_pre_talking_heads=True, attn_post_talking_heads=True),
+            strong(TRANSFORMER + "; talking heads mix heads with two different matrices"),
+            False,
+        ),
+        (
+            "decoder_mem_kv_gqa",
+            _xt(attn_num_mem_kv=2, attn_kv_heads=2),
+            strong(TRANSFORMER + "; learned memory key/values concatenated along positions; grouped kv heads"),
+            False,
+        ),
+        (
+            "decoder_value_residual",
+            _xt(add_value_residual=True),
+            strong(TRANSFORMER + "; values of later layers are mixed with the first layer's values"),
+            False,
+        ),
+        (
+            "decoder_shift_tokens",
+            _xt(shift_tokens=1),
+            strong(TRANSFORMER + "; token shift pads/slices feature chunks along time"),
+            False,
+        ),
+        (
+            "decoder_weight_tied",
+            _xt(weight_tie_layers=True),
+            strong(
+                "one attention+FFN block shared across depth: a recurrence over depth whose state keeps its type",
+                recurrent=True,
+            ),
+            False,
+        ),
+        (
+            "decoder_gate_residual",
+            _xt(gate_residual=True),
+            weak(
+                "TNN003",
+                why="GRUGating: nn.GRUCell(branch, residual) applies W_hn to the residual stream and mixes the result back into it (x + f(W x)); each layer has its own cell",
+                uncertain="rule: the GRU cell's own hidden state is the residual (TNN002 if the cell's state is taken as recurrent)",
+            ),
+            False,
+        ),
+        (
+            "decoder_weight_tied_gate_residual",
+            _xt(weight_tie_layers=True, gate_residual=True),
+            weak(
+                "TNN002",
+                why="the shared GRUCell acts with W_hn on the residual stream at every depth: a classic GRU over depth",
+                recurrent=True,
+            ),
+            False,
+        ),
+        (
+            "decoder_hyper_connections",
+            _xt(num_residual_streams=4),
+            strong(
+                TRANSFORMER + "; hyper-connections mix residual streams with per-stream weights",
+                uncertain="static/dynamic stream-mixing matrices act on the stream axis and are added back to the streams",
+            ),
+            False,
+        ),
         ("vit_wrapper", _xt_vit, strong(TRANSFORMER), False),
         ("xtransformer_encdec", _xt_encdec, strong(TRANSFORMER + "; encoder-decoder with cross-attention"), False),
-        ("continuous_decoder", _xt_continuous, strong(TRANSFORMER + "; linear in/out projections"), False),
     ]
     return [Model(xt, name, b, label, cheap) for name, b, label, cheap in cases]
 
@@ -566,23 +1500,244 @@ def vit_pytorch_models() -> list[Model]:
     vp = "vit-pytorch"
     cases: list[tuple[str, Callable[[], Built], Label, bool]] = [
         ("vit", _vp("vit", "ViT", **VP), strong(TRANSFORMER), True),
-        ("simple_vit", _vp("simple_vit", "SimpleViT", **VP), strong(TRANSFORMER + "; 2-d sincos positions"), False),
-        ("cait", _vp("cait", "CaiT", image_size=32, patch_size=8, num_classes=10, dim=32, depth=2, cls_depth=1, heads=4, mlp_dim=64, dim_head=8), strong(TRANSFORMER + "; talking heads and layer scale"), False),
-        ("deepvit", _vp("deepvit", "DeepViT", **VP), strong(TRANSFORMER + "; re-attention mixes heads with a square matrix that is not added back to its input"), False),
-        ("cct", _vp("cct", "CCT", img_size=32, embedding_dim=32, n_conv_layers=2, kernel_size=3, stride=1, padding=1, pooling_kernel_size=3, pooling_stride=2, pooling_padding=1, num_layers=2, num_heads=4, mlp_ratio=2.0, num_classes=10), strong(TRANSFORMER + "; conv tokenizer, attention pooling with a softmax gate"), False),
-        ("cvt", _vp("cvt", "CvT", num_classes=10, s1_emb_dim=16, s1_depth=1, s1_heads=1, s2_emb_dim=32, s2_depth=1, s2_heads=2, s3_emb_dim=32, s3_depth=1, s3_heads=2), strong(TRANSFORMER + "; depthwise-separable conv projections"), False),
-        ("pit", _vp("pit", "PiT", image_size=32, patch_size=8, num_classes=10, dim=32, depth=(1, 1), heads=4, mlp_dim=64, dim_head=8), strong(TRANSFORMER + "; depthwise conv pooling"), False),
-        ("local_vit", _vp("local_vit", "LocalViT", **VP), strong(TRANSFORMER + "; FFN with a depthwise conv between two pointwise convs"), False),
-        ("twins_svt", _vp("twins_svt", "TwinsSVT", IMG64, num_classes=10, s1_emb_dim=16, s2_emb_dim=32, s3_emb_dim=32, s4_emb_dim=32, s1_global_k=2, s2_global_k=2, s3_global_k=2, s4_global_k=1, s1_local_patch_size=2, s2_local_patch_size=2, s3_local_patch_size=2, s4_local_patch_size=1), strong(TRANSFORMER + "; PEG is a depthwise conv residual"), False),
-        ("mobile_vit", _vp("mobile_vit", "MobileViT", IMG64, image_size=(64, 64), dims=[32, 32, 32], channels=[16, 16, 24, 24, 32, 32, 48, 48, 64, 64, 96], num_classes=10), strong("MV2 blocks expand by 4 and project; MobileViT blocks fuse conv(cat(x, y))"), False),
-        ("max_vit", _vp("max_vit", "MaxViT", IMG64, num_classes=10, dim_conv_stem=16, dim=16, dim_head=8, depth=(1, 1), window_size=4), strong(ATTN_CNN), False),
-        ("nest", _vp("nest", "NesT", image_size=32, patch_size=4, dim=32, heads=4, num_hierarchies=2, block_repeats=(1, 1), num_classes=10), strong(TRANSFORMER + "; conv aggregation between hierarchies"), False),
-        ("xcit", _vp("xcit", "XCiT", image_size=32, patch_size=8, num_classes=10, dim=32, depth=2, cls_depth=1, heads=4, mlp_dim=64, dim_head=8, local_patch_kernel_size=3), strong("cross-covariance attention with projections; local patch interaction is depthwise"), False),
-        ("parallel_vit", _vp("parallel_vit", "ViT", **VP, num_parallel_branches=2), strong(TRANSFORMER + "; parallel branches summed"), False),
-        ("normalized_vit", _vp("normalized_vit", "nViT", image_size=32, patch_size=8, num_classes=10, dim=32, depth=2, heads=4, mlp_dim=64, dim_head=8), strong("x = l2norm(lerp(x, branch, alpha)) with branches mapping back"), False),
-        ("looped_vit", _vp("looped_vit", "LoopedViT", num_classes=10, image_size=32, patch_size=8, dim=32, heads=4, mlp_dim=64, dim_head=8, pre_loop_depth=1, num_looped_blocks=1, max_loops=2), strong("the same transformer block is applied again to its own output (weight-tied loop); it keeps the type", recurrent=True, uncertain="constructor signature and loop gate details not verified"), False),
-        ("vit_for_small_dataset", _vp("vit_for_small_dataset", "ViT", **VP), strong(TRANSFORMER + "; shifted patch tokenization concatenates padded shifts before a linear map"), False),
-        ("t2t", _vp("t2t", "T2TViT", image_size=32, num_classes=10, dim=32, depth=2, heads=4, mlp_dim=64, t2t_layers=((7, 4), (3, 2))), strong(TRANSFORMER + "; soft split uses unfold"), False),
+        (
+            "cait",
+            _vp(
+                "cait",
+                "CaiT",
+                image_size=32,
+                patch_size=8,
+                num_classes=10,
+                dim=32,
+                depth=2,
+                cls_depth=1,
+                heads=4,
+                mlp_dim=64,
+                dim_head=8,
+            ),
+            strong(TRANSFORMER + "; talking heads and layer scale"),
+            False,
+        ),
+        (
+            "deepvit",
+            _vp("deepvit", "DeepViT", **VP),
+            strong(TRANSFORMER + "; re-attention mixes heads with a square matrix that is not added back to its input"),
+            False,
+        ),
+        (
+            "cct",
+            _vp(
+                "cct",
+                "CCT",
+                img_size=32,
+                embedding_dim=32,
+                n_conv_layers=2,
+                kernel_size=3,
+                stride=1,
+                padding=1,
+                pooling_kernel_size=3,
+                pooling_stride=2,
+                pooling_padding=1,
+                num_layers=2,
+                num_heads=4,
+                mlp_ratio=2.0,
+                num_classes=10,
+            ),
+            strong(TRANSFORMER + "; conv tokenizer, attention pooling with a softmax gate"),
+            False,
+        ),
+        (
+            "cvt",
+            _vp(
+                "cvt",
+                "CvT",
+                num_classes=10,
+                s1_emb_dim=16,
+                s1_depth=1,
+                s1_heads=1,
+                s2_emb_dim=32,
+                s2_depth=1,
+                s2_heads=2,
+                s3_emb_dim=32,
+                s3_depth=1,
+                s3_heads=2,
+            ),
+            strong(TRANSFORMER + "; depthwise-separable conv projections"),
+            False,
+        ),
+        (
+            "pit",
+            _vp(
+                "pit",
+                "PiT",
+                image_size=32,
+                patch_size=8,
+                num_classes=10,
+                dim=32,
+                depth=(1, 1),
+                heads=4,
+                mlp_dim=64,
+                dim_head=8,
+            ),
+            strong(TRANSFORMER + "; depthwise conv pooling"),
+            False,
+        ),
+        (
+            "local_vit",
+            _vp("local_vit", "LocalViT", **VP),
+            strong(TRANSFORMER + "; FFN with a depthwise conv between two pointwise convs"),
+            False,
+        ),
+        (
+            "twins_svt",
+            _vp(
+                "twins_svt",
+                "TwinsSVT",
+                IMG64,
+                num_classes=10,
+                s1_emb_dim=16,
+                s2_emb_dim=32,
+                s3_emb_dim=32,
+                s4_emb_dim=32,
+                s1_global_k=2,
+                s2_global_k=2,
+                s3_global_k=2,
+                s4_global_k=1,
+                s1_local_patch_size=2,
+                s2_local_patch_size=2,
+                s3_local_patch_size=2,
+                s4_local_patch_size=1,
+            ),
+            strong(TRANSFORMER + "; PEG is a depthwise conv residual"),
+            False,
+        ),
+        (
+            "mobile_vit",
+            _vp(
+                "mobile_vit",
+                "MobileViT",
+                IMG64,
+                image_size=(64, 64),
+                dims=[32, 32, 32],
+                channels=[16, 16, 24, 24, 32, 32, 48, 48, 64, 64, 96],
+                num_classes=10,
+            ),
+            strong("MV2 blocks expand by 4 and project; MobileViT blocks fuse conv(cat(x, y))"),
+            False,
+        ),
+        (
+            "max_vit",
+            _vp(
+                "max_vit",
+                "MaxViT",
+                IMG64,
+                num_classes=10,
+                dim_conv_stem=16,
+                dim=16,
+                dim_head=8,
+                depth=(1, 1),
+                window_size=4,
+            ),
+            strong(ATTN_CNN),
+            False,
+        ),
+        (
+            "nest",
+            _vp(
+                "nest",
+                "NesT",
+                image_size=32,
+                patch_size=4,
+                dim=32,
+                heads=4,
+                num_hierarchies=2,
+                block_repeats=(1, 1),
+                num_classes=10,
+            ),
+            strong(TRANSFORMER + "; conv aggregation between hierarchies"),
+            False,
+        ),
+        (
+            "xcit",
+            _vp(
+                "xcit",
+                "XCiT",
+                image_size=32,
+                patch_size=8,
+                num_classes=10,
+                dim=32,
+                depth=2,
+                cls_depth=1,
+                heads=4,
+                mlp_dim=64,
+                dim_head=8,
+                local_patch_kernel_size=3,
+            ),
+            strong("cross-covariance attention with projections; local patch interaction is depthwise"),
+            False,
+        ),
+        (
+            "normalized_vit",
+            _vp(
+                "normalized_vit",
+                "nViT",
+                image_size=32,
+                patch_size=8,
+                num_classes=10,
+                dim=32,
+                depth=2,
+                heads=4,
+                mlp_dim=64,
+                dim_head=8,
+            ),
+            strong("x = l2norm(lerp(x, branch, alpha)) with branches mapping back"),
+            False,
+        ),
+        (
+            "looped_vit",
+            _vp(
+                "looped_vit",
+                "LoopedViT",
+                num_classes=10,
+                image_size=32,
+                patch_size=8,
+                dim=32,
+                heads=4,
+                mlp_dim=64,
+                dim_head=8,
+                pre_loop_depth=1,
+                num_looped_blocks=1,
+                max_loops=2,
+            ),
+            strong(
+                "the same transformer block is applied again to its own output (weight-tied loop); it keeps the type",
+                recurrent=True,
+                uncertain="constructor signature and loop gate details not verified",
+            ),
+            False,
+        ),
+        (
+            "vit_for_small_dataset",
+            _vp("vit_for_small_dataset", "ViT", **VP),
+            strong(TRANSFORMER + "; shifted patch tokenization concatenates padded shifts before a linear map"),
+            False,
+        ),
+        (
+            "t2t",
+            _vp(
+                "t2t",
+                "T2TViT",
+                image_size=32,
+                num_classes=10,
+                dim=32,
+                depth=2,
+                heads=4,
+                mlp_dim=64,
+                t2t_layers=((7, 4), (3, 2)),
+            ),
+            strong(TRANSFORMER + "; soft split uses unfold"),
+            False,
+        ),
     ]
     return [Model(vp, name, b, label, cheap) for name, b, label, cheap in cases]
 
@@ -592,7 +1747,7 @@ def vit_pytorch_models() -> list[Model]:
 
 def _ncps(kind: str, **kwargs):
     def build():
-        from ncps.torch import CfC, LTC
+        from ncps.torch import LTC, CfC
 
         cls = {"cfc": CfC, "ltc": LTC}[kind]
         model = cls(8, 16, **kwargs).eval()
@@ -656,12 +1811,62 @@ def _torch_lstm_lm():
 def rnn_models() -> list[Model]:
     rnn = "rnn-libs"
     cases: list[tuple[str, Callable[[], Built], Label, bool]] = [
-        ("ncps_cfc", _ncps("cfc"), weak("TNN002", why="CfC's backbone Linear acts on cat(x, h) and its output becomes the next h", recurrent=True), False),
-        ("ncps_cfc_mixed_memory", _ncps("cfc", mixed_memory=True), weak("TNN002", why="CfC with an LSTMCell memory: W_hh acts on the state", recurrent=True), False),
-        ("ncps_ltc", _ncps("ltc"), weak("TNN002", why="liquid time-constant cells mix neurons through learned synapse weights summed over presynaptic neurons", recurrent=True, uncertain="the synaptic sum is broadcast-multiply + sum, not a contraction op: the written semantics only make contraction ops matrices"), False),
-        ("mingru_stepwise", _mingru("stepwise"), strong("minGRU step: h = lerp(h, W_h x, sigmoid(W_z x)); gates and candidate from the input only", recurrent=True), True),
-        ("mingru_lm", _mingru("lm"), strong("minGRU layers in log-space parallel scan; causal depthwise conv; FFN maps back", recurrent=True, uncertain="parallel scan (logcumsumexp) has no unrolled step"), False),
-        ("sru", _sru, weak("TNN003", why="SRU's highway: h = r * c + (1 - r) * x adds the input to a state computed from W x (input highway)", recurrent=True), False),
+        (
+            "ncps_cfc",
+            _ncps("cfc"),
+            weak(
+                "TNN002",
+                why="CfC's backbone Linear acts on cat(x, h) and its output becomes the next h",
+                recurrent=True,
+            ),
+            False,
+        ),
+        (
+            "ncps_cfc_mixed_memory",
+            _ncps("cfc", mixed_memory=True),
+            weak("TNN002", why="CfC with an LSTMCell memory: W_hh acts on the state", recurrent=True),
+            False,
+        ),
+        (
+            "ncps_ltc",
+            _ncps("ltc"),
+            weak(
+                "TNN002",
+                why="liquid time-constant cells mix neurons through learned synapse weights summed over presynaptic neurons",
+                recurrent=True,
+                uncertain="the synaptic sum is broadcast-multiply + sum, not a contraction op: the written semantics only make contraction ops matrices",
+            ),
+            False,
+        ),
+        (
+            "mingru_stepwise",
+            _mingru("stepwise"),
+            strong(
+                "minGRU step: h = lerp(h, W_h x, sigmoid(W_z x)); gates and candidate from the input only",
+                recurrent=True,
+            ),
+            True,
+        ),
+        (
+            "mingru_lm",
+            _mingru("lm"),
+            strong(
+                "minGRU layers in log-space parallel scan; causal depthwise conv; FFN maps back",
+                recurrent=True,
+                uncertain="parallel scan (logcumsumexp) has no unrolled step",
+            ),
+            False,
+        ),
+        (
+            "sru",
+            _sru,
+            weak(
+                "TNN003",
+                why="SRU's highway: h = r * c + (1 - r) * x adds the input to a state computed from W x (input highway)",
+                recurrent=True,
+            ),
+            False,
+        ),
         ("torch_lstm_lm", _torch_lstm_lm, weak("TNN002", why=LSTM, recurrent=True), True),
     ]
     return [Model(rnn, name, b, label, cheap) for name, b, label, cheap in cases]
@@ -669,7 +1874,12 @@ def rnn_models() -> list[Model]:
 
 def registry() -> list[Model]:
     models = (
-        torchvision_models() + timm_models() + transformers_models() + x_transformers_models() + vit_pytorch_models() + rnn_models()
+        torchvision_models()
+        + timm_models()
+        + transformers_models()
+        + x_transformers_models()
+        + vit_pytorch_models()
+        + rnn_models()
     )
     keys = [m.key for m in models]
     duplicates = {k for k in keys if keys.count(k) > 1}
