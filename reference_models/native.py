@@ -68,9 +68,14 @@ def wanted() -> bool:
     return os.environ.get(ENV, "native").strip().lower() != "torch"
 
 
+def toolchain_present() -> bool:
+    """A C++ compiler and ninja (what ``cpp_extension.load`` needs) are on PATH."""
+    return bool(shutil.which(os.environ.get("CXX", "c++")) and shutil.which("ninja"))
+
+
 @functools.lru_cache(maxsize=1)
 def _build() -> ModuleType | None:
-    if not (shutil.which(os.environ.get("CXX", "c++")) and shutil.which("ninja")):
+    if not toolchain_present():
         warnings.warn(
             "no C++ compiler or ninja found: the typed cells use the (slower) torch firmware",
             RuntimeWarning,

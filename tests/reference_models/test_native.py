@@ -2,10 +2,9 @@
 
 Both backends are gradchecked and compared with the defining loops. The compiled one is
 built on first use and cached under ~/.cache (about 30 s once per machine); without a
-compiler it is skipped, except under CI where a missing build is a failure.
+compiler or ninja it is skipped (the torch backend still runs), and with them a failed
+build is a test failure.
 """
-
-import os
 
 import pytest
 import torch
@@ -27,9 +26,9 @@ def backend(request, monkeypatch):
     else:
         monkeypatch.delenv(native.ENV, raising=False)
         if native.firmware() is None:
-            if os.environ.get("CI") == "true":
-                pytest.fail("the compiled firmware did not build under CI")
-            pytest.skip("no C++ toolchain: the compiled firmware is unavailable")
+            if native.toolchain_present():
+                pytest.fail("a C++ compiler and ninja are present but the compiled firmware did not build")
+            pytest.skip("no C++ compiler or ninja: the compiled firmware is unavailable (torch firmware tested)")
     return request.param
 
 
