@@ -13,6 +13,7 @@ import hashlib
 import importlib.util
 import inspect
 import os
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -73,8 +74,9 @@ def import_file(path: str):
                     sys.path.remove(root)
         if os.path.abspath(getattr(module, "__file__", "") or "") == os.path.abspath(path):
             return module
-    digest = hashlib.sha1(path.encode()).hexdigest()[:10]
-    mod_name = f"_typecheck_nn_target_{Path(path).stem}_{digest}"
+    digest = hashlib.sha1(os.fsencode(path)).hexdigest()[:10]  # any file name, even one that is not UTF-8
+    stem = re.sub(r"\W", "_", Path(path).stem.encode("ascii", "replace").decode())
+    mod_name = f"_typecheck_nn_target_{stem}_{digest}"
     spec = importlib.util.spec_from_file_location(mod_name, path)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")

@@ -321,13 +321,14 @@ def check_files(
     pre-commit, which passes every changed file, succeeds on scripts and helpers.
     """
     from .paths import expand_paths
-    from .prescan import verdict
 
     expanded, errors = expand_paths(targets)
     files: list[FileTarget] = []
     unimported: dict[str, str] = {}
     for f in expanded:
         if f.name is None:
+            from .prescan import verdict  # libcst: only when there is a file to scan
+
             v = verdict(f.path)
             if not v.importable:
                 if f.explicit:

@@ -13,9 +13,6 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
-import libcst as cst
-from libcst.metadata import MetadataWrapper, PositionProvider
-
 from .report.model import Diagnostic
 from .rules import rule_by_code
 
@@ -59,33 +56,37 @@ def parse_directive(comment: str) -> tuple[int, int, tuple[str, ...] | None] | N
     return match.start(), match.end(), tuple(codes)
 
 
-class _Comments(cst.CSTVisitor):
-    METADATA_DEPENDENCIES = (PositionProvider,)
-
-    def __init__(self, path: str):
-        super().__init__()
-        self.path = path
-        self.found: list[Suppression] = []
-
-    def visit_Comment(self, node: cst.Comment) -> None:
-        directive = parse_directive(node.value)
-        if directive is None:
-            return
-        start, end, codes = directive
-        pos = self.get_metadata(PositionProvider, node).start
-        self.found.append(Suppression(self.path, pos.line, pos.column + 1 + start, pos.column + 1 + end, codes))
-
-
 def find_suppressions(source: str, path: str) -> list[Suppression]:
-    """The directives in `source`; raises libcst.ParserSyntaxError on unparsable code."""
-    visitor = _Comments(path)
-    MetadataWrapper(cst.parse_module(source)).visit(visitor)
-    return visitor.found
+    """The directives in `source`; raises libcst.ParserSyntaxError on unparsable code.
+
+    libcst is imported here, not at module level: reports with no model file to read
+    (a bad path, a config error) should not pay for it.
+    """
+    import libcst as cst
+    from libcst.metadata import MetadataWrapper, PositionProvider
+
+    found: list[Suppression] = []
+
+    class Comments(cst.CSTVisitor):
+        METADATA_DEPENDENCIES = (PositionProvider,)
+
+        def visit_Comment(self, node: cst.Comment) -> None:
+            directive = parse_directive(node.value)
+            if directive is None:
+                return
+            start, end, codes = directive
+            pos = self.get_metadata(PositionProvider, node).start
+            found.append(Suppression(path, pos.line, pos.column + 1 + start, pos.column + 1 + end, codes))
+
+    MetadataWrapper(cst.parse_module(source)).visit(Comments())
+    return found
 
 
 def read_suppressions(path: str | Path) -> list[Suppression]:
     """The directives in the file at `path`; none when it cannot be read or parsed (the
     checker reports such files itself)."""
+    import libcst as cst
+
     try:
         source = Path(path).read_text(encoding="utf-8")
         return find_suppressions(source, str(path))

@@ -149,6 +149,7 @@ def worker_main(conn, options: RunOptions, threads: int) -> None:
     from . import api, discover  # noqa: F401 - the pipeline, imported once per worker
 
     torch.set_num_threads(max(1, threads))
+    _warm_up()
     capture = Capture()
     try:
         while True:
@@ -162,3 +163,16 @@ def worker_main(conn, options: RunOptions, threads: int) -> None:
     finally:
         capture.close()
         conn.close()
+
+
+def _warm_up() -> None:
+    """Export a tiny model once, so that torch.export's own first-use imports (a second or
+    more) are not charged to the first user model's --timeout."""
+    import contextlib
+
+    import torch
+
+    from .trace import trace
+
+    with contextlib.suppress(Exception), torch.device("meta"):
+        trace(torch.nn.Linear(2, 2), (torch.zeros(1, 2),), {}, user_files=set(), device="meta")
