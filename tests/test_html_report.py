@@ -347,7 +347,7 @@ def test_report_works_in_headless_chromium(tmp_path):
         driver.execute_script("arguments[0].scrollIntoView({block: 'center'})", host)
         settle(driver, big)
         before = unit_count(driver, big)
-        assert 0 < before <= 160, "a large model starts collapsed"
+        assert 0 < before <= 60, "a large model starts collapsed"
         module = host.find_element(By.CSS_SELECTOR, "g.unit.module")
         # fitted whole, a 2,000-op model's boxes are small: click it as the page sees a click
         driver.execute_script("arguments[0].dispatchEvent(new MouseEvent('click', {bubbles: true}))", module)
