@@ -27,7 +27,7 @@ def _cases():
         spec.loader.exec_module(module)
         for name, obj in vars(module).items():
             if inspect.isclass(obj) and issubclass(obj, nn.Module) and hasattr(obj, "EXPECT"):
-                yield pytest.param(path, name, obj.EXPECT, obj.RULE, id=f"{path.stem}::{name}")
+                yield pytest.param(path, name, obj, id=f"{path.stem}::{name}")
 
 
 @functools.cache
@@ -39,12 +39,18 @@ def _marked_lines(path: Path) -> set[int]:
     return {i for i, line in enumerate(path.read_text().splitlines(), 1) if "# violation" in line}
 
 
-@pytest.mark.parametrize("path,name,expect,rule", list(_cases()))
-def test_verdict_and_lines(path, name, expect, rule):
+@pytest.mark.parametrize("path,name,cls", list(_cases()))
+def test_verdict_and_lines(path, name, cls):
+    expect, rule = cls.EXPECT, cls.RULE
     report = _report(path)
     model = next(m for m in report.models if m.name == name)
     assert model.error is None, model.error
     assert not [n for n in model.notes if n.code == "TNN100"], [n.message for n in model.notes]
+    assert model.complete, model.unchecked
+    if hasattr(cls, "RECURRENT"):  # a recurrence is the same parametrised function applied again
+        assert model.recurrence.has_recurrence is cls.RECURRENT, model.recurrence
+    if hasattr(cls, "VIOLATIONS"):
+        assert len(model.violations) == cls.VIOLATIONS, [v.message for v in model.violations]
     if expect == "strong":
         assert model.strongly_typed is True, [v.message for v in model.violations]
         assert not model.violations
@@ -54,7 +60,7 @@ def test_verdict_and_lines(path, name, expect, rule):
     lines = {v.location.line for v in model.violations if v.location and Path(v.location.path) == path}
     assert lines & _marked_lines(path), f"violations on {sorted(lines)}, expected one of {sorted(_marked_lines(path))}"
     if rule is not None:
-        assert rule in {v.code for v in model.violations}
+        assert {v.code for v in model.violations} == {rule}, [(v.code, v.message) for v in model.violations]
     for v in model.violations:
         assert v.location.column >= 1
         assert v.types and all(v.types)

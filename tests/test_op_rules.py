@@ -276,4 +276,4 @@ def test_semantics_doc_table_matches_the_registry():
     doc = (Path(__file__).parent.parent / "docs" / "semantics.md").read_text()
     start = doc.index("<!-- BEGIN generated op table -->\n") + len("<!-- BEGIN generated op table -->\n")
     end = doc.index("<!-- END generated op table -->")
-    assert doc[start:end] == markdown_table(REGISTRY), "regenerate with `python -m typecheck_nn.ops`"
+    assert doc[start:end] == markdown_table(REGISTRY), "regenerate with `python scripts/regen_op_table.py`"

@@ -10,6 +10,7 @@ import inspect
 import os
 import time
 import traceback
+from collections.abc import Iterable
 from pathlib import Path
 
 import torch
@@ -38,7 +39,7 @@ from .viewgraph import graph_view
 TORCH_DIR = os.path.dirname(torch.__file__)
 
 
-def user_files_for(module: nn.Module, extra: list[str] = ()) -> set[str]:
+def user_files_for(module: nn.Module, extra: Iterable[str] = ()) -> set[str]:
     """Source files whose lines count as "the user's": the model classes' own files.
 
     torch's own modules are excluded so that nn.Linear's call is reported at the line
@@ -127,6 +128,7 @@ def check(
         path = "<unknown>"
     files = user_files_for(module)
     t0 = time.perf_counter()
+    program: TracedProgram | None
     try:
         program = trace(module, example_args, example_kwargs, user_files=files)
     except TraceError as exc:

@@ -24,27 +24,73 @@ from .typegraph import TypedGraph, op_edges
 
 # -- recurrence: fold the unrolled graph back into a loop ------------------------------------
 def firmware_ops(tg: TypedGraph) -> set[int]:
-    """Ops in a cycle once each source site's unrolled copies are folded into one node.
+    """Ops on a recurrence once each source site's unrolled copies are folded into one node.
 
-    Copies of one site at successive steps that feed each other form the recurrence; the
-    ops on such a cycle depend on the state and feed it back: the paper's firmware.
+    A recurrence is the same parametrised function applied again to its own output.
+    Folding by site turns the unrolled steps into a cycle; a cycle counts only when every
+    site on it runs more than once (the same code each step, not a stack of distinct
+    layers), and the steps are the same function: a site on the cycle uses a parameter
+    (reused, since the site repeats), or everything feeding the cycle after its first
+    step repeats too (the per-step inputs of a QRNN's pooling; an initial state enters
+    the first step only). So `for blk in blocks: x = x + blk(x)` is no
+    recurrence, while an RNN cell, a QRNN, and cross-layer weight sharing (ALBERT) are.
+    The ops on such cycles depend on the state and feed it back: the paper's firmware.
     """
     folded = nx.DiGraph()
+    unrolled = nx.DiGraph()
     site = {op.id: op.site for op in tg.ops}
+    count: dict[str, int] = {}
+    occurrence: dict[int, int] = {}
+    for op in tg.ops:
+        occurrence[op.id] = count.get(op.site, 0)
+        count[op.site] = occurrence[op.id] + 1
+        folded.add_node(op.site)
+        unrolled.add_node(op.id)
+    later_inputs: dict[str, set[str]] = {}  # cycle site -> sites feeding it after its first run
     for u, v in op_edges(tg.graph):
         folded.add_edge(site[u], site[v])
+        unrolled.add_edge(u, v)
+        if occurrence[v] > 0:
+            later_inputs.setdefault(site[v], set()).add(site[u])
+    uses_param = {op.site for op in tg.ops if any(tg.learned.get(i) for i in op.inputs)}
+    once = {op.id for op in tg.ops if count[op.site] < 2}
+    # a site that runs once is a distinct function (one layer of a stack): cycles are
+    # looked for among the sites that repeat
+    repeated = folded.subgraph([s for s in folded if count[s] >= 2])
     loop_sites: set[str] = set()
-    for comp in nx.strongly_connected_components(folded):
-        if len(comp) > 1:
-            loop_sites |= comp
-        else:
+    for comp in nx.strongly_connected_components(repeated):
+        if len(comp) == 1:
             (s,) = comp
-            if folded.has_edge(s, s):
-                loop_sites.add(s)
+            if not folded.has_edge(s, s):
+                continue
+        # an initial state enters the first step only; what enters later steps must repeat
+        feeders = {p for s in comp for p in later_inputs.get(s, ())} - comp
+        if not (comp & uses_param or all(count[p] >= 2 for p in feeders)):
+            continue
+        # detours: ops run once that lie on a path from the cycle back into it. A stack of
+        # layers has one at every step (x + relu(W_k x)); a recurrence has steps with none
+        # (two layers of an RNN written with one function have a detour between layers only)
+        members = [op.id for op in tg.ops if op.site in comp]
+        detours = len(once & _reachable(unrolled.succ, members) & _reachable(unrolled.pred, members))
+        steps = max(count[s] for s in comp) - 1
+        if detours < steps:
+            loop_sites |= comp
     # shape ops inside the loop (chunk, select) are bookkeeping, not firmware computation
     return {
         op.id for op in tg.ops if op.site in loop_sites and op.kind is not OpKind.SHAPE or op.id in tg.recurrent_ops
     }
+
+
+def _reachable(adjacency, sources: list[int]) -> set[int]:
+    """Every node reachable from any source (one breadth-first search for them all)."""
+    seen: set[int] = set()
+    stack = list(sources)
+    while stack:
+        for w in adjacency[stack.pop()]:
+            if w not in seen:
+                seen.add(w)
+                stack.append(w)
+    return seen
 
 
 def recurrence_summary(tg: TypedGraph, firmware: set[int], carried: set[int]) -> RecurrenceSummary:

@@ -18,6 +18,7 @@ import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import torch
 from torch import nn
@@ -99,6 +100,7 @@ def import_file(path: str):
 
 
 def _example_inputs(model: nn.Module) -> tuple[tuple, dict] | None:
+    got: Any
     if hasattr(model, "example_inputs") and callable(model.example_inputs):
         got = model.example_inputs()
     elif getattr(model, "example_input_array", None) is not None:

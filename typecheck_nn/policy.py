@@ -27,6 +27,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import cast
 
 from . import baseline as baseline_mod
 from .config import (
@@ -39,7 +40,7 @@ from .config import (
     rule_enabled,
     selector_matches,
 )
-from .report.model import Diagnostic, FileError, Location, ModelResult, Report, Skipped
+from .report.model import Diagnostic, FileError, Location, ModelResult, Report, Severity, Skipped
 from .rules import UNUSED_SUPPRESSION, rule_by_code
 from .suppress import Suppression, read_suppressions
 
@@ -62,7 +63,9 @@ class Selection:
 
     def severity(self, d: Diagnostic) -> Diagnostic:
         override = self.config.severity.get(d.code)
-        return d if override is None or override == d.severity else replace(d, severity=override)
+        if override is None or override == d.severity:
+            return d
+        return replace(d, severity=cast(Severity, override))  # validated against SEVERITIES by config
 
 
 def _file_key(path: str) -> str:

@@ -69,7 +69,8 @@ def value_key(name: str) -> str:
 
 
 def op_edges(graph: nx.DiGraph):
-    """Op-to-op dataflow: producer -> value -> consumer, with the value skipped."""
+    """Op-to-op dataflow: producer -> value -> consumer, with the value skipped, plus the
+    edges in-place writes create (from a write to the later reads of what it wrote)."""
     for node, data in graph.nodes(data=True):
         if data.get("kind") != "value":
             continue
@@ -77,6 +78,51 @@ def op_edges(graph: nx.DiGraph):
         for p in producers:
             for c in graph.successors(node):
                 yield p, c
+    yield from graph.graph.get("mutation_edges", ())
+
+
+@dataclass
+class Aliases:
+    """Which fx values are views of which base, and which ops write into a base.
+
+    Export's graph keeps in-place ops (`copy_` into `select(state, 0, k)`), so what a
+    write changes is read later through the base, not through an edge of the graph. Op
+    schemas say which argument an op writes (`Tensor(a!)`) and which results are views
+    (`Tensor(a)`), so this needs no list of op names."""
+
+    base: dict[str, str] = field(default_factory=dict)  # view value -> base value
+    writes: dict[str, str] = field(default_factory=dict)  # writing op's value -> base it writes
+
+    def root(self, name: str) -> str:
+        return self.base.get(name, name)
+
+    @property
+    def mutated(self) -> set[str]:
+        return set(self.writes.values())
+
+
+def find_aliases(gm: torch.fx.GraphModule, prefix: str = "") -> Aliases:
+    out = Aliases()
+    for node in gm.graph.nodes:
+        if node.op != "call_function" or not node.args or not isinstance(node.args[0], torch.fx.Node):
+            continue
+        first = prefix + node.args[0].name
+        if node.target is operator.getitem:
+            if first in out.base:
+                out.base[prefix + node.name] = out.base[first]
+            continue
+        schema = getattr(node.target, "_schema", None)
+        if schema is None or not schema.arguments:
+            continue
+        alias = schema.arguments[0].alias_info
+        if alias is None:
+            continue
+        root = out.root(first)
+        if alias.is_write:
+            out.writes[prefix + node.name] = root
+        elif schema.returns and schema.returns[0].alias_info is not None:
+            out.base[prefix + node.name] = root
+    return out
 
 
 def target_name(target) -> str:
@@ -177,6 +223,22 @@ class Builder:
         if p not in op.params:
             op.params.append(p)
 
+    def is_constant(self, node) -> bool:
+        """Computed only from buffers and constants (no parameter, no input), and never
+        written in place: a tensor that is written is a state, however it was created."""
+        name = self.resolve_name(node.name)
+        return self.learned.get(name) == frozenset() and self.aliases.root(name) not in self.mutated
+
+    def mark_constant(self, node) -> None:
+        self.learned[self.resolve_name(node.name)] = frozenset()
+
+    def constant_use(self, value: Value) -> Value:
+        return Value(
+            tuple(self.fresh(s, self.c.origins[a].label) for a, s in zip(value.axes, value.shape)),
+            value.shape,
+            is_gate=value.is_gate,
+        )
+
     def unchecked_op(self, target: str, reason: str, hole: bool) -> None:
         self.unknown.append(UnknownOp(target, self.current.location if self.current else None, reason, hole))
 
@@ -185,6 +247,10 @@ class Builder:
         self.graph = nx.DiGraph()
         self.node_to_op: dict[str, int] = {}
         self.inputs: list[str] = []
+        self.aliases = find_aliases(self.program.graph_module)
+        self.mutated = self.aliases.mutated
+        self._last_write: dict[str, int] = {}  # base value -> op id of the latest write into it
+        self.graph.graph["mutation_edges"] = []
         self._walk(self.program.graph_module, "", None, None)
         return TypedGraph(
             constraints=self.c,
@@ -296,6 +362,7 @@ class Builder:
             self.graph.add_node(op.id, kind="op", target=target)
             for src in op.inputs:
                 self.graph.add_edge(value_key(src), op.id)
+            self._follow_writes(name, op)
             self.current = op
             self._propagate_learned(name, op.inputs)
             if sub is not None:
@@ -316,6 +383,20 @@ class Builder:
                 names = [prefix + a.name if isinstance(a, torch.fx.Node) else None for a in rest]
                 return self.values[prefix + arg.name], values, names
         return None
+
+    def _follow_writes(self, name: str, op: OpInfo) -> None:
+        """An op reading a base (or a view of it) after a write into it depends on that
+        write: an edge the learnware/firmware analysis needs to see `h[i] = f(h[i])`."""
+        if not self.mutated:
+            return
+        edges = self.graph.graph["mutation_edges"]
+        for src in op.inputs:
+            writer = self._last_write.get(self.aliases.root(src))
+            if writer is not None and writer != op.id:
+                edges.append((writer, op.id))
+        written = self.aliases.writes.get(name)
+        if written is not None:
+            self._last_write[written] = op.id
 
     def _propagate_learned(self, name: str, inputs: list[str]) -> None:
         """A value computed only from learned values (parameters, buffers, constants) is

@@ -85,7 +85,12 @@ def _resolve(builder, arg):
     import torch.fx as fx
 
     if isinstance(arg, fx.Node):
-        return builder.values.get(builder.resolve_name(arg.name))
+        value = builder.values.get(builder.resolve_name(arg.name))
+        if is_value(value) and builder.is_constant(arg):
+            # a constant (zeros, a buffer) is type-neutral, like a Python number: each use
+            # gets its own types, so one zero tensor does not tie every state it starts
+            return builder.constant_use(value)
+        return value
     if isinstance(arg, (list, tuple)):
         return type(arg)(_resolve(builder, a) for a in arg)
     return arg
@@ -132,7 +137,10 @@ def dispatch(builder, node, packet: str):
     try:
         if any(not is_value(r.arg(i)) for i in found.requires):
             raise GiveUp
-        return found.fn(r)
+        result = found.fn(r)
+        if op.kind is OpKind.SOURCE:
+            builder.mark_constant(node)  # a new tensor carries none of its inputs' data
+        return result
     except GiveUp:
         op.kind = OpKind.OTHER
         builder.unchecked_op(

@@ -39,6 +39,11 @@ class RuleArgs:
     def learned(self, i: int, item: int | None = None) -> bool:
         return self.b.learned_params(self.source(i, item=item)) is not None
 
+    def constant(self, i: int) -> bool:
+        """Argument i is computed only from buffers and constants: type-neutral."""
+        node = self.source(i)
+        return node is not None and self.b.is_constant(node)
+
     @property
     def out_shape(self) -> tuple[int, ...] | None:
         return tensor_meta(self.out)

@@ -334,8 +334,9 @@ def product(r: RuleArgs):
         raise GiveUp
     x, y = r.arg(0, "self"), r.arg(1, "other")
     r.b.current.symbol = PRODUCT_SYMBOLS.get(r.packet.rstrip("_"), r.packet)
-    scalar_x = not is_value(x) or x.ndim == 0
-    scalar_y = not is_value(y) or y.ndim == 0
+    # numbers, 0-d tensors and constants (a mask buffer, ones(n)) scale: they keep the other's type
+    scalar_x = not is_value(x) or x.ndim == 0 or r.constant(0)
+    scalar_y = not is_value(y) or y.ndim == 0 or r.constant(1)
     if scalar_x and scalar_y:
         return r.b.new_value(shape, r.b.label())
     if scalar_y:

@@ -118,8 +118,11 @@ def fused_rnn(r: RuleArgs, kind: str):
         and params[per].shape[0] != params[0].shape[0]
     ):
         per += 1  # projections (w_hr)
-    h0 = hx_list[0] if hx_list and is_value(hx_list[0]) else None
-    c0 = hx_list[1] if len(hx_list) > 1 and is_value(hx_list[1]) else None
+    # the initial states are (layers x directions, batch, hidden): one tensor for every
+    # layer, whose layers need not share a type; only a single layer's is that layer's state
+    single = num_layers * (2 if bidirectional else 1) == 1
+    h0 = hx_list[0] if single and hx_list and is_value(hx_list[0]) else None
+    c0 = hx_list[1] if single and len(hx_list) > 1 and is_value(hx_list[1]) else None
     layer_out = x.axes[-1]
     final_h: list[int] = []
     for layer in range(num_layers):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 from .model import Diagnostic, ModelResult, Report
 
@@ -40,7 +41,7 @@ def _diagnostic(d: Diagnostic) -> dict:
 
 def _model(m: ModelResult) -> dict:
     rec = m.recurrence
-    out = {
+    out: dict[str, Any] = {
         "name": m.name,
         "path": m.path,
         "strongly_typed": m.strongly_typed,

@@ -79,6 +79,6 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
         case = suites.case(e.path, "<load>")
         error = ET.SubElement(case, "error", message=one_line(e.message), type="file-error")
         error.text = f"{file_error_text(e, root)}: {e.message}"
-    tree = ET.ElementTree(suites.xml())
-    ET.indent(tree)
-    return ET.tostring(tree.getroot(), encoding="unicode", xml_declaration=True) + "\n"
+    root_element = suites.xml()
+    ET.indent(ET.ElementTree(root_element))
+    return ET.tostring(root_element, encoding="unicode", xml_declaration=True) + "\n"
