@@ -240,3 +240,24 @@ def test_train_errors_exit_non_zero(args, capsys):
     with pytest.raises(SystemExit) as exc:
         main(["train", *args])
     assert exc.value.code == 2
+
+
+@pytest.mark.slow
+def test_7b_llama_is_checked_without_allocating_its_weights():
+    """27 GB of float32 weights if allocated: built and traced on meta, it stays far below."""
+    probe = (
+        "import resource, subprocess, sys\n"
+        "rc = subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL).returncode\n"
+        "print(rc, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    target = str(REPO / "benchmarks" / "models" / "llama7b.py") + "::Llama7B"
+    out = subprocess.run(
+        [sys.executable, "-c", probe, sys.executable, "-m", "typecheck_nn.cli", target, "-j1"],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        cwd=REPO,
+    ).stdout.split()
+    rc, peak_kb = int(out[0]), int(out[1])
+    assert rc in (0, 1), "the 7B model could not be checked"
+    assert peak_kb < 3 * 1024 * 1024, f"peak RSS {peak_kb / 1024:.0f} MB"
