@@ -259,3 +259,16 @@ def test_assert_strongly_typed_fails_with_the_full_diagnostic(tmp_path, monkeypa
     text = str(info.value)
     assert "error[TNN002]" in text and "h = torch.tanh(self.w(x) + self.v(h))" in text and "^^^" in text
     assert "NOT strongly typed" in text and "Diagnostic(" not in text
+
+
+def test_strict_from_the_command_line_or_the_config(tmp_path):
+    from typecheck_nn.config import ConfigError, parse_config
+
+    assert parse_config({"strict": True}, tmp_path / "pyproject.toml").strict is True
+    with pytest.raises(ConfigError, match="strict: expected true or false"):
+        parse_config({"strict": "yes"}, tmp_path / "pyproject.toml")
+    path = write(tmp_path / "zeros.py", ZEROS)
+    assert invoke(path, "--strict").exit_code == 0  # fully checked: strict changes nothing
+    write(tmp_path / "pyproject.toml", "[tool.typecheck-nn]\nstrict = 1\n")
+    result = invoke(path)
+    assert result.exit_code == 2 and "strict: expected true or false" in result.stderr

@@ -81,10 +81,13 @@ def _prepare_file(path: Path, option: str) -> None:
         raise _fail(f"{option} {path}: is a directory")
 
 
-def _preflight(targets: list[str], select: str | None, ignore: str | None, baseline: Path | None) -> None:
-    """Problems that make checking pointless, found before any model is imported."""
+def _preflight(targets: list[str], select: str | None, ignore: str | None, baseline: Path | None) -> bool:
+    """Problems that make checking pointless, found before any model is imported.
+
+    Returns whether a config of the targets asks for `strict = true`."""
     from .config import ConfigError, config_for, parse_selectors
 
+    strict = False
     try:
         if select is not None:
             parse_selectors(select, "--select")
@@ -93,11 +96,12 @@ def _preflight(targets: list[str], select: str | None, ignore: str | None, basel
         for target in targets:
             path = target.partition("::")[0]
             if os.path.exists(path):
-                config_for(path)
+                strict = config_for(path).strict or strict
     except ConfigError as exc:
         raise _fail(str(exc)) from None
     if baseline is not None and not baseline.is_file():
         raise _fail(f"{baseline}: baseline file not found (create it with --write-baseline {baseline})")
+    return strict
 
 
 def _joined(values: list[str] | None) -> str | None:
@@ -144,6 +148,9 @@ def check(
         300.0, "--timeout", min=0, help="seconds allowed to import a file and to check each model (0: no limit)"
     ),
     timings: bool = typer.Option(False, "--timings", help="include per-stage timings in the report"),
+    strict: bool = typer.Option(
+        False, "--strict", help="exit 2 when a model could be checked only in part (config: strict = true)"
+    ),
     no_progress: bool = typer.Option(False, "--no-progress", help="no progress display on stderr"),
     debug: bool = typer.Option(
         False, "--debug", help="show what model code printed, torch's own logs, and tracebacks of internal errors"
@@ -158,7 +165,7 @@ def check(
     if output_format not in table:
         raise _fail(f"unknown format {output_format!r}; choose from {', '.join(table)}")
     select_text, ignore_text = _joined(select), _joined(ignore)
-    _preflight(targets, select_text, ignore_text, baseline)
+    strict = _preflight(targets, select_text, ignore_text, baseline) or strict
     for path, option in ((output_file, "-o"), (html, "--html"), (write_baseline, "--write-baseline")):
         if path is not None:
             _prepare_file(path, option)
@@ -193,6 +200,7 @@ def check(
     )
     if not timings:  # machine formats are byte-identical across runs without --timings
         report = replace(report, models=[replace(m, seconds={}) for m in report.models])
+    report = replace(report, strict=strict)
     if not report.models and not report.errors and not report.skipped:
         stderr.print("[yellow]warning[/]: no models found (an nn.Module subclass with example inputs is checked)")
     root = Path.cwd()

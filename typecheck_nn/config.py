@@ -29,7 +29,7 @@ else:  # pragma: no cover - Python 3.10
 
 CONFIG_FILE = "pyproject.toml"
 SEVERITIES = ("error", "warning", "info")
-KEYS = ("select", "ignore", "per-file-ignores", "severity", "exclude")
+KEYS = ("select", "ignore", "per-file-ignores", "severity", "exclude", "strict")
 
 
 class ConfigError(Exception):
@@ -52,6 +52,7 @@ class Config:
     per_file_ignores: dict[str, tuple[str, ...]] = field(default_factory=dict)
     severity: dict[str, str] = field(default_factory=dict)  # rule code -> severity
     exclude: tuple[str, ...] = ()
+    strict: bool = False  # a model checked only in part fails the run (like --strict)
 
     @property
     def root(self) -> Path:
@@ -212,7 +213,18 @@ def _parse_table(table: Any) -> Config:
         if value not in SEVERITIES:
             raise ConfigError(f"{prefix} severity {key}: expected one of {', '.join(SEVERITIES)}, got {value!r}")
         severity[rule.code] = value
-    return Config(path=None, select=select, ignore=ignore, per_file_ignores=pfi, severity=severity, exclude=exclude)
+    strict = table.get("strict", False)
+    if not isinstance(strict, bool):
+        raise ConfigError(f"{prefix} strict: expected true or false, got {strict!r}")
+    return Config(
+        path=None,
+        select=select,
+        ignore=ignore,
+        per_file_ignores=pfi,
+        severity=severity,
+        exclude=exclude,
+        strict=strict,
+    )
 
 
 def _read_table(pyproject: Path) -> Any | None:
