@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from typing import Literal
 
 from .diagnostics import TypeNamer
 from .ir import Param
@@ -57,7 +58,9 @@ class TypeTable:
 
     def __init__(self, namer: TypeNamer):
         self.namer = namer
-        self.uf = namer.sol.solver
+        uf = namer.sol.solver
+        assert uf is not None, "a solved model has its union-find"
+        self.uf = uf
         self.origins = namer.origins
         self._first: dict[int, int] = {}  # root -> earliest variable of its class
         for var in range(len(self.origins)):
@@ -104,9 +107,9 @@ class TypeTable:
             for k, p in enumerate(parts):
                 label = atoms.get(p, "")
                 head, at, where = label.partition("@")
-                names = [n.strip() for n in head.split(",")]
-                if at and len(names) == len(parts) and p not in self.namer.names:
-                    atoms[p] = f"{names[k]}@{where}"
+                unpacked = [n.strip() for n in head.split(",")]
+                if at and len(unpacked) == len(parts) and p not in self.namer.names:
+                    atoms[p] = f"{unpacked[k]}@{where}"
         by_name: dict[str, list[int]] = defaultdict(list)
         for r in self.roots:
             if r in atoms:
@@ -178,7 +181,7 @@ class TypeTable:
                 continue
             seen.add(names[r])
             s = self.struct(r)
-            kind = "atom" if s is None else s[0]
+            kind: Literal["atom", "sum", "prod"] = "atom" if s is None else ("sum" if s[0] == "sum" else "prod")
             parts = [] if s is None else [names[self.uf.find(p)] for p in s[1]]
             out.append(GraphType(names[r], self.structure(r), kind, parts))
         return out
@@ -259,9 +262,9 @@ def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted:
         axes = table.axes(_axes_of(first))
         attrs = []
         for src in op.inputs:
-            p = param_of.get(src)
-            if p is not None and p.shape:
-                attrs.append(GraphAttr(p.name, tuple(p.shape), table.axes(p.axes), is_buffer(p)))
+            read = param_of.get(src)
+            if read is not None and read.shape:
+                attrs.append(GraphAttr(read.name, tuple(read.shape), table.axes(read.axes), is_buffer(read)))
         view.nodes.append(
             GraphNode(
                 id=op.node,
@@ -279,11 +282,11 @@ def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted:
             )
         )
         for src in op.inputs:
-            p = param_of.get(src)
-            if p is not None:
-                if is_buffer(p):
+            read = param_of.get(src)
+            if read is not None:
+                if is_buffer(read):
                     continue
-                src_id = f"param:{p.name}"
+                src_id = f"param:{read.name}"
             elif src in node_ids or src in tg.node_to_op:
                 src_id = src
             else:

@@ -128,10 +128,10 @@ def graph_payload(graph: GraphView, violations: list[Diagnostic]) -> dict:
         if line is not None:
             nodes_at.setdefault(line, []).append(i)
     edges: list[int] = []
-    for e in graph.edges:
-        s, t = index_of.get(e.source), index_of.get(e.target)
-        if s is not None and t is not None:
-            edges += (s, t, vtype(list(e.axes) if e.axes else ([e.type] if e.type else [])))
+    for edge in graph.edges:
+        src, dst = index_of.get(edge.source), index_of.get(edge.target)
+        if src is not None and dst is not None:
+            edges += (src, dst, vtype(list(edge.axes) if edge.axes else ([edge.type] if edge.type else [])))
     per_violation = []
     for diag in violations:
         if diag.nodes:  # the checker named the conflicting operations exactly
