@@ -159,7 +159,10 @@ class _Worker:
     def assign(self, task: Task) -> None:
         self.task, self.model, self.phase_started = task, None, None
         self.assigned = time.monotonic()
-        self.conn.send(task)
+        try:
+            self.conn.send(task)
+        except OSError:
+            pass  # the worker is gone: its sentinel reports it, and the task is failed over
 
     def deadline(self, timeout: float | None) -> float | None:
         if self.task is None:
@@ -195,11 +198,15 @@ def _run_pool(tasks: list[Task], collector: _Collector, options: RunOptions, job
     jobs = max(1, min(jobs, len(tasks)))
     threads = max(1, default_jobs() // jobs)
     workers: list[_Worker] = []
+    retried: set[int] = set()
     try:
         workers = [_Worker(ctx, options, threads) for _ in range(jobs)]
         while True:
-            for w in workers:
+            for i, w in enumerate(workers):
                 if w.task is None and pending:
+                    if not w.process.is_alive():  # died between files (a user thread, say)
+                        w.kill()
+                        workers[i] = w = _Worker(ctx, options, threads)
                     w.assign(pending.popleft())
             busy = [w for w in workers if w.task is not None]
             if not busy:
@@ -234,10 +241,16 @@ def _run_pool(tasks: list[Task], collector: _Collector, options: RunOptions, job
                         reason = timeout_message(what, options.timeout)
                     lost.append((w, reason))
             for w, reason in lost:
-                task, model = w.task, w.model
+                task, model, began = w.task, w.model, w.phase_started is not None
                 w.kill()
                 workers.remove(w)
                 assert task is not None
+                if not began and task.index not in retried:
+                    # lost before it began this file (died idle, or while starting): once more
+                    retried.add(task.index)
+                    pending.appendleft(task)
+                    workers.append(_Worker(ctx, options, threads))
+                    continue
                 rest = collector.fail(task.index, model, reason)
                 if rest is not None:
                     pending.appendleft(rest)
