@@ -323,6 +323,19 @@ def select(
     return chosen
 
 
+def interleave(models: list[Model]) -> list[Model]:
+    """Cheap models first, then libraries in turn, so a stopped run has covered every library."""
+    queues: dict[str, list[Model]] = {}
+    for m in sorted(models, key=lambda m: not m.cheap):
+        queues.setdefault(m.library, []).append(m)
+    order = []
+    while any(queues.values()):
+        for q in queues.values():
+            if q:
+                order.append(q.pop(0))
+    return order
+
+
 # report ---------------------------------------------------------------------------------------
 
 COLUMNS = [
@@ -518,8 +531,15 @@ def main(argv: list[str] | None = None) -> int:
             flush=True,
         )
 
+    done: list[Outcome] = []
+
+    def progress_and_save(o: Outcome, i: int, n: int) -> None:
+        progress(o, i, n)
+        done.append(o)
+        save(done, args.json, argv)  # a stopped run keeps what it finished
+
     t0 = time.perf_counter()
-    outcomes = run_many(models, args.timeout, args.jobs, progress)
+    outcomes = run_many(interleave(models), args.timeout, args.jobs, progress_and_save)
     print(render(outcomes))
     print(
         f"\n{len(outcomes)} models in {time.perf_counter() - t0:.0f} s wall ({args.jobs} jobs, timeout {args.timeout:.0f} s)"
@@ -528,7 +548,6 @@ def main(argv: list[str] | None = None) -> int:
         changes = compare(load(args.compare), outcomes)
         print(f"\n## Changes against {args.compare}\n")
         print("\n".join(changes) if changes else "  no changes")
-    save(outcomes, args.json, argv)
     print(f"results written to {args.json}")
     return 0
 
