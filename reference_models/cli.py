@@ -52,7 +52,11 @@ def train_command(
     slots: int = typer.Option(128, help="NTM memory slots N"),
     word: int = typer.Option(20, help="NTM word size M"),
     lr: float | None = typer.Option(None, help="Adam learning rate (task default if omitted)"),
-    schedule: str = typer.Option("cosine", help="learning-rate schedule: cosine (to 5%) or constant"),
+    schedule: str = typer.Option(
+        "cosine",
+        help="learning-rate schedule: cosine (to 5% over --steps), cosine-budget (over --steps or --max-minutes, "
+        "whichever ends first) or constant",
+    ),
     seed: int = typer.Option(0),
     device: str = typer.Option("auto", help="auto|cpu|cuda"),
     out: Path | None = typer.Option(None, help="output dir (default runs/<model>-<task>)"),

@@ -22,6 +22,8 @@ from . import MODELS
 from .progress import Reporter, RunInfo
 from .tasks import TASKS
 
+SCHEDULES = ("cosine", "cosine-budget", "constant")
+
 
 @dataclasses.dataclass
 class TrainConfig:
@@ -238,6 +240,8 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
         raise UnknownName(f"unknown model {cfg.model!r}; valid models: {', '.join(MODELS)}")
     if cfg.task not in TASKS:
         raise UnknownName(f"unknown task {cfg.task!r}; valid tasks: {', '.join(TASKS)}")
+    if cfg.schedule not in SCHEDULES:
+        raise ValueError(f"unknown schedule {cfg.schedule!r}; valid schedules: {', '.join(SCHEDULES)}")
     task_cls = TASKS[cfg.task]
     cfg = cfg.resolved(task_cls)
     device = resolve_device(cfg.device)
@@ -321,9 +325,16 @@ def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
             break
         if anneal:  # Chung et al.: slope from 1 to 5 over training
             net.core.set_slope(min(5.0, 1.0 + 4.0 * step / max(cfg.steps - 1, 1)))
-        if cfg.schedule == "cosine":  # a function of the step alone, so --resume continues it exactly
+        if cfg.schedule != "constant":
+            # cosine: a function of the step alone, so --resume continues it exactly.
+            # cosine-budget: over whichever budget runs out first, steps or --max-minutes, so
+            # a run stopped by its time cap still ends annealed (its final checkpoint is not
+            # taken at full learning rate); not step-reproducible across machine speeds.
+            progress = step / cfg.steps
+            if cfg.schedule == "cosine-budget" and deadline is not None:
+                progress = max(progress, (time.perf_counter() - t0) / (deadline - t0))
             for group in opt.param_groups:
-                group["lr"] = cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * step / cfg.steps)))
+                group["lr"] = cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
         with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
             loss, n_items = task.loss(net, step)
         opt.zero_grad(set_to_none=True)

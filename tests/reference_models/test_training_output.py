@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 
 from reference_models.cli import main
 from reference_models.tasks import TASKS
@@ -118,3 +119,31 @@ def test_copy_curve_labels_two_different_units():
     curve = learning_curve([{"step": 1, "loss": 0.7}], [{"step": 1, "bits_error_1_20": 30.0}], TASKS["copy"])
     assert not curve.shared_axis
     assert "nats/bit" in curve.train_axis and "bits wrong per sequence" in curve.eval_axis
+
+
+def test_cosine_budget_anneals_a_run_stopped_by_its_time_cap(tmp_path, monkeypatch):
+    """With --max-minutes the budget schedule reaches its floor (5%) when time runs out, not at --steps."""
+    from reference_models import train as train_module
+
+    clock = iter(range(0, 10_000, 30))  # every perf_counter() call advances 30 s
+    monkeypatch.setattr(train_module.time, "perf_counter", lambda: float(next(clock)))
+    lrs = []
+    real_step = torch.optim.Adam.step
+
+    def spy(self, *args, **kwargs):
+        lrs.append(self.param_groups[0]["lr"])
+        return real_step(self, *args, **kwargs)
+
+    monkeypatch.setattr(torch.optim.Adam, "step", spy)
+    args = ["train", "t-rnn", "--task", "char-lm", "--steps", "1000", "--max-minutes", "3", "--quiet"]
+    args += ["--schedule", "cosine-budget", "--eval-every", "1000", "--dropout", "0", "--weight-decay", "0"]
+    assert main([*args, "--out", str(tmp_path / "budget"), *SMALL]) == 0
+    assert 2 <= len(lrs) < 20  # stopped by the (mocked) clock long before 1000 steps
+    # a step-based cosine over 1000 steps would still be at ~2e-3 here; the budget one is at its floor
+    assert lrs == sorted(lrs, reverse=True) and lrs[-1] < 0.2 * 2e-3 < lrs[0]
+
+
+def test_unknown_schedule_is_a_clean_error(tmp_path, capsys):
+    args = ["train", "t-rnn", "--task", "char-lm", "--steps", "1", "--schedule", "linear", "--quiet"]
+    assert main([*args, "--out", str(tmp_path), *SMALL]) == 2
+    assert "valid schedules: cosine" in capsys.readouterr().err
