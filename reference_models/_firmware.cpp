@@ -20,6 +20,14 @@
 
 namespace {
 
+// Rows per task for at::parallel_for: small problems (gradcheck sizes, short windows) run
+// on the calling thread, because waking the OpenMP team costs more than they take and,
+// on a loaded machine, a spinning team of threads costs far more.
+inline int64_t grain(int64_t Tn, int64_t width) {
+  const int64_t per_row = std::max<int64_t>(Tn * width, 1);
+  return std::max<int64_t>(1, (int64_t{1} << 15) / per_row);
+}
+
 // exp's argument is clamped at 80 so nothing overflows to inf: the build uses -ffast-math
 // (needed for glibc's vector exp), which assumes finite values. sigm(-80) = 1.8e-35 is
 // already 0 for any later use.
@@ -37,7 +45,7 @@ inline T tanh_(T x) {  // via exp so it vectorises with the same vector exp
 // mode 1, T-GRU:   c = f c + z tanh(o),  h = c
 template <typename T>
 void gated_forward(const T* G, const T* c0, T* C, T* Hout, int64_t Tn, int64_t B, int64_t H, int mode) {
-  at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
+  at::parallel_for(0, B, grain(Tn, H), [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       const T* cprev = c0 + b * H;
       for (int64_t t = 0; t < Tn; ++t) {
@@ -72,7 +80,7 @@ void gated_forward(const T* G, const T* c0, T* C, T* Hout, int64_t Tn, int64_t B
 template <typename T>
 void gated_backward(const T* G, const T* c0, const T* C, const T* dh, const T* dcT, T* dG, T* dc0, int64_t Tn,
                     int64_t B, int64_t H, int mode) {
-  at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
+  at::parallel_for(0, B, grain(Tn, H), [&](int64_t b0, int64_t b1) {
     std::vector<T> carry(H);  // f_{t+1} * g_{t+1}
     T* gn = carry.data();
     for (int64_t b = b0; b < b1; ++b) {
@@ -113,7 +121,7 @@ void gated_backward(const T* G, const T* c0, const T* C, const T* dh, const T* d
 // c_t = f_t c_{t-1} + u_t (forward) or g_t = f_{t+1} g_{t+1} + u_t (reverse), rows of width N.
 template <typename T>
 void linear_scan(const T* f, const T* u, const T* c0, T* out, int64_t Tn, int64_t B, int64_t N, bool reverse) {
-  at::parallel_for(0, B, 1, [&](int64_t b0, int64_t b1) {
+  at::parallel_for(0, B, grain(Tn, N), [&](int64_t b0, int64_t b1) {
     for (int64_t b = b0; b < b1; ++b) {
       if (!reverse) {
         const T* cp = c0 + b * N;
