@@ -9,15 +9,15 @@ MIN=${MIN:-6}
 export PYTHONUNBUFFERED=1
 mkdir -p "$OUT"
 T="$PY -m reference_models.cli train"
-LM="--task char-lm --steps 1500 --batch-size 32 --seq-len 128 --eval-every 250 --quiet --max-minutes $MIN"
-CP="--task copy --steps 5000 --batch-size 32 --seq-len 20 --eval-every 250 --quiet --max-minutes $MIN --slots 128 --word 20"
+LM="--task char-lm --steps 1500 --batch-size 32 --seq-len 128 --eval-every 250 --log --max-minutes $MIN"
+CP="--task copy --steps 5000 --batch-size 32 --seq-len 20 --eval-every 250 --log --max-minutes $MIN --slots 128 --word 20"
 
 # char LM, regularised, parameter-matched (1.24M total): dropout 0.2, AdamW wd 0.1, early stopping
-LMR="--task char-lm --steps 1500 --batch-size 32 --seq-len 128 --eval-every 100 --quiet --max-minutes $MIN --dropout 0.2 --weight-decay 0.1"
+LMR="--task char-lm --steps 1500 --batch-size 32 --seq-len 128 --eval-every 100 --log --max-minutes $MIN --dropout 0.2 --weight-decay 0.1"
 $T torch-lstm $LMR --layers 1 --hidden 512 --out "$OUT/lmr-lstm-1x512"  > "$OUT/lmr-lstm-1x512.log" 2>&1 &
 $T torch-lstm $LMR --layers 2 --hidden 306 --out "$OUT/lmr-lstm-2x306"  > "$OUT/lmr-lstm-2x306.log" 2>&1 &
-$T t-lstm     $LMR --layers 2 --hidden 415 --out "$OUT/lmr-tlstm-2x415" > "$OUT/lmr-tlstm-2x415.log" 2>&1 &
-$T t-lstm     $LMR --layers 3 --hidden 301 --out "$OUT/lmr-tlstm-3x301" > "$OUT/lmr-tlstm-3x301.log" 2>&1 &
+$T t-lstm     $LMR --layers 2 --match-params torch-lstm:1x512 --out "$OUT/lmr-tlstm-2x415" > "$OUT/lmr-tlstm-2x415.log" 2>&1 &
+$T t-lstm     $LMR --layers 3 --match-params torch-lstm:1x512 --out "$OUT/lmr-tlstm-3x301" > "$OUT/lmr-tlstm-3x301.log" 2>&1 &
 # char LM, unregularised parameter-matched pairs (1.92M and 1.24M parameters in total; the earlier figures)
 LM="$LM --dropout 0 --weight-decay 0"
 $T torch-lstm $LM --layers 2 --hidden 384  --out "$OUT/lm-lstm-2l"  > "$OUT/lm-lstm-2l.log" 2>&1 &
@@ -25,7 +25,7 @@ $T t-lstm     $LM --layers 2 --hidden 525  --out "$OUT/lm-tlstm-2l" > "$OUT/lm-t
 $T torch-lstm $LM --layers 1 --hidden 512  --out "$OUT/lm-lstm-1l"  > "$OUT/lm-lstm-1l.log" 2>&1 &
 $T t-lstm     $LM --layers 1 --hidden 2523 --out "$OUT/lm-tlstm-1l" > "$OUT/lm-tlstm-1l.log" 2>&1 &
 # HM-RNN boundaries (char LM)
-HM="--task char-lm --steps 3000 --batch-size 64 --seq-len 100 --eval-every 100000 --quiet --max-minutes $MIN --layers 2 --hidden 256 --dropout 0 --weight-decay 0"
+HM="--task char-lm --steps 3000 --batch-size 64 --seq-len 100 --eval-every 100000 --log --max-minutes $MIN --layers 2 --hidden 256 --dropout 0 --weight-decay 0"
 $T hm-lstm $HM --out "$OUT/lm-hmlstm"  > "$OUT/lm-hmlstm.log" 2>&1 &
 $T t-hmrnn $HM --out "$OUT/lm-thmrnn"  > "$OUT/lm-thmrnn.log" 2>&1 &
 # copy task
