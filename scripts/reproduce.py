@@ -8,7 +8,8 @@
 Every training run is an ordinary ``reference-models train`` call (seeded, ``--log`` output
 in ``<out>/<run>.log``), two at a time with one thread each, each capped in wall-clock
 minutes so the mode's time bound holds on a loaded machine; a run that hits its cap
-stops with a checkpoint and its metrics say how many steps it did. The speed claims
+stops with a checkpoint and its metrics say how many steps it did. The learning rate
+anneals over the steps or the cap, whichever ends first (``--schedule cosine-budget``). The speed claims
 come from ``benchmarks/scan_vs_cudnn.py`` (interleaved, both threads, after the
 training). Then ``docs/results.md`` is generated from the metrics files: one table row
 per claim (metric, typed, classic, goal, met?), the plots it cites (written under
@@ -82,6 +83,8 @@ def plan(quick: bool, seed: int) -> list[Run]:
 def _train(run: Run, out: Path) -> tuple[Run, int, float]:
     cmd = [PY, "-m", "reference_models.cli", "train", run.model, *run.args]
     cmd += ["--out", str(out / run.name), "--max-minutes", str(run.minutes), "--log", "--device", "cpu"]
+    # anneal over steps or the time cap, whichever ends first: a capped run's final checkpoint is annealed
+    cmd += ["--schedule", "cosine-budget"]
     env = {**os.environ, "OMP_NUM_THREADS": "1", "PYTHONUNBUFFERED": "1"}
     t0 = time.perf_counter()
     with open(out / f"{run.name}.log", "w") as log:
