@@ -198,17 +198,29 @@ def test_pad_and_unpadded_conv_give_new_position_types():
     assert t.same(same.axes[-1], x.axes[-1])
 
 
-def test_write_unifies_written_value_with_region():
+def test_row_write_is_read_back_and_joins_the_whole_when_used_whole():
     def f(m, dest, src):
         dest = dest.clone()
         dest[0] = src
-        return dest
+        return dest[0], dest.sum(0)
 
     t = Typed(Fn(f), torch.randn(3, 2, 4), torch.randn(2, 4))
     dest, src = t.inputs
-    assert t.same(src.axes[1], dest.axes[2]) and t.same(src.axes[0], dest.axes[1])
-    kinds = {op.kind for op in t.tg.ops}
-    assert OpKind.WRITE in kinds
+    row, total = t.outputs
+    assert t.same(row.axes[1], src.axes[1])  # the row holds what was written
+    assert t.same(src.axes[1], dest.axes[2]) and t.same(src.axes[0], dest.axes[1])  # used whole: one type
+
+
+def test_slice_write_unifies_written_value_with_region():
+    def f(m, dest, src):
+        dest = dest.clone()
+        dest[:, :, :2] = src
+        return dest
+
+    t = Typed(Fn(f), torch.randn(3, 2, 4), torch.randn(3, 2, 2))
+    dest, src = t.inputs
+    assert t.same(src.axes[1], dest.axes[1]) and t.same(src.axes[0], dest.axes[0])
+    assert OpKind.WRITE in {op.kind for op in t.tg.ops}
 
 
 def test_grouped_conv_is_block_diagonal():

@@ -68,6 +68,21 @@ class Choice:
 
 
 @dataclass
+class Stacked:
+    """A value packed from parts along `dim` (cat, stack, per-row writes), whose parts keep
+    their own types until the packed value is used as one value.
+
+    Packing per-layer states into one tensor must not make the layers one type: taking a
+    part back (select, unbind, split, a slice on part boundaries) returns that part; any
+    other use identifies the parts' other axes with the whole's (`Builder.force`)."""
+
+    dim: int
+    parts: list[Value]
+    sizes: list[int]  # each part's extent along dim
+    squeezed: bool  # stack: the parts lack the packed axis; cat: they have it
+
+
+@dataclass
 class Value:
     """A tensor value: one type variable per axis, and whether it is a gate.
 
@@ -78,6 +93,7 @@ class Value:
     axes: tuple[int, ...]
     shape: tuple[int, ...]
     is_gate: bool = False
+    stacked: Stacked | None = field(default=None, compare=False, repr=False)
 
     @property
     def ndim(self) -> int:

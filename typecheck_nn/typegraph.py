@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import torch
 
-from .ir import Choice, Constraints, Eq, OpInfo, OpKind, Param, Structure, Value
+from .ir import Choice, Constraints, Eq, OpInfo, OpKind, Param, Stacked, Structure, Value
 from .report.model import Location
 from .trace import TracedProgram, assigned_name
 
@@ -223,6 +223,73 @@ class Builder:
         if p not in op.params:
             op.params.append(p)
 
+    def force(self, value: Value) -> None:
+        """A packed value used as one value: its parts' other axes become the whole's."""
+        st = value.stacked
+        if st is None or id(st) in self._forced:
+            return
+        self._forced.add(id(st))
+        for part in st.parts:
+            self.force(part)
+            for i, (ax, size) in enumerate(zip(value.axes, value.shape)):
+                if i == st.dim:
+                    continue
+                j = i - 1 if st.squeezed and i > st.dim else i
+                if j < part.ndim and part.shape[j] == size and size != 1:
+                    self.eq(part.axes[j], ax)
+
+    # -- tensors written in place ----------------------------------------------------------
+    def current_value(self, node):
+        """The value an fx node holds now: a base written in place row by row holds the
+        rows written so far (a packed value), not the value it was created with."""
+        name = self.resolve_name(node.name)
+        return self.written.get(name, self.values.get(name))
+
+    def _source_value(self, arg):
+        return self.current_value(arg) if isinstance(arg, torch.fx.Node) else None
+
+    def _row_write(self, node, name: str) -> tuple[str, int, int] | None:
+        """(base, dim, index) when `node` writes one row of a base: `state[k] = v` is
+        `copy_(select(state, dim, k), v)`; each row then keeps the type written into it,
+        so per-layer rows of one state tensor stay per-layer types."""
+        if name not in self.aliases.writes or not node.args or not isinstance(node.args[0], torch.fx.Node):
+            return None
+        view = node.args[0]
+        if view.op != "call_function" or target_name(view.target) != "select" or len(view.args) < 3:
+            return None
+        base, dim, index = view.args[0], view.args[1], view.args[2]
+        if not isinstance(base, torch.fx.Node) or not isinstance(dim, int) or not isinstance(index, int):
+            return None
+        base_name = self.resolve_name(base.name)
+        value = self.current_value(base)
+        if base_name in self.aliases.base or not isinstance(value, Value) or not 0 < value.shape[dim] <= 256:
+            return None
+        return base_name, dim if dim >= 0 else dim + value.ndim, index
+
+    def _replace_row(self, row: tuple[str, int, int], new) -> object:
+        base, dim, index = row
+        whole = self.written.get(base, self.values.get(base))
+        n = whole.shape[dim]
+        index = index + n if index < 0 else index
+        row_shape = whole.shape[:dim] + whole.shape[dim + 1 :]
+        if not isinstance(new, Value) or new.shape != row_shape or not 0 <= index < n:
+            if isinstance(new, Value):  # a row of another shape (broadcast): fall back to one type
+                self.force(whole)
+            return new
+        st = whole.stacked
+        if st is None or st.dim != dim or not st.squeezed or len(st.parts) != n:
+            self.force(whole)
+            if self.learned.get(base) == frozenset() and whole.stacked is None:
+                rows = [self.new_value(row_shape, self.c.origins[whole.axes[0]].label) for _ in range(n)]
+            else:  # rows of a value that had one type keep sharing it
+                rows = [Value(whole.axes[:dim] + whole.axes[dim + 1 :], row_shape, is_gate=whole.is_gate)] * n
+            whole = Value(tuple(self.fresh(s, self.label()) for s in whole.shape), whole.shape)
+            st = Stacked(dim, rows, [1] * n, squeezed=True)
+        parts = list(st.parts)
+        parts[index] = new
+        self.written[base] = Value(whole.axes, whole.shape, stacked=Stacked(dim, parts, [1] * n, squeezed=True))
+        return new
+
     def is_constant(self, node) -> bool:
         """Computed only from buffers and constants (no parameter, no input), and never
         written in place: a tensor that is written is a state, however it was created."""
@@ -247,6 +314,8 @@ class Builder:
         self.graph = nx.DiGraph()
         self.node_to_op: dict[str, int] = {}
         self.inputs: list[str] = []
+        self._forced: set[int] = set()
+        self.written: dict[str, Value] = {}  # bases written row by row -> their rows so far
         self.aliases = find_aliases(self.program.graph_module)
         self.mutated = self.aliases.mutated
         self._last_write: dict[str, int] = {}  # base value -> op id of the latest write into it
@@ -370,7 +439,13 @@ class Builder:
                 self.values[name] = self._walk(gm_sub, f"{name}/", args, op, arg_names)
                 self.prefix = prefix
             else:
-                self.values[name] = dispatch(self, node, target)
+                row = self._row_write(node, name)
+                if row is not None and target in ("copy_", "copy"):
+                    self.values[name] = self._replace_row(row, self._source_value(node.args[1]))
+                else:
+                    self.values[name] = dispatch(self, node, target)
+                    if row is not None:
+                        self._replace_row(row, self.values[name])
             self._add_value(name, op.id)
         return result
 
@@ -406,6 +481,8 @@ class Builder:
         if not tensors:
             self.learned[name] = frozenset()
             return
+        if any(self.aliases.root(i) in self.mutated for i in tensors):
+            return  # a tensor written in place carries whatever was written: not a constant
         found = [self.learned.get(i) for i in tensors]
         if all(f is not None for f in found):
             self.learned[name] = frozenset().union(*found)

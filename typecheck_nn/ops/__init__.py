@@ -85,7 +85,7 @@ def _resolve(builder, arg):
     import torch.fx as fx
 
     if isinstance(arg, fx.Node):
-        value = builder.values.get(builder.resolve_name(arg.name))
+        value = builder.current_value(arg)
         if is_value(value) and builder.is_constant(arg):
             # a constant (zeros, a buffer) is type-neutral, like a Python number: each use
             # gets its own types, so one zero tensor does not tie every state it starts
@@ -94,6 +94,18 @@ def _resolve(builder, arg):
     if isinstance(arg, (list, tuple)):
         return type(arg)(_resolve(builder, a) for a in arg)
     return arg
+
+
+def _force_packed(builder, args, kwargs, keeps: tuple[int, ...]) -> None:
+    """Every packed value an op uses as one value identifies its parts' axes with its own;
+    only the arguments a rule takes parts from itself are left packed."""
+    stack = [a for i, a in enumerate(args) if i not in keeps] + list(kwargs.values())
+    while stack:
+        a = stack.pop()
+        if is_value(a):
+            builder.force(a)
+        elif isinstance(a, (list, tuple)):
+            stack.extend(a)
 
 
 def _typed_inputs(args, kwargs) -> bool:
@@ -133,6 +145,7 @@ def dispatch(builder, node, packet: str):
         return fresh_output(builder, out)
     op.kind = found.kind
     op.symbol = found.symbol or packet
+    _force_packed(builder, args, kwargs, found.keeps_parts)
     r = RuleArgs(builder, node, args, kwargs, out)
     try:
         if any(not is_value(r.arg(i)) for i in found.requires):
@@ -142,6 +155,7 @@ def dispatch(builder, node, packet: str):
             builder.mark_constant(node)  # a new tensor carries none of its inputs' data
         return result
     except GiveUp:
+        _force_packed(builder, args, kwargs, ())
         op.kind = OpKind.OTHER
         builder.unchecked_op(
             packet, "its rule could not read its arguments", _typed_inputs(args, kwargs) and _carries_types(out)

@@ -81,8 +81,9 @@ def fresh_output(b, out):
 
 
 def keep(v: Value, *, is_gate: bool | None = None) -> Value:
-    """A value with the same axis types (unary coordinatewise ops, copies, casts)."""
-    return Value(v.axes, v.shape, is_gate=v.is_gate if is_gate is None else is_gate)
+    """A value with the same axis types (unary coordinatewise ops, copies, casts); a packed
+    value stays packed, its parts keeping their types too."""
+    return Value(v.axes, v.shape, is_gate=v.is_gate if is_gate is None else is_gate, stacked=v.stacked)
 
 
 def norm_dim(dim: int, ndim: int) -> int:

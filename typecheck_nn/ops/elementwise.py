@@ -167,12 +167,14 @@ COPY_GATE = frozenset({"clone", "contiguous", "to", "_to_copy", "detach", "alias
     kind=OpKind.UNARY,
     note="`{sym}` keeps the type",
     linear=(True,),
+    keeps_parts=(0,),
 )
 def unary(r: RuleArgs):
     x, shape = r.arg(0, "self"), r.out_shape
     if shape is None:
         raise GiveUp
     if x.shape != shape:  # e.g. in-place broadcast; fall back to per-axis broadcast
+        r.b.force(x)
         return Value(unify_broadcast(r.b, [x], shape), shape)
     return keep(x, is_gate=x.is_gate and r.packet in COPY_GATE)
 

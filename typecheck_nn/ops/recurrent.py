@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..ir import Value
+from ..ir import Stacked, Value
 from .common import RuleArgs, is_value, tensor_meta
 from .registry import GiveUp, OpKind, rule
 
@@ -120,9 +120,9 @@ def fused_rnn(r: RuleArgs, kind: str):
         per += 1  # projections (w_hr)
     # the initial states are (layers x directions, batch, hidden): one tensor for every
     # layer, whose layers need not share a type; only a single layer's is that layer's state
-    single = num_layers * (2 if bidirectional else 1) == 1
-    h0 = hx_list[0] if single and hx_list and is_value(hx_list[0]) else None
-    c0 = hx_list[1] if single and len(hx_list) > 1 and is_value(hx_list[1]) else None
+    n_states = num_layers * (2 if bidirectional else 1)
+    h0s = _per_layer(r, hx_list[0] if hx_list else None, n_states)
+    c0s = _per_layer(r, hx_list[1] if len(hx_list) > 1 else None, n_states)
     layer_out = x.axes[-1]
     final_h: list[int] = []
     for layer in range(num_layers):
@@ -137,7 +137,8 @@ def fused_rnn(r: RuleArgs, kind: str):
                 r.source(p_arg, item=base),
                 r.source(p_arg, item=base + 1),
             )
-            h_new = _layer(r, kind, layer_out, w, hidden, h0, c0)
+            k = layer * n_dir + d
+            h_new = _layer(r, kind, layer_out, w, hidden, h0s[k], c0s[k])
             dir_types.append(h_new)
             final_h.append(h_new)
         if n_dir == 1:
@@ -149,19 +150,35 @@ def fused_rnn(r: RuleArgs, kind: str):
     out_shape = tensor_meta(outs[0])
     time_batch = x.axes[:-1]
     result = [Value(tuple(time_batch) + (layer_out,), out_shape)]
+    batch = time_batch[0] if batch_first else (time_batch[1] if len(time_batch) > 1 else None)
     for o in outs[1:]:
         shape = tensor_meta(o)
         if shape is None:
             result.append(None)
             continue
-        result.append(r.b.new_value(shape, r.b.label()))
-        if len(shape) == 3:
-            batch = time_batch[0] if batch_first else (time_batch[1] if len(time_batch) > 1 else None)
-            if batch is not None:
-                r.b.eq(result[-1].axes[1], batch)
-            if n_dir == 1:  # the stacked final states carry the last layer's type
-                r.b.eq(result[-1].axes[-1], final_h[-1])
+        whole = r.b.new_value(shape, r.b.label())
+        if len(shape) == 3 and shape[0] == len(final_h) and batch is not None:
+            # the final states of every layer and direction, packed as a hand-written
+            # model would pack them: each keeps its own layer's type
+            parts = [Value((batch, h), (shape[1], shape[2])) for h in final_h]
+            whole = Value(whole.axes, shape, stacked=Stacked(0, parts, [1] * len(parts), squeezed=True))
+        result.append(whole)
     return result
+
+
+def _per_layer(r: RuleArgs, h0, n: int) -> list:
+    """Initial states per layer and direction. A tensor packed from per-layer parts (a
+    previous call's final states, or a stack) gives each layer its part; a single layer's
+    tensor is that layer's state; a plain multi-layer tensor imposes nothing per layer."""
+    if not is_value(h0):
+        return [None] * n
+    st = h0.stacked
+    if st is not None and st.dim == 0 and st.squeezed and len(st.parts) == n:
+        return list(st.parts)
+    if n == 1:
+        r.b.force(h0)
+        return [h0]
+    return [None] * n
 
 
 def _fused(kind: str):
@@ -173,7 +190,7 @@ def _fused(kind: str):
 
 
 for _kind in ("lstm", "gru", "rnn_tanh", "rnn_relu"):
-    rule(_kind, kind=OpKind.RECURRENT, note=RECURS, requires=())(_fused(_kind))
+    rule(_kind, kind=OpKind.RECURRENT, note=RECURS, requires=(), keeps_parts=(1, 2))(_fused(_kind))
 
 
 @rule("mkldnn_rnn_layer", kind=OpKind.RECURRENT, note=RECURS, requires=(0, 1, 2))

@@ -41,6 +41,7 @@ class OpRule:
     linear: tuple[bool, ...] = ()  # per tensor input: is the op linear in it
     requires: tuple[int, ...] = (0,)  # positional args that must be typed tensors
     gate: bool = False  # the output is a gate (sigmoid family)
+    keeps_parts: tuple[int, ...] = ()  # args whose packed parts the rule reads itself (select of a stack)
 
     @property
     def family(self) -> str:
@@ -91,11 +92,12 @@ def rule(
     linear: tuple[bool, ...] = (),
     requires: tuple[int, ...] = (0,),
     gate: bool = False,
+    keeps_parts: tuple[int, ...] = (),
 ) -> Callable[[Callable], Callable]:
     """Register `fn` as the typing rule of `names` (packet names, or `packet.overload`)."""
 
     def deco(fn: Callable) -> Callable:
-        REGISTRY.add(OpRule(fn, tuple(names), kind, note, symbol, linear, requires, gate))
+        REGISTRY.add(OpRule(fn, tuple(names), kind, note, symbol, linear, requires, gate, keeps_parts))
         return fn
 
     return deco

@@ -14,7 +14,7 @@ import sys
 
 import torch
 
-from ..ir import Value
+from ..ir import Stacked, Value
 from .common import RuleArgs, fresh_output, full, is_value, keep, norm_dim, resized, tensor_meta, unify_broadcast
 from .registry import GiveUp, OpKind, rule
 
@@ -251,6 +251,7 @@ def _split_axis(r: RuleArgs, x: Value, dim: int, sizes: list[int]) -> list[int]:
     kind=OpKind.SHAPE,
     note=PART,
     linear=(True,),
+    keeps_parts=(0,),
 )
 def split(r: RuleArgs):
     x = r.arg(0)
@@ -262,6 +263,11 @@ def split(r: RuleArgs):
     sizes = [s[dim] for s in shapes if s is not None]
     if len(sizes) != len(shapes) or sum(sizes) != x.shape[dim]:
         raise GiveUp
+    bounds = [sum(sizes[:k]) for k in range(len(sizes) + 1)]
+    taken = [_packed_part(r, x, dim, a, b) for a, b in zip(bounds, bounds[1:])]
+    if all(t is not None for t in taken):
+        return taken
+    r.b.force(x)
     parts = _split_axis(r, x, dim, sizes)
     result = []
     for p, s in zip(parts, shapes):
@@ -275,20 +281,78 @@ def _without(x: Value, dim: int) -> Value:
     return Value(x.axes[:dim] + x.axes[dim + 1 :], x.shape[:dim] + x.shape[dim + 1 :], is_gate=x.is_gate)
 
 
-@rule("unbind", "unbind_copy", kind=OpKind.SHAPE, note="`{sym}` takes the entries along an axis", linear=(True,))
+def _packed_part(r: RuleArgs, x: Value, dim: int, start: int, end: int) -> Value | None:
+    """The part of a packed value that spans exactly [start, end) along its packed axis
+    (with that axis), or None when x is not packed there or the range is not one part."""
+    st = x.stacked
+    if st is None or st.dim != dim:
+        return None
+    offset = 0
+    for part, size in zip(st.parts, st.sizes):
+        if offset == start and offset + size == end:
+            if st.squeezed:  # a stacked part lacks the axis: give it a new one of length 1
+                return Value(
+                    part.axes[:dim] + (r.b.fresh(1, r.b.label()),) + part.axes[dim:],
+                    part.shape[:dim] + (1,) + part.shape[dim:],
+                    is_gate=part.is_gate,
+                    stacked=part.stacked,
+                )
+            return part
+        offset += size
+    return None
+
+
+def _packed_entry(r: RuleArgs, x: Value, dim: int, index: int) -> Value | None:
+    """Entry `index` along a packed axis: its part's own types (without the axis)."""
+    st = x.stacked
+    if st is None or st.dim != dim or not isinstance(index, int):
+        return None
+    index = index + x.shape[dim] if index < 0 else index
+    offset = 0
+    for part, size in zip(st.parts, st.sizes):
+        if offset <= index < offset + size:
+            return part if st.squeezed else _without(part, dim)
+        offset += size
+    return None
+
+
+@rule(
+    "unbind",
+    "unbind_copy",
+    kind=OpKind.SHAPE,
+    note="`{sym}` takes the entries along an axis",
+    linear=(True,),
+    keeps_parts=(0,),
+)
 def unbind(r: RuleArgs):
     x = r.arg(0)
     outs = r.out if isinstance(r.out, (list, tuple)) else None
     if outs is None:
         raise GiveUp
     dim = norm_dim(r.arg(1, "dim", 0), x.ndim)
+    entries = [_packed_entry(r, x, dim, k) for k in range(len(outs))]
+    if all(e is not None for e in entries):
+        return entries
+    r.b.force(x)
     return [_without(x, dim) for _ in outs]
 
 
-@rule("select", "select_copy", kind=OpKind.SHAPE, note="`{sym}` takes one entry along an axis", linear=(True,))
+@rule(
+    "select",
+    "select_copy",
+    kind=OpKind.SHAPE,
+    note="`{sym}` takes one entry along an axis",
+    linear=(True,),
+    keeps_parts=(0,),
+)
 def select(r: RuleArgs):
     x = r.arg(0)
-    return _without(x, norm_dim(r.arg(1, "dim", 0), x.ndim))
+    dim = norm_dim(r.arg(1, "dim", 0), x.ndim)
+    entry = _packed_entry(r, x, dim, r.arg(2, "index", None))
+    if entry is not None:
+        return entry
+    r.b.force(x)
+    return _without(x, dim)
 
 
 def _slice_bounds(r: RuleArgs, x: Value, dim: int) -> tuple[int, int, int]:
@@ -321,13 +385,17 @@ def _region_axis(r: RuleArgs, x: Value, dim: int, start: int, end: int, step: in
     return _split_axis(r, x, dim, sizes)[bounds.index(start)]
 
 
-@rule("slice", "narrow", "slice_copy", "narrow_copy", kind=OpKind.SHAPE, note=PART, linear=(True,))
+@rule("slice", "narrow", "slice_copy", "narrow_copy", kind=OpKind.SHAPE, note=PART, linear=(True,), keeps_parts=(0,))
 def slice_(r: RuleArgs):
     x, shape = r.arg(0), r.out_shape
     if shape is None:
         raise GiveUp
     dim = norm_dim(r.arg(1, "dim", 0), x.ndim)
     start, end, step = _slice_bounds(r, x, dim)
+    part = _packed_part(r, x, dim, start, end) if step == 1 else None
+    if part is not None:
+        return part
+    r.b.force(x)
     axes = list(x.axes)
     axes[dim] = _region_axis(r, x, dim, start, end, step, shape[dim])
     return Value(tuple(axes), shape, is_gate=x.is_gate)
@@ -342,6 +410,7 @@ def slice_(r: RuleArgs):
     note="`{sym}` builds a direct sum of its parts' types",
     linear=(True,),
     requires=(),
+    keeps_parts=(0,),
 )
 def cat(r: RuleArgs):
     tensors, shape = r.arg(0, "tensors"), r.out_shape
@@ -362,11 +431,9 @@ def cat(r: RuleArgs):
                 r.b.structure(holder, "sum", pieces)
                 axes.append(holder)
             continue
-        present = [t.axes[i] for t in parts_in if full(t.shape[i])]
-        for other in present[1:]:
-            r.b.eq(present[0], other)
-        axes.append(present[0] if present else r.b.fresh(shape[i], r.b.label()))
-    return Value(tuple(axes), shape, is_gate=all(t.is_gate for t in parts_in))
+        axes.append(r.b.fresh(shape[i], r.b.label()))  # the parts' types, once used as one value
+    packed = Stacked(dim, list(parts_in), [t.shape[dim] for t in parts_in], squeezed=False)
+    return Value(tuple(axes), shape, is_gate=all(t.is_gate for t in parts_in), stacked=packed)
 
 
 @rule(
@@ -376,9 +443,10 @@ def cat(r: RuleArgs):
     "dstack",
     "column_stack",
     kind=OpKind.SHAPE,
-    note="`{sym}` stacks values of one type along a new axis",
+    note="`{sym}` packs values along a new axis; used as one value, they are one type",
     linear=(True,),
     requires=(),
+    keeps_parts=(0,),
 )
 def stack(r: RuleArgs):
     tensors, shape = r.arg(0, "tensors"), r.out_shape
@@ -387,15 +455,9 @@ def stack(r: RuleArgs):
     if r.packet != "stack":
         raise GiveUp
     dim = norm_dim(r.arg(1, "dim", 0), len(shape))
-    base = tensors[0]
-    rest = []
-    for i in range(base.ndim):
-        present = [t.axes[i] for t in tensors if full(t.shape[i])]
-        for other in present[1:]:
-            r.b.eq(present[0], other)
-        rest.append(present[0] if present else base.axes[i])
-    axes = rest[:dim] + [r.b.fresh(shape[dim], r.b.label())] + rest[dim:]
-    return Value(tuple(axes), shape, is_gate=all(t.is_gate for t in tensors))
+    axes = [r.b.fresh(s, r.b.label()) for s in shape]  # the parts' types, once used as one value
+    packed = Stacked(dim, list(tensors), [1] * len(tensors), squeezed=True)
+    return Value(tuple(axes), shape, is_gate=all(t.is_gate for t in tensors), stacked=packed)
 
 
 @rule(
@@ -886,7 +948,7 @@ def strided_view(r: RuleArgs):
     raise GiveUp
 
 
-@rule("getitem", kind=OpKind.SHAPE, note="`{sym}` takes one output of a multi-output op", requires=())
+@rule("getitem", kind=OpKind.SHAPE, note="`{sym}` takes one output of a multi-output op", requires=(), keeps_parts=(0,))
 def getitem(r: RuleArgs):
     container, idx = r.arg(0), r.arg(1)
     if isinstance(container, (list, tuple)) and isinstance(idx, int) and -len(container) <= idx < len(container):
