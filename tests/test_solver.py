@@ -107,3 +107,22 @@ def test_long_unrolled_choices_stay_linear():
     sol = solve(c)
     assert sol.conflicts == [] and not sol.search_exhausted
     assert sol.search_steps < 2000
+
+
+def test_product_factor_is_no_summand():
+    """heads ⊗ dh and heads share an atom, but no direct-sum part: no violation."""
+    from typecheck_nn.ir import Constraints, Structure
+    from typecheck_nn.solve import UnionFind, shares_summand
+
+    c = Constraints()
+    heads, dh, merged, x, h, both = (c.fresh(n, str(n)) for n in (2, 4, 8, 3, 8, 11))
+    c.program.append(Structure(merged, "prod", (heads, dh), 0))
+    c.program.append(Structure(both, "sum", (x, h), 1))
+    uf = UnionFind(list(c.sizes), {})
+    for item in c.program:
+        uf.attach(item.holder, item.kind, item.parts, item.reason)
+    assert not shares_summand(uf, merged, heads)
+    assert shares_summand(uf, both, h)  # W: x ⊕ h -> h maps into a summand of its input
+    assert shares_summand(uf, merged, merged)
+    uf.unify(h, merged, 2)
+    assert shares_summand(uf, both, merged)

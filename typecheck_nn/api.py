@@ -46,14 +46,30 @@ def user_files_for(module: nn.Module, extra: Iterable[str] = ()) -> set[str]:
     that calls it, not inside torch.
     """
     files = {os.path.abspath(p) for p in extra}
-    for sub in module.modules():
-        try:
-            src = inspect.getsourcefile(type(sub))
-        except (TypeError, OSError):
-            continue
-        if src and not os.path.abspath(src).startswith(TORCH_DIR):
-            files.add(os.path.abspath(src))
+    torch_prefix = os.path.join(TORCH_DIR, "")  # with the separator: torchvision is not torch
+    for cls in {type(sub) for sub in module.modules()}:
+        for src in _class_files(cls):
+            if not src.startswith(torch_prefix):
+                files.add(src)
     return files
+
+
+def _class_files(cls: type) -> set[str]:
+    """Files a module class's code lives in: where inspect finds the class, and where its
+    own methods were compiled (a class loaded from a file outside sys.modules, or one whose
+    forward comes from a mixin, still has them)."""
+    out = set()
+    try:
+        src = inspect.getsourcefile(cls)
+        if src:
+            out.add(os.path.abspath(src))
+    except (TypeError, OSError):
+        pass
+    for attr in vars(cls).values():
+        code = getattr(attr, "__code__", None)
+        if code is not None and not code.co_filename.startswith("<"):
+            out.add(os.path.abspath(code.co_filename))
+    return out
 
 
 def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = True) -> ModelResult:

@@ -284,6 +284,9 @@ def conflict_diagnostic(
     ops = [tg.ops[i] for i in chain]
     uses = [op for op in ops if conflict.param in op.params]
     binaries = [op for op in ops if op.binary]
+    # TNN003 is the residual: a matrix's output *added* to its input; a `where` or `max`
+    # between them mixes types too, but is no residual (TNN001)
+    additive = [op for op in binaries if op.symbol in ("+", "-")]
     # two uses of the matrix from one source span are two steps of a loop (a Python loop,
     # or one inside a library call such as a recorded nn.GRU)
     all_uses = [op for op in tg.ops if conflict.param in op.params]
@@ -298,9 +301,9 @@ def conflict_diagnostic(
             f"recurrent state{f' `{state}`' if state else ''} passes through `{short}` and flows back into itself: "
             f"`{short}` maps {dom} to {cod}, so the state cannot keep one type across steps"
         )
-    elif binaries and len(uses) <= 1:
+    elif additive and len(uses) <= 1:
         rule = rules.SQUARE_RESIDUAL
-        primary = binaries[-1]
+        primary = additive[-1]
         message = f"`{primary.symbol or primary.target}` adds the output of `{short}` ({cod}) to `{short}`'s own input ({dom})"
     elif binaries:
         rule = rules.MIXED_TYPES
@@ -310,7 +313,7 @@ def conflict_diagnostic(
             f"which `{short}` keeps apart"
         )
     else:
-        rule = rules.MIXED_TYPES
+        rule = rules.MATRIX_ON_OWN_OUTPUT
         primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
         message = f"`{short}` is applied to a value of its own output type: {cod} flows into {dom}"
     related = []

@@ -59,6 +59,13 @@ SQUARE_RESIDUAL = Rule(
     "The output of a learned matrix is added back to that matrix's own input (x + f(W x)).",
     "map the skip path into the same type, e.g. x + W2 f(W1 x) with a second matrix W2, or gate the skip elementwise",
 )
+MATRIX_ON_OWN_OUTPUT = Rule(
+    "TNN005",
+    "matrix-applied-to-own-output",
+    "error",
+    "A learned matrix is applied to a value of its own output type (W(f(W x))), with no recurrence and no binary op involved.",
+    "use a second matrix for the second application (W2(f(W1 x))), so that each maps its own input type to a new one",
+)
 AXIS_STRUCTURE = Rule(
     "TNN004",
     "axis-structure-mismatch",
@@ -99,6 +106,7 @@ ALL_RULES: tuple[Rule, ...] = (
     MIXED_TYPES,
     RECURRENT_STATE,
     SQUARE_RESIDUAL,
+    MATRIX_ON_OWN_OUTPUT,
     AXIS_STRUCTURE,
     UNKNOWN_OP,
     SEARCH_BUDGET,

@@ -384,7 +384,7 @@ def solve(constraints: Constraints, max_search_steps: int = 200_000, max_work: i
     except SolverLimit as exc:
         limited, chosen, steps, exhausted = str(exc), {}, 0, False
     return Solution(
-        conflicts=list(uf.conflicts),
+        conflicts=[c for c in uf.conflicts if shares_summand(uf, c.var_a, c.var_b)],
         clashes=list(uf.clashes),
         chosen=chosen,
         applied=list(uf.applied),
@@ -394,6 +394,33 @@ def solve(constraints: Constraints, max_search_steps: int = 200_000, max_work: i
         solver=uf,
         limited=limited,
     )
+
+
+def canonical(uf: UnionFind, v: int, depth: int = 0) -> tuple:
+    """A solved type as a structure: ("atom", root), or ("sum"|"prod", parts) with nested
+    sums (or products) flattened, so that equal structures compare equal."""
+    r = uf.find(v)
+    s = uf.struct[r]
+    if s is None or depth > 64:
+        return ("atom", r)
+    kind, parts = s
+    return (kind, tuple(canonical(uf, p, depth + 1) for p in uf._flatten(kind, list(parts))))
+
+
+def shares_summand(uf: UnionFind, a: int, b: int) -> bool:
+    """Whether two types have a direct-sum part in common (a type is its own only part).
+
+    A matrix violates the paper's rule when it maps a type to itself, or into a summand of
+    its own input (the concatenated LSTM's W: x ⊕ h -> h). An atom that is only a product
+    factor of the contracted axis may appear in the output: a gate per head computed from
+    (heads ⊗ dh) features maps no type to itself. Conflicts are found on atoms while
+    solving (incrementally, for the search) and kept only when this holds."""
+
+    def summands(v: int) -> set:
+        c = canonical(uf, v)
+        return set(c[1]) if c[0] == "sum" else {c}
+
+    return bool(summands(a) & summands(b))
 
 
 def _load(uf: UnionFind, constraints: Constraints) -> None:

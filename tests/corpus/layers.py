@@ -1,4 +1,5 @@
 """Loops over distinct layers are no recurrence; shared weights across depth are."""
+
 import torch
 from torch import nn
 
@@ -147,6 +148,48 @@ class TwoLayerLSTM(nn.Module):
     def forward(self, xs):
         out, _ = self.lstm(xs)  # violation
         return out
+
+    def example_inputs(self):
+        return (torch.randn(3, 2, 4),)
+
+
+class HeadGates(nn.Module):
+    """xLSTM mLSTM: a Linear yields one gate per head, compared with per-head statistics of
+    q.view(B, S, heads, dh). The heads factor of the input reappears in the output, but no
+    matrix maps a type to itself: strongly typed."""
+
+    EXPECT, RULE, RECURRENT = "strong", None, False
+
+    def __init__(self, heads=2, dh=4):
+        super().__init__()
+        self.heads, self.dh = heads, dh
+        self.q = nn.Linear(D, heads * dh)
+        self.igate = nn.Linear(heads * dh, heads)
+
+    def forward(self, x):
+        b, s, _ = x.shape
+        q = self.q(x)
+        stats = q.view(b, s, self.heads, self.dh).mean(-1)  # (B, S, heads)
+        return self.igate(q) + stats
+
+    def example_inputs(self):
+        return (torch.randn(2, 3, D),)
+
+
+class ConcatLSTMStyle(nn.Module):
+    """W maps x ⊕ h into h: weak, whatever the packing."""
+
+    EXPECT, RULE, RECURRENT = "weak", "TNN002", True
+
+    def __init__(self):
+        super().__init__()
+        self.W = nn.Linear(4 + D, D)
+
+    def forward(self, xs):
+        h = torch.zeros(xs.shape[1], D)
+        for t in range(xs.shape[0]):
+            h = torch.tanh(self.W(torch.cat([xs[t], h], -1)))  # violation
+        return h
 
     def example_inputs(self):
         return (torch.randn(3, 2, 4),)
