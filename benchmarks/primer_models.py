@@ -1829,10 +1829,12 @@ def rnn_models() -> list[Model]:
         (
             "ncps_cfc",
             _ncps("cfc"),
-            weak(
-                "TNN002",
-                why="CfC's backbone Linear acts on cat(x, h) and its output becomes the next h",
+            strong(
+                "CfC: h' = ff1(B) * (1 - t) + t * ff2(B) with B = f(backbone(cat(x, h))): two matrices between h and h'"
+                " (H -> B -> H), like x + W2 f(W1 x), so the state keeps its type",
                 recurrent=True,
+                uncertain="type-consistent under the written rules, though its firmware is not elementwise (the paper's"
+                " T-RNN discipline); labelled weak TNN002 at first, corrected by reasoning before adjudication",
             ),
             False,
         ),
