@@ -1430,7 +1430,11 @@ def x_transformers_models() -> list[Model]:
         (
             "decoder_talking_heads",
             _xt(attn_pre_talking_heads=True, attn_post_talking_heads=True),
-            strong(TRANSFORMER + "; talking heads mix heads with two different matrices"),
+            weak(
+                "TNN003",
+                why="attend.py adds the pre-softmax talking heads residually: sim + W_heads(sim) with one square"
+                " heads matrix (x + W x); labelled strong at first, corrected after reading the library's code",
+            ),
             False,
         ),
         (
