@@ -46,12 +46,14 @@ def user_files_for(module: nn.Module, extra: Iterable[str] = ()) -> set[str]:
     that calls it, not inside torch.
     """
     files = {os.path.abspath(p) for p in extra}
-    torch_prefix = os.path.join(TORCH_DIR, "")  # with the separator: torchvision is not torch
     for cls in {type(sub) for sub in module.modules()}:
-        for src in _class_files(cls):
-            if not src.startswith(torch_prefix):
-                files.add(src)
+        files |= {src for src in _class_files(cls) if not is_torch_source(src)}
     return files
+
+
+def is_torch_source(path: str) -> bool:
+    """A file of torch itself; compared with the separator, so torchvision is not torch."""
+    return os.path.abspath(path).startswith(os.path.join(TORCH_DIR, ""))
 
 
 def _class_files(cls: type) -> set[str]:

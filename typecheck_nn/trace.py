@@ -106,12 +106,51 @@ _INTROSPECTION = frozenset(
 )
 
 
+_LIBRARY_DIRS = tuple(
+    os.path.join(p, "") for p in (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)))
+)
+
+
+class UserFiles:
+    """The files whose lines count as the user's: the model classes' files, and any other
+    file in their folders (a helper module beside the model), but never torch's own files,
+    this checker's, or an installed package's unless a model class lives there.
+
+    Membership is asked for every frame of every torch call while tracing, so answers are
+    cached per file name."""
+
+    def __init__(self, files: set[str]):
+        self.files = set(files)
+        self.dirs = tuple({os.path.join(os.path.dirname(f), "") for f in files})
+        self._known: dict[str, bool] = {}
+
+    def __contains__(self, filename: object) -> bool:
+        if not isinstance(filename, str):
+            return False
+        found = self._known.get(filename)
+        if found is None:
+            found = filename in self.files or (
+                filename.startswith(self.dirs)
+                and not filename.startswith(_LIBRARY_DIRS)
+                and "site-packages" not in filename
+                and "dist-packages" not in filename
+            )
+            self._known[filename] = found
+        return found
+
+    def __iter__(self):
+        return iter(self.files)
+
+
 class SourceLocationMode(TorchFunctionMode):
     """Stamps every node created under a torch call with the user's innermost frame."""
 
     def __init__(self, user_files: set[str]):
         super().__init__()
-        self.user_files = user_files
+        self.user_files = UserFiles(user_files)
+        # where the model assigned a tensor attribute in forward (`w.data = ...`): export
+        # rejects that after tracing, with no user frame in its traceback
+        self.attribute_writes: list[Location] = []
         self._positions: dict[object, list] = {}
         self._calls = 0
 
@@ -131,7 +170,10 @@ class SourceLocationMode(TorchFunctionMode):
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        if getattr(func, "__name__", None) in _INTROSPECTION or not _HAS_ANNOTATE:
+        name = getattr(func, "__name__", None)
+        if name == "__set__":  # `weight.data = ...`: export later fails with no frame to name
+            self._note_attribute_write()
+        if name in _INTROSPECTION or not _HAS_ANNOTATE:
             return func(*args, **kwargs)
         frame = sys._getframe(1)
         user_files = self.user_files
@@ -151,6 +193,14 @@ class SourceLocationMode(TorchFunctionMode):
             {LOC_KEY: self._span(frame), SITE_KEY: (hash(tuple(call_path)), self._calls, qualname)}
         ):
             return func(*args, **kwargs)
+
+    def _note_attribute_write(self) -> None:
+        frame = sys._getframe(2)
+        while frame is not None and frame.f_code.co_filename not in self.user_files:
+            frame = frame.f_back
+        if frame is not None and not self.attribute_writes:
+            path, line, col, end_line, end_col = self._span(frame)
+            self.attribute_writes.append(Location(os.path.abspath(path), line, col, end_line, end_col))
 
 
 def user_frame_location(exc: BaseException, user_files: set[str]) -> Location | None:
@@ -216,6 +266,24 @@ def _collect_locations(gm: torch.fx.GraphModule, user_files: set[str]) -> dict[s
     return out
 
 
+@dataclass
+class NodeInfo:
+    """Where each node of one graph came from: its span, call site, function and module."""
+
+    locations: dict[str, Location]
+    sites: dict[str, str]
+    functions: dict[str, str]
+    module_paths: dict[str, str]
+
+
+def node_info(gm: torch.fx.GraphModule, user_files: set[str] = frozenset()) -> NodeInfo:
+    """The same facts for any graph, nested ones included (a `no_grad` region is a graph
+    of its own inside the exported one, and its nodes carry their own spans)."""
+    return NodeInfo(
+        _collect_locations(gm, set(user_files)), _collect_sites(gm), _collect_functions(gm), _module_paths(gm)
+    )
+
+
 def _module_paths(gm: torch.fx.GraphModule) -> dict[str, str]:
     out = {}
     for node in gm.graph.nodes:
@@ -271,11 +339,14 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
+        mode = SourceLocationMode(user_files)
         try:
-            with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
+            with fx_traceback.preserve_node_meta(), mode:
                 ep = torch.export.export(module, tuple(args), kwargs=kwargs or None, strict=False)
             wrapped = False
         except Exception as exc:  # noqa: BLE001
+            if mode.attribute_writes:
+                exc.typecheck_nn_location = mode.attribute_writes[0]  # type: ignore[attr-defined]
             if "pytree" not in str(exc) and "not a known type" not in str(exc):
                 raise
             with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
@@ -355,7 +426,7 @@ def trace(
         with _quiet_torch(quiet), torch.device(device) if device else contextlib.nullcontext():
             return _export(module, args, kwargs, user_files)
     except Exception as exc:  # noqa: BLE001 - classified below, never swallowed silently
-        loc = user_frame_location(exc, user_files)
+        loc = user_frame_location(exc, user_files) or getattr(exc, "typecheck_nn_location", None)
         if is_data_dependent(exc):
             code = linecache.getline(loc.path, loc.line).strip() if loc else ""
             where = f" at line {loc.line} (`{code}`)" if loc else ""

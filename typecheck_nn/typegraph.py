@@ -16,7 +16,7 @@ import torch
 
 from .ir import Choice, Constraints, Eq, OpInfo, OpKind, Param, Stacked, Structure, Value
 from .report.model import Location
-from .trace import TracedProgram, assigned_name
+from .trace import NodeInfo, TracedProgram, assigned_name, node_info
 
 
 @dataclass
@@ -315,6 +315,7 @@ class Builder:
         self.node_to_op: dict[str, int] = {}
         self.inputs: list[str] = []
         self._forced: set[int] = set()
+        self._nested: dict[int, NodeInfo] = {}
         self.written: dict[str, Value] = {}  # bases written row by row -> their rows so far
         self.aliases = find_aliases(self.program.graph_module)
         self.mutated = self.aliases.mutated
@@ -410,9 +411,17 @@ class Builder:
                 continue
             sub = self._subgraph(node, prefix)
             target = target_name(node.target)
-            loc = self.program.locations.get(node.name) if outer is None else outer.location
-            module = self.program.module_paths.get(node.name, "") if outer is None else outer.module
-            call_site = self.program.sites.get(node.name) if outer is None else f"{outer.site}/{node.name}"
+            if outer is None:
+                loc = self.program.locations.get(node.name)
+                module = self.program.module_paths.get(node.name, "")
+                call_site = self.program.sites.get(node.name)
+                function = self.program.functions.get(node.name, "")
+            else:  # a nested graph's nodes carry their own spans; else the call's
+                info = self._nested_info(gm)
+                loc = info.locations.get(node.name) or outer.location
+                module = info.module_paths.get(node.name) or outer.module
+                call_site = info.sites.get(node.name) or f"{outer.site}/{node.name}"
+                function = info.functions.get(node.name) or outer.function
             if call_site is None and loc is not None:  # no call-path annotation: fold by span
                 call_site = f"{loc.path}:{loc.line}:{loc.column}-{loc.end_line}:{loc.end_column}"
             op = OpInfo(
@@ -424,7 +433,7 @@ class Builder:
                 module=module,
                 site=f"{module}|{target}|{call_site}" if call_site else f"{module}|{target}|{name}",
                 inputs=[prefix + a.name for a in node.all_input_nodes],
-                function=self.program.functions.get(node.name, "") if outer is None else outer.function,
+                function=function,
             )
             self.ops.append(op)
             self.node_to_op[name] = op.id
@@ -472,6 +481,12 @@ class Builder:
         written = self.aliases.writes.get(name)
         if written is not None:
             self._last_write[written] = op.id
+
+    def _nested_info(self, gm) -> NodeInfo:
+        info = self._nested.get(id(gm))
+        if info is None:
+            info = self._nested[id(gm)] = node_info(gm)
+        return info
 
     def _propagate_learned(self, name: str, inputs: list[str]) -> None:
         """A value computed only from learned values (parameters, buffers, constants) is
