@@ -108,7 +108,7 @@ def recurrence_summary(tg: TypedGraph, firmware: set[int], carried: set[int]) ->
     for i in sorted(carried):
         loc = tg.ops[i].location
         name = assigned_name(loc) if loc is not None else None
-        if name:
+        if name and loc is not None:
             label = f"{name} (line {loc.line})"
             if label not in names:
                 names.append(label)
@@ -213,8 +213,8 @@ class Explainer:
             if goal(v):
                 reasons = []
                 cur = v
-                while prev[cur] is not None:
-                    p, reason = prev[cur]
+                while (step := prev[cur]) is not None:
+                    p, reason = step
                     reasons.append(reason)
                     cur = p
                 return v, reasons[::-1]

@@ -61,9 +61,9 @@ class Solution:
     chosen: dict[int, int]  # choice index -> alternative taken
     applied: list[Eq]  # every equality in force, with implied ones (for explanations)
     struct_edges: list[tuple[int, int, int]]  # (holder var, part var, op id)
+    solver: UnionFind = field(repr=False)  # the final state, for explanations and naming
     search_steps: int = 0
     search_exhausted: bool = False
-    solver: UnionFind | None = field(default=None, repr=False)
     limited: str = ""  # why solving stopped early (the work bound), else ""
 
 
@@ -236,8 +236,9 @@ class UnionFind:
             self.parent[ry] = rx
             if self.rank[rx] == self.rank[ry]:
                 self.rank[rx] += 1
-            if self.size[rx] is None or self.size[rx] < 0:
-                self.trail.append(("size", rx, self.size[rx]))
+            old_size = self.size[rx]
+            if old_size is None or old_size < 0:
+                self.trail.append(("size", rx, old_size))
                 self.size[rx] = self.size[ry]
             if sx is None and sy is not None:
                 self._set_struct(rx, sy)
@@ -249,10 +250,11 @@ class UnionFind:
                     work.extend(pairs)
             tags = tx | ty
             if self.struct[rx] is not None:
-                if tags:
+                merged = self.struct[rx]
+                if tags and merged is not None:
                     if tx:
                         self._set_tags(rx, frozenset())
-                    for part in self.struct[rx][1]:
+                    for part in merged[1]:
                         self.add_tags(part, tags, reason)
             elif tags != tx:
                 self._set_tags(rx, tags)
@@ -335,6 +337,8 @@ class UnionFind:
         out: list[int] = []
         for v in flat:
             size = self.size[self.find(v)]
+            if size is None:
+                return None
             end = pos + size if kind == "sum" else pos * size
             inner = [c for c in cuts if pos < c < end]
             if not inner:

@@ -19,7 +19,9 @@ import os
 import re
 import sys
 import traceback
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from types import FrameType
 
 import torch
 import torch.fx.traceback as fx_traceback
@@ -195,7 +197,7 @@ class SourceLocationMode(TorchFunctionMode):
             return func(*args, **kwargs)
 
     def _note_attribute_write(self) -> None:
-        frame = sys._getframe(2)
+        frame: FrameType | None = sys._getframe(2)
         while frame is not None and frame.f_code.co_filename not in self.user_files:
             frame = frame.f_back
         if frame is not None and not self.attribute_writes:
@@ -209,7 +211,9 @@ def user_frame_location(exc: BaseException, user_files: set[str]) -> Location | 
     for frame_summary in traceback.extract_tb(exc.__traceback__):
         if os.path.abspath(frame_summary.filename) in user_files:
             found = Location(
-                os.path.abspath(frame_summary.filename), frame_summary.lineno or 1, (frame_summary.colno or 0) + 1
+                os.path.abspath(frame_summary.filename),
+                frame_summary.lineno or 1,
+                (getattr(frame_summary, "colno", None) or 0) + 1,
             )
     cause = exc.__cause__ or exc.__context__
     if found is None and cause is not None and cause is not exc:
@@ -276,7 +280,7 @@ class NodeInfo:
     module_paths: dict[str, str]
 
 
-def node_info(gm: torch.fx.GraphModule, user_files: set[str] = frozenset()) -> NodeInfo:
+def node_info(gm: torch.fx.GraphModule, user_files: Iterable[str] = ()) -> NodeInfo:
     """The same facts for any graph, nested ones included (a `no_grad` region is a graph
     of its own inside the exported one, and its nodes carry their own spans)."""
     return NodeInfo(

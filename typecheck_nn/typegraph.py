@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import operator
 from dataclasses import dataclass, field
+from typing import Any
 
 import networkx as nx
 import torch
@@ -144,9 +145,10 @@ class Builder:
         self.c = Constraints()
         self.ops: list[OpInfo] = []
         self.params: list[Param] = []
-        self.values: dict[str, object] = {}
+        self.values: dict[str, Any] = {}  # fx node name -> Value, a list of them, a graph or None
         self.unknown: list[UnknownOp] = []
-        self.current: OpInfo | None = None
+        # the op being typed; rules only run while one is (the placeholder is never used)
+        self.current: OpInfo = OpInfo(-1, "", "", OpKind.OTHER, None, "", "")
         self.prefix = ""  # names of nodes inside nested graphs are prefixed by their caller
         self._labels: dict[int, str] = {}
         self.recurrent_ops: set[int] = set()
@@ -164,8 +166,8 @@ class Builder:
     def label(self) -> str:
         """A readable birth name for fresh variables of the current op: `h@file.py:12`."""
         op = self.current
-        if op is None or op.location is None:
-            return op.node if op else "?"
+        if op.location is None:
+            return op.node or "?"
         label = self._labels.get(op.id)
         if label is None:  # once per op: a rule may ask for many fresh variables
             name = assigned_name(op.location) or op.node
@@ -269,6 +271,8 @@ class Builder:
     def _replace_row(self, row: tuple[str, int, int], new) -> object:
         base, dim, index = row
         whole = self.written.get(base, self.values.get(base))
+        if not isinstance(whole, Value):
+            return new
         n = whole.shape[dim]
         index = index + n if index < 0 else index
         row_shape = whole.shape[:dim] + whole.shape[dim + 1 :]
@@ -307,7 +311,7 @@ class Builder:
         )
 
     def unchecked_op(self, target: str, reason: str, hole: bool) -> None:
-        self.unknown.append(UnknownOp(target, self.current.location if self.current else None, reason, hole))
+        self.unknown.append(UnknownOp(target, self.current.location, reason, hole))
 
     # -- driving -----------------------------------------------------------------------
     def run(self) -> TypedGraph:
@@ -342,10 +346,9 @@ class Builder:
     def _add_value(self, name: str, producer: int | None) -> None:
         """A value node carrying its per-axis type variables (a list for multi-output ops)."""
         val = self.values.get(name)
-        if isinstance(val, (list, tuple)):
-            axes = [getattr(v, "axes", None) for v in val]
-        else:
-            axes = getattr(val, "axes", None)
+        axes: object = (
+            [getattr(v, "axes", None) for v in val] if isinstance(val, (list, tuple)) else getattr(val, "axes", None)
+        )
         self.graph.add_node(value_key(name), kind="value", axes=axes)
         if producer is not None:
             self.graph.add_edge(producer, value_key(name))
@@ -500,7 +503,7 @@ class Builder:
             return  # a tensor written in place carries whatever was written: not a constant
         found = [self.learned.get(i) for i in tensors]
         if all(f is not None for f in found):
-            self.learned[name] = frozenset().union(*found)
+            self.learned[name] = frozenset().union(*(f for f in found if f is not None))
 
 
 def _numel(shape: tuple[int, ...]) -> int:

@@ -45,7 +45,7 @@ def _matmul_values(r: RuleArgs, a: Value, b: Value, shape, ia: int, ib: int) -> 
     b_batch = Value(tuple(b.axes[:-2]), tuple(b.shape[:-2])) if not b_vec else Value((), ())
     n_free = (0 if a_vec else 1) + (0 if b_vec else 1)
     batch = unify_broadcast(r.b, [a_batch, b_batch], tuple(shape[: len(shape) - n_free]))
-    free = ()
+    free: tuple[int, ...] = ()
     if not a_vec:
         free += (a.axes[-2],)
     if not b_vec:
@@ -139,7 +139,7 @@ def _einsum_spec(equation: str, ndims: list[int]) -> tuple[list[list[str]], list
         lhs, rhs = eq.split("->")
     else:
         lhs, rhs = eq, None
-    terms = lhs.split(",")
+    terms: list[str] = lhs.split(",")
     spare = [c for c in string.ascii_letters if c not in eq]
     max_ell = max((n - len(t.replace("...", "")) for t, n in zip(terms, ndims) if "..." in t), default=0)
     ell = spare[:max_ell]
@@ -151,8 +151,8 @@ def _einsum_spec(equation: str, ndims: list[int]) -> tuple[list[list[str]], list
         out_terms.append(list(t))
     if rhs is None:
         counts: dict[str, int] = {}
-        for t in out_terms:
-            for c in t:
+        for letters in out_terms:
+            for c in letters:
                 counts[c] = counts.get(c, 0) + 1
         out = "".join(ell) + "".join(sorted(c for c, n in counts.items() if n == 1 and c not in ell))
     else:

@@ -60,6 +60,7 @@ def _cell(
         # gates = W_ih x + W_hh h; c' = f*c + i*g; h' = o*tanh(c')
         for a, bb in zip(xi, hh):
             b.eq(a, bb)
+        assert c is not None  # an LSTM always has a cell state
         b.eq(c, xi[2])
         return c, c
     if kind == "gru":
@@ -148,8 +149,10 @@ def fused_rnn(r: RuleArgs, kind: str):
             r.b.structure(holder, "sum", tuple(dir_types))
             layer_out = holder
     out_shape = tensor_meta(outs[0])
+    if out_shape is None:
+        raise GiveUp
     time_batch = x.axes[:-1]
-    result = [Value(tuple(time_batch) + (layer_out,), out_shape)]
+    result: list[Value | None] = [Value(tuple(time_batch) + (layer_out,), out_shape)]
     batch = time_batch[0] if batch_first else (time_batch[1] if len(time_batch) > 1 else None)
     for o in outs[1:]:
         shape = tensor_meta(o)
@@ -216,7 +219,9 @@ def mkldnn_rnn_layer(r: RuleArgs):
     h0, c0 = r.arg(5), r.arg(6)
     h_new = _layer(r, kind, x.axes[-1], w, hidden, h0 if is_value(h0) else None, c0 if is_value(c0) else None)
     out_shape = tensor_meta(outs[0])
-    result = [Value(tuple(x.axes[:-1]) + (h_new,), out_shape)]
+    if out_shape is None:
+        raise GiveUp
+    result: list[Value | None] = [Value(tuple(x.axes[:-1]) + (h_new,), out_shape)]
     for o in outs[1:]:
         shape = tensor_meta(o)
         if shape is None:

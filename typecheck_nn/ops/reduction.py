@@ -200,7 +200,7 @@ def pool(r: RuleArgs):
     value = Value(resized(r.b, x, shape), shape)
     if outs is not None:
         return [value] + [
-            Value(value.axes, tensor_meta(o)) if tensor_meta(o) == shape else fresh_output(r.b, o) for o in outs[1:]
+            Value(value.axes, shape) if tensor_meta(o) == shape else fresh_output(r.b, o) for o in outs[1:]
         ]
     return value
 

@@ -273,7 +273,7 @@ def split(r: RuleArgs):
     for p, s in zip(parts, shapes):
         axes = list(x.axes)
         axes[dim] = p
-        result.append(Value(tuple(axes), s, is_gate=x.is_gate))
+        result.append(Value(tuple(axes), tuple(s or ()), is_gate=x.is_gate))
     return result
 
 
