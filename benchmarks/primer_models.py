@@ -1845,7 +1845,11 @@ def rnn_models() -> list[Model]:
         (
             "ncps_cfc_mixed_memory",
             _ncps("cfc", mixed_memory=True),
-            weak("TNN002", why="CfC with an LSTMCell memory: W_hh acts on the state", recurrent=True),
+            strong(
+                why="the LSTMCell's recurrent map acts on the CfC's state, not on its own output: the loop "
+                "passes through the CfC's matrices too (like x -> W2 f(W1 x)), and no matrix maps a type to itself",
+                recurrent=True,
+            ),
             False,
         ),
         (

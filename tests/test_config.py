@@ -134,6 +134,7 @@ def test_selectors_codes_prefixes_names_and_specificity():
         "TNN001",
         "TNN002",
         "TNN003",
+        "TNN005",
         "TNN004",
         "TNN900",
     ]

@@ -58,14 +58,7 @@ SUBSET = [
 
 # model -> why the checker fails it today, naming the issue whose fix flips it
 # (measured with the baseline in benchmarks/primer_results/)
-KNOWN_FAILURES: dict[str, str] = {
-    "torchvision/mobilenet_v3_large": "issue 8: violations inside torchvision have no path (user_files_for counts "
-    "torchvision as torch: startswith(TORCH_DIR) without a separator)",
-    "transformers/gpt2": "issue 8: the loop over distinct layers is reported as a recurrence",
-    "transformers/llama": "issue 8: the loop over distinct layers is reported as a recurrence",
-    "transformers/bert": "issue 8: a conflict through the tied MLM decoder is reported as TNN003 ('`+` adds the output "
-    "of transform.dense'); label weak TNN001 is marked uncertain",
-}
+KNOWN_FAILURES: dict[str, str] = {}
 
 MODELS = {m.key: m for m in registry()}
 

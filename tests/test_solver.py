@@ -109,10 +109,11 @@ def test_long_unrolled_choices_stay_linear():
     assert sol.search_steps < 2000
 
 
-def test_product_factor_is_no_summand():
-    """heads ⊗ dh and heads share an atom, but no direct-sum part: no violation."""
+def test_matrix_maps_type_into_itself():
+    """An input part reappearing in the output (whole, or as a factor) is a violation; an
+    output that is only a factor of the input is not."""
     from typecheck_nn.ir import Constraints, Structure
-    from typecheck_nn.solve import UnionFind, shares_summand
+    from typecheck_nn.solve import UnionFind, maps_type_into_itself
 
     c = Constraints()
     heads, dh, merged, x, h, both = (c.fresh(n, str(n)) for n in (2, 4, 8, 3, 8, 11))
@@ -121,8 +122,7 @@ def test_product_factor_is_no_summand():
     uf = UnionFind(list(c.sizes), {})
     for item in c.program:
         uf.attach(item.holder, item.kind, item.parts, item.reason)
-    assert not shares_summand(uf, merged, heads)
-    assert shares_summand(uf, both, h)  # W: x ⊕ h -> h maps into a summand of its input
-    assert shares_summand(uf, merged, merged)
-    uf.unify(h, merged, 2)
-    assert shares_summand(uf, both, merged)
+    assert not maps_type_into_itself(uf, heads, merged)  # (heads ⊗ dh) -> heads: a gate per head
+    assert maps_type_into_itself(uf, h, both)  # W: x ⊕ h -> h maps into a summand of its input
+    assert maps_type_into_itself(uf, merged, merged)
+    assert maps_type_into_itself(uf, merged, dh)  # dh -> (heads ⊗ dh): each head's slice maps dh to dh

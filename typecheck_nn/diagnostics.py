@@ -54,6 +54,10 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
             later_inputs.setdefault(site[v], set()).add(site[u])
     uses_param = {op.site for op in tg.ops if any(tg.learned.get(i) for i in op.inputs)}
     once = {op.id for op in tg.ops if count[op.site] < 2}
+    # a loop that no learned value reaches (combining masks, counting positions) is no
+    # parametrised function: not a recurrence of the model
+    param_ops = [op.id for op in tg.ops if any(tg.learned.get(i) for i in op.inputs)]
+    learned_downstream = _reachable(unrolled.succ, param_ops) | set(param_ops)
     # a site that runs once is a distinct function (one layer of a stack): cycles are
     # looked for among the sites that repeat
     repeated = folded.subgraph([s for s in folded if count[s] >= 2])
@@ -67,10 +71,12 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
         feeders = {p for s in comp for p in later_inputs.get(s, ())} - comp
         if not (comp & uses_param or all(count[p] >= 2 for p in feeders)):
             continue
+        members = [op.id for op in tg.ops if op.site in comp]
+        if not learned_downstream.intersection(members):
+            continue
         # detours: ops run once that lie on a path from the cycle back into it. A stack of
         # layers has one at every step (x + relu(W_k x)); a recurrence has steps with none
         # (two layers of an RNN written with one function have a detour between layers only)
-        members = [op.id for op in tg.ops if op.site in comp]
         detours = len(once & _reachable(unrolled.succ, members) & _reachable(unrolled.pred, members))
         steps = max(count[s] for s in comp) - 1
         if detours < steps:
@@ -287,6 +293,9 @@ def conflict_diagnostic(
     # TNN003 is the residual: a matrix's output *added* to its input; a `where` or `max`
     # between them mixes types too, but is no residual (TNN001)
     additive = [op for op in binaries if op.symbol in ("+", "-")]
+    # ...and only when nothing else relates them: a chain through another matrix (a tied
+    # decoder contracting the output back with the input's type) mixes types (TNN001)
+    through_other = any(op.kind is OpKind.CONTRACTION and conflict.param not in op.params for op in ops)
     # two uses of the matrix from one source span are two steps of a loop (a Python loop,
     # or one inside a library call such as a recorded nn.GRU)
     all_uses = [op for op in tg.ops if conflict.param in op.params]
@@ -301,7 +310,7 @@ def conflict_diagnostic(
             f"recurrent state{f' `{state}`' if state else ''} passes through `{short}` and flows back into itself: "
             f"`{short}` maps {dom} to {cod}, so the state cannot keep one type across steps"
         )
-    elif additive and len(uses) <= 1:
+    elif additive and len(uses) <= 1 and not through_other:
         rule = rules.SQUARE_RESIDUAL
         primary = additive[-1]
         message = f"`{primary.symbol or primary.target}` adds the output of `{short}` ({cod}) to `{short}`'s own input ({dom})"

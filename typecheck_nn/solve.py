@@ -388,7 +388,7 @@ def solve(constraints: Constraints, max_search_steps: int = 200_000, max_work: i
     except SolverLimit as exc:
         limited, chosen, steps, exhausted = str(exc), {}, 0, False
     return Solution(
-        conflicts=[c for c in uf.conflicts if shares_summand(uf, c.var_a, c.var_b)],
+        conflicts=[c for c in uf.conflicts if _genuine(uf, constraints, c)],
         clashes=list(uf.clashes),
         chosen=chosen,
         applied=list(uf.applied),
@@ -411,20 +411,32 @@ def canonical(uf: UnionFind, v: int, depth: int = 0) -> tuple:
     return (kind, tuple(canonical(uf, p, depth + 1) for p in uf._flatten(kind, list(parts))))
 
 
-def shares_summand(uf: UnionFind, a: int, b: int) -> bool:
-    """Whether two types have a direct-sum part in common (a type is its own only part).
+def maps_type_into_itself(uf: UnionFind, out_var: int, in_var: int) -> bool:
+    """Whether a matrix with these output and contracted axes maps a type to itself.
 
-    A matrix violates the paper's rule when it maps a type to itself, or into a summand of
-    its own input (the concatenated LSTM's W: x ⊕ h -> h). An atom that is only a product
-    factor of the contracted axis may appear in the output: a gate per head computed from
-    (heads ⊗ dh) features maps no type to itself. Conflicts are found on atoms while
-    solving (incrementally, for the search) and kept only when this holds."""
+    It does when a direct-sum part of its input reappears in its output: as a whole part
+    (W: T -> T; the concatenated LSTM's W: x ⊕ h -> h), or as a product factor of an output
+    part (SRU's W: d -> d ⊗ 3 gates laid out together: each gate's slice maps d to d).
+    An atom that is only a product factor of the *contracted* axis may appear in the
+    output: a gate per head computed from (heads ⊗ dh) features maps no type to itself.
+    Conflicts are found on atoms while solving (incrementally, for the search) and kept
+    only when this holds."""
 
     def summands(v: int) -> set:
         c = canonical(uf, v)
         return set(c[1]) if c[0] == "sum" else {c}
 
-    return bool(summands(a) & summands(b))
+    inputs = summands(in_var)
+    outputs = summands(out_var)
+    factors = {f for part in outputs if part[0] == "prod" for f in part[1]}
+    return bool(inputs & (outputs | factors))
+
+
+def _genuine(uf: UnionFind, constraints: Constraints, c: Conflict) -> bool:
+    out_var, in_var = constraints.orientation.get(
+        (c.param, min(c.var_a, c.var_b), max(c.var_a, c.var_b)), (c.var_a, c.var_b)
+    )
+    return maps_type_into_itself(uf, out_var, in_var)
 
 
 def _load(uf: UnionFind, constraints: Constraints) -> None:

@@ -84,7 +84,7 @@ class CNNClassifier(nn.Module):
 class SharedTwice(nn.Module):
     """One square matrix applied to its own output, outside any loop."""
 
-    EXPECT, RULE = "weak", "TNN001"
+    EXPECT, RULE = "weak", "TNN005"
 
     def __init__(self, d=16):
         super().__init__()
