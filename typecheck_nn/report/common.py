@@ -144,11 +144,13 @@ def total_line(report: Report) -> str:
     """
     n_violations = len(report.violations)
     n_models = len(report.models)
-    strong = sum(1 for m in report.models if m.strongly_typed)
+    strong = sum(1 for m in report.models if m.strongly_typed and m.complete)
+    partial = sum(1 for m in report.models if m.strongly_typed and not m.complete)
     errors = sum(1 for m in report.models if m.error is not None) + len(report.errors)
+    in_part = f", {partial} strongly typed as far as checked" if partial else ""
     return (
         f"Found {plural(n_violations, 'violation')} in {plural(n_models, 'model')} "
-        f"({strong} strongly typed, {len(report.skipped)} skipped, {plural(errors, 'error')})"
+        f"({strong} strongly typed{in_part}, {len(report.skipped)} skipped, {plural(errors, 'error')})"
     )
 
 

@@ -74,6 +74,9 @@ def model_anchor(index: int) -> str:
 def verdict_badge(m: ModelResult) -> str:
     if m.error is not None or m.strongly_typed is None:
         return '<span class="badge badge-error">could not check</span>'
+    if m.strongly_typed and not m.complete:
+        ops = ", ".join(sorted({u.op for u in m.unchecked}))
+        return f'<span class="badge badge-error" title="not checked: {html.escape(ops)}">strongly typed as far as checked</span>'
     if m.strongly_typed:
         return '<span class="badge badge-ok">strongly typed</span>'
     return '<span class="badge badge-bad">not strongly typed</span>'
