@@ -289,3 +289,30 @@ def test_semantics_doc_table_matches_the_registry():
     start = doc.index("<!-- BEGIN generated op table -->\n") + len("<!-- BEGIN generated op table -->\n")
     end = doc.index("<!-- END generated op table -->")
     assert doc[start:end] == markdown_table(REGISTRY), "regenerate with `python scripts/regen_op_table.py`"
+
+
+def test_scan_needs_firmware_linear_in_the_state():
+    """c = f * c + u is a linear scan; a gate computed from c (SRU's forget gate) is not."""
+    from typecheck_nn.diagnostics import firmware_ops, state_producers
+
+    class Cell(nn.Module):
+        def __init__(self, gate_from_state: bool):
+            super().__init__()
+            self.z, self.f = nn.Linear(4, 8), nn.Linear(4, 8)
+            self.v = nn.Parameter(torch.ones(8))
+            self.gate_from_state = gate_from_state
+
+        def forward(self, xs):
+            c = torch.zeros(2, 8)
+            for t in range(3):
+                pre = self.f(xs[t]) + (c * self.v if self.gate_from_state else 0)
+                f = torch.sigmoid(pre)
+                c = f * c + (1 - f) * self.z(xs[t])
+            return c
+
+    for gate_from_state, scan in ((False, True), (True, False)):
+        t = Typed(Cell(gate_from_state), torch.randn(3, 2, 4))
+        fw = firmware_ops(t.tg)
+        summary = recurrence_summary(t.tg, fw, state_producers(t.tg, fw))
+        assert summary.firmware_elementwise is True
+        assert summary.scan_parallelizable is scan

@@ -105,6 +105,7 @@ def recurrence_summary(tg: TypedGraph, firmware: set[int], carried: set[int]) ->
         return RecurrenceSummary(has_recurrence=False, learnware_ops=len(compute))
     kinds = sorted({tg.ops[i].target for i in firmware})
     elementwise = all(tg.ops[i].kind.elementwise for i in firmware)
+    linear = all(_linear(tg.ops[i]) for i in firmware)
     states = []
     for i in sorted(firmware):
         op = tg.ops[i]
@@ -125,7 +126,14 @@ def recurrence_summary(tg: TypedGraph, firmware: set[int], carried: set[int]) ->
         firmware_ops=len(firmware),
         firmware_op_kinds=kinds,
         firmware_elementwise=elementwise,
+        firmware_linear=linear,
     )
+
+
+def _linear(op: OpInfo) -> bool:
+    """The op's rule says it is linear in each of its inputs (the registry's metadata)."""
+    found = REGISTRY.lookup(op.target)
+    return found is not None and bool(found.linear) and all(found.linear)
 
 
 def state_producers(tg: TypedGraph, firmware: set[int]) -> set[int]:

@@ -163,10 +163,9 @@ COPY_GATE = frozenset({"clone", "contiguous", "to", "_to_copy", "detach", "alias
 
 
 @rule(
-    *(ACTIVATIONS + MATH + COPIES + DROPOUTS + ALONG_AXIS + FILLS),
+    *(ACTIVATIONS + MATH + FILLS),
     kind=OpKind.UNARY,
     note="`{sym}` keeps the type",
-    linear=(True,),
     keeps_parts=(0,),
 )
 def unary(r: RuleArgs):
@@ -177,6 +176,18 @@ def unary(r: RuleArgs):
         r.b.force(x)
         return Value(unify_broadcast(r.b, [x], shape), shape)
     return keep(x, is_gate=x.is_gate and r.packet in COPY_GATE)
+
+
+@rule(
+    *(COPIES + DROPOUTS + ALONG_AXIS),
+    kind=OpKind.UNARY,
+    note="`{sym}` keeps the type",
+    linear=(True,),
+    keeps_parts=(0,),
+)
+def linear_unary(r: RuleArgs):
+    """Copies, casts, dropout, cumulative sums and flips: linear maps that keep the type."""
+    return unary(r)
 
 
 @rule(*GATE_OPS, kind=OpKind.UNARY, note="`{sym}` keeps the type and yields a gate", gate=True)
@@ -221,9 +232,6 @@ COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_e
 
 @rule(
     *_inplace(
-        "add",
-        "sub",
-        "subtract",
         "maximum",
         "minimum",
         "fmax",
@@ -251,7 +259,6 @@ COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_e
         "__xor__",
         "__iand__",
     ),
-    "rsub",
     "clamp.Tensor",
     "clamp_.Tensor",
     "clamp_min.Tensor",
@@ -262,8 +269,6 @@ COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_e
     *(c + "_" for c in COMPARISONS[:6]),
     kind=OpKind.BINARY,
     note="`{sym}` requires both operands to have one type",
-    symbol="",
-    linear=(True, True),
 )
 def binary(r: RuleArgs):
     shape = r.out_shape
@@ -283,12 +288,24 @@ def binary(r: RuleArgs):
 
 
 @rule(
+    *_inplace("add", "sub", "subtract"),
+    "rsub",
+    kind=OpKind.BINARY,
+    note="`{sym}` requires both operands to have one type",
+    linear=(True, True),
+)
+def additive(r: RuleArgs):
+    """+ and -: binary ops that are also linear (a recurrence of them is a linear scan)."""
+    return binary(r)
+
+
+@rule(
     "where",
     "_s_where",
     kind=OpKind.BINARY,
     note="`where` requires both branches to have one type",
     symbol="where",
-    linear=(False, True, True),
+    linear=(True, True, True),  # for a fixed condition: linear in its branches
     requires=(),
 )
 def where(r: RuleArgs):

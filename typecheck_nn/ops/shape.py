@@ -699,7 +699,7 @@ def masked_scatter(r: RuleArgs):
     "_copy_from_and_resize",
     kind=OpKind.WRITE,
     note=WRITES,
-    linear=(False, True),
+    linear=(True, True),
     requires=(0,),
 )
 def copy(r: RuleArgs):

@@ -133,7 +133,9 @@ def _recurrence(rec: RecurrenceSummary) -> str | None:
         f"recurrence: state {state}; {plural(rec.learnware_ops, 'learnware op')}, "
         f"{plural(rec.firmware_ops, 'firmware op')}{kinds}"
     )
-    if rec.firmware_elementwise is True:
+    if rec.firmware_elementwise is True and rec.firmware_linear is False:
+        text += "; firmware is elementwise but not linear in the state, so the recurrence is not a linear scan"
+    elif rec.firmware_elementwise is True:
         text += "; firmware is elementwise, so the recurrence is a parallel scan over time"
     elif rec.firmware_elementwise is False:
         text += "; firmware is not elementwise, so the recurrence is not a parallel scan"

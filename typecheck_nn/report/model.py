@@ -128,12 +128,15 @@ class RecurrenceSummary:
     firmware_ops: int = 0
     firmware_op_kinds: list[str] = field(default_factory=list)
     firmware_elementwise: bool | None = None
+    # every firmware op is linear in its inputs (f * c + u, not sigmoid(c)): the recurrence
+    # is then a linear scan, computable in parallel over time
+    firmware_linear: bool | None = None
 
     @property
     def scan_parallelizable(self) -> bool | None:
         if not self.has_recurrence:
             return None
-        return self.firmware_elementwise
+        return bool(self.firmware_elementwise and self.firmware_linear is not False)
 
 
 @dataclass
