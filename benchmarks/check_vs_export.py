@@ -63,6 +63,10 @@ class GPT(nn.Module):
 def build(args):
     with torch.device("meta"):
         if args.hf:
+            sys.path.insert(0, str(Path(__file__).parent))
+            from primer_compat import allow_torchvision_import
+
+            allow_torchvision_import()  # torchvision's wheel is built for CUDA torch
             import transformers
 
             cfg = transformers.GPT2Config(n_layer=args.layers, use_cache=False)  # plain export needs no cache object
