@@ -728,6 +728,7 @@ PADS = (
 
 @rule(*PADS, kind=OpKind.SHAPE, note="`{sym}` pads an axis: a longer axis is a new, shifted index set", linear=(True,))
 def pad(r: RuleArgs):
+    """Axes keep their types where their length is kept; a padded axis is a new one."""
     x, shape = r.arg(0), r.out_shape
     if shape is None or len(shape) != x.ndim:
         raise GiveUp
@@ -736,10 +737,8 @@ def pad(r: RuleArgs):
 
 @rule("diff", kind=OpKind.SHAPE, note="`{sym}` takes differences of neighbours along an axis", linear=(True,))
 def diff(r: RuleArgs):
-    x, shape = r.arg(0), r.out_shape
-    if shape is None or len(shape) != x.ndim:
-        raise GiveUp
-    return Value(resized(r.b, x, shape), shape)
+    """Like padding: the differenced axis is shorter, so it is a new index set."""
+    return pad(r)
 
 
 @rule("unfold", kind=OpKind.SHAPE, note="`{sym}` cuts an axis into windows", linear=(True,))
