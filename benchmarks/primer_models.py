@@ -1603,7 +1603,9 @@ def vit_pytorch_models() -> list[Model]:
         ),
         (
             "local_vit",
-            _vp("local_vit", "LocalViT", **VP),
+            # its FeedForward normalises the last axis of (b, c, h, w) with LayerNorm(dim), which
+            # only runs when the patch grid's side equals dim: 64 px / 4 px patches = 16 = dim
+            _vp("local_vit", "LocalViT", shape=IMG64, **{**VP, "image_size": 64, "patch_size": 4, "dim": 16}),
             strong(TRANSFORMER + "; FFN with a depthwise conv between two pointwise convs"),
             False,
         ),
