@@ -313,7 +313,8 @@ def conflict_diagnostic(
     if recurrent:
         rule = rules.RECURRENT_STATE
         primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
-        state = _state_name(ops, firmware, carried)
+        fed = [tg.ops[tg.node_to_op[i]] for u in uses for i in u.inputs if i in tg.node_to_op]
+        state = _state_name([op for op in fed if op.id in carried] + ops, firmware, carried)
         message = (
             f"recurrent state{f' `{state}`' if state else ''} passes through `{short}` and flows back into itself: "
             f"`{short}` maps {dom} to {cod}, so the state cannot keep one type across steps"
@@ -366,7 +367,8 @@ def _dedupe_related(related: list[Related]) -> list[Related]:
 
 
 def _state_name(ops: list[OpInfo], firmware: set[int], carried: set[int]) -> str | None:
-    """Name the state by what the chain carries into the next step, else any firmware line."""
+    """Name the state by what the chain carries into the next step (first what the matrix
+    itself is fed), else any firmware line."""
     for pool in ([op for op in ops if op.id in carried], [op for op in ops if op.id in firmware]):
         for op in pool:
             if op.kind is OpKind.RECURRENT:
