@@ -407,8 +407,9 @@ def timm_models() -> list[Model]:
         (
             "ese_vovnet19b_dw",
             _timm("ese_vovnet19b_dw"),
-            weak(
-                "TNN003", why="OSA blocks with residual=True add the input to conv_concat(cat(input, ...)): " + CAT_SKIP
+            strong(
+                "residual applies only to blocks after a stage's first (residual and i > 0), and this variant has one "
+                "block per stage: no skip adds the input to conv_concat(cat(input, ...))"
             ),
             False,
         ),
@@ -522,14 +523,20 @@ def timm_models() -> list[Model]:
         (
             "efficientvit_b0",
             _timm("efficientvit_b0"),
-            strong("MBConv and lite multi-scale linear attention blocks with output projections"),
+            weak(
+                "TNN003",
+                why="the stem's residual DSConv is x + point_conv(dw_conv(x)): the depthwise conv keeps the type, "
+                "so one square 1x1 conv's output is added to its own input",
+            ),
             False,
         ),
         (
             "efficientvit_m0",
             _timm("efficientvit_m0"),
-            strong(
-                "cascaded group attention feeds each head's output into the next head's input chunk; each qkv maps a chunk to new types"
+            weak(
+                "TNN003",
+                why="cascaded group attention adds each head's value output to the next head's input chunk, so the "
+                "projection's input (heads' values) contains parts of x, and x + proj(...) maps those parts to themselves",
             ),
             False,
         ),
@@ -587,7 +594,11 @@ def timm_models() -> list[Model]:
         (
             "pit_ti_224",
             _timm("pit_ti_224", IMG64, img_size=64),
-            strong(TRANSFORMER + "; pooling is a depthwise conv, cls token via a linear map"),
+            weak(
+                "TNN005",
+                why="pooling doubles channels with a depthwise conv (channels ⊗ 2) and the cls token with fc: C -> C ⊗ 2 "
+                "to match, so each half of fc's output maps C to C (as SRU's interleaved gates do)",
+            ),
             False,
         ),
         (
@@ -1756,7 +1767,11 @@ def vit_pytorch_models() -> list[Model]:
                 mlp_dim=64,
                 t2t_layers=((7, 4), (3, 2)),
             ),
-            strong(TRANSFORMER + "; soft split uses unfold"),
+            weak(
+                "TNN003",
+                why="its tokens-to-token layers use Transformer(heads=1, dim_head=dim), where vit-pytorch's Attention "
+                "has no output projection (project_out is False): x + attn(x) adds to_qkv's value part to its input",
+            ),
             False,
         ),
     ]

@@ -30,9 +30,8 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
     Folding by site turns the unrolled steps into a cycle; a cycle counts only when every
     site on it runs more than once (the same code each step, not a stack of distinct
     layers), and the steps are the same function: a site on the cycle uses a parameter
-    (reused, since the site repeats), or everything feeding the cycle after its first
-    step repeats too (the per-step inputs of a QRNN's pooling; an initial state enters
-    the first step only). So `for blk in blocks: x = x + blk(x)` is no
+    (reused, since the site repeats), or what feeds the cycle after its first step does
+    not come from a different function at every step (see `_step_dependent`). So `for blk in blocks: x = x + blk(x)` is no
     recurrence, while an RNN cell, a QRNN, and cross-layer weight sharing (ALBERT) are.
     The ops on such cycles depend on the state and feed it back: the paper's firmware.
     """
@@ -46,12 +45,9 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
         count[op.site] = occurrence[op.id] + 1
         folded.add_node(op.site)
         unrolled.add_node(op.id)
-    later_inputs: dict[str, set[str]] = {}  # cycle site -> sites feeding it after its first run
     for u, v in op_edges(tg.graph):
         folded.add_edge(site[u], site[v])
         unrolled.add_edge(u, v)
-        if occurrence[v] > 0:
-            later_inputs.setdefault(site[v], set()).add(site[u])
     uses_param = {op.site for op in tg.ops if any(tg.learned.get(i) for i in op.inputs)}
     once = {op.id for op in tg.ops if count[op.site] < 2}
     # a loop that no learned value reaches (combining masks, counting positions) is no
@@ -67,24 +63,42 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
             (s,) = comp
             if not folded.has_edge(s, s):
                 continue
-        # an initial state enters the first step only; what enters later steps must repeat
-        feeders = {p for s in comp for p in later_inputs.get(s, ())} - comp
-        if not (comp & uses_param or all(count[p] >= 2 for p in feeders)):
-            continue
         members = [op.id for op in tg.ops if op.site in comp]
+        steps = max(count[s] for s in comp) - 1
+        if not comp & uses_param and _step_dependent(members, comp, site, occurrence, unrolled, once, steps):
+            continue
         if not learned_downstream.intersection(members):
             continue
         # detours: ops run once that lie on a path from the cycle back into it. A stack of
         # layers has one at every step (x + relu(W_k x)); a recurrence has steps with none
         # (two layers of an RNN written with one function have a detour between layers only)
         detours = len(once & _reachable(unrolled.succ, members) & _reachable(unrolled.pred, members))
-        steps = max(count[s] for s in comp) - 1
         if detours < steps:
             loop_sites |= comp
     # shape ops inside the loop (chunk, select) are bookkeeping, not firmware computation
     return {
         op.id for op in tg.ops if op.site in loop_sites and op.kind is not OpKind.SHAPE or op.id in tg.recurrent_ops
     }
+
+
+def _step_dependent(members, comp, site, occurrence, unrolled, once, steps: int) -> bool:
+    """Whether what enters the cycle after its first step comes from a different function
+    at every step: distinct ops run once, feeding the steps directly or through one
+    repeated op (`out = out + conv_k(x)`, `ctx_all = ctx_all + layer_k(ctx) * gate_k`).
+    An initial state enters the first step only, and one op run once that feeds every step
+    (a QRNN's gates computed for all steps at once) is the same input each time."""
+    sources: set[int] = set()
+    for v in members:
+        if occurrence[v] == 0:
+            continue
+        for u in unrolled.pred[v]:
+            if site[u] in comp:
+                continue
+            if u in once:
+                sources.add(u)
+            else:
+                sources |= {p for p in unrolled.pred[u] if p in once}
+    return len(sources) >= max(steps, 1)
 
 
 def _reachable(adjacency, sources: list[int]) -> set[int]:

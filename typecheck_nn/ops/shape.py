@@ -953,3 +953,22 @@ def getitem(r: RuleArgs):
     if isinstance(container, (list, tuple)) and isinstance(idx, int) and -len(container) <= idx < len(container):
         return container[idx]
     raise GiveUp
+
+
+@rule("meshgrid", kind=OpKind.SHAPE, note="`{sym}` lays 1-d values out on a grid, one axis each", requires=())
+def meshgrid(r: RuleArgs):
+    """meshgrid(tensors): every output has one axis per input, typed as that input's axis
+    (indexing "xy" swaps the first two)."""
+    tensors, outs = r.arg(0), r.out if isinstance(r.out, (list, tuple)) else None
+    if outs is None or not isinstance(tensors, (list, tuple)) or not all(is_value(t) and t.ndim <= 1 for t in tensors):
+        raise GiveUp
+    axes = [t.axes[0] if t.ndim == 1 else r.b.fresh(1, r.b.label()) for t in tensors]
+    if r.kwargs.get("indexing", r.arg(1)) == "xy" and len(axes) >= 2:
+        axes[0], axes[1] = axes[1], axes[0]
+    result = []
+    for o in outs:
+        shape = tensor_meta(o)
+        if shape is None or len(shape) != len(axes):
+            raise GiveUp
+        result.append(Value(tuple(axes), shape))
+    return result
