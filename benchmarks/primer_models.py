@@ -148,7 +148,8 @@ def _raft():
     import torchvision
 
     model = _RaftPair(torchvision.models.optical_flow.raft_small(weights=None)).eval()
-    return model, (torch.randn(1, 3, 64, 64), torch.randn(1, 3, 64, 64)), {}
+    # the correlation pyramid needs feature maps of 16+ pixels: 128-pixel frames
+    return model, (torch.randn(1, 3, 128, 128), torch.randn(1, 3, 128, 128)), {}
 
 
 def torchvision_models() -> list[Model]:
@@ -252,7 +253,7 @@ def torchvision_models() -> list[Model]:
         Model(
             tv,
             "s3d",
-            _tv("s3d", (1, 3, 8, 32, 32)),
+            _tv("s3d", (1, 3, 16, 224, 224)),  # its last pool is a fixed (2, 7, 7) window
             strong("separable 3-d inception branches are concatenated; gating multiplies by a sigmoid"),
         ),
         Model(tv, "swin3d_t", _tv("swin3d_t", (1, 3, 4, 64, 64)), strong(TRANSFORMER + " (3-d windows)")),
@@ -609,7 +610,7 @@ def timm_models() -> list[Model]:
         ),
         (
             "efficientformer_l1",
-            _timm("efficientformer_l1", IMG64, img_size=64),
+            _timm("efficientformer_l1", (1, 3, 224, 224)),  # its attention biases are sized for 224 px
             strong("x + ls*(pool(x) - x) token mixing plus two-matrix MLPs; final attention blocks"),
             False,
         ),
@@ -1043,6 +1044,10 @@ def transformers_models() -> list[Model]:
                     max_source_positions=8,
                     max_target_positions=16,
                     use_cache=False,
+                    pad_token_id=0,
+                    bos_token_id=1,
+                    eos_token_id=2,
+                    decoder_start_token_id=1,
                 ),
                 inputs=lambda: (torch.randn(1, 8, 16),),
                 kwargs=lambda: {"decoder_input_ids": _tokens(4)},
@@ -1739,7 +1744,8 @@ def vit_pytorch_models() -> list[Model]:
                 dim_head=8,
                 pre_loop_depth=1,
                 num_looped_blocks=1,
-                max_loops=2,
+                post_loop_depth=1,
+                loop_depth=2,
             ),
             strong(
                 "the same transformer block is applied again to its own output (weight-tied loop); it keeps the type",
