@@ -1000,7 +1000,11 @@ def transformers_models() -> list[Model]:
                 "ModernBertForMaskedLM",
                 {**ENC, "global_attn_every_n_layers": 2, "local_attention": 4, "pad_token_id": 0},
             ),
-            weak("TNN001", why=MLM_TIED + "; GeGLU, alternating local/global attention", uncertain=MLM_TIED_UNSURE),
+            weak(
+                "TNN005",
+                why=MLM_TIED + "; no residual or other binary op lies between the head's dense layer and the tied "
+                "decoder, so it is a matrix applied to its own output type (TNN005, not TNN001)",
+            ),
             False,
         ),
         (
@@ -1484,9 +1488,10 @@ def x_transformers_models() -> list[Model]:
             "decoder_gate_residual",
             _xt(gate_residual=True),
             weak(
-                "TNN003",
-                why="GRUGating: nn.GRUCell(branch, residual) applies W_hn to the residual stream and mixes the result back into it (x + f(W x)); each layer has its own cell",
-                uncertain="rule: the GRU cell's own hidden state is the residual (TNN002 if the cell's state is taken as recurrent)",
+                "TNN005",
+                why="GRUGating: nn.GRUCell(branch, residual) applies W_hn to the residual stream and its output becomes "
+                "the new residual; the cell is one op (no visible +) and runs once per layer, so it is a matrix applied "
+                "to its own output type (TNN005), not a recurrence",
             ),
             False,
         ),

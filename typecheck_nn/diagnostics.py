@@ -9,6 +9,7 @@ structure edges), so the report can show the minimal set of lines that conflict.
 from __future__ import annotations
 
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass
 
 import networkx as nx
@@ -53,7 +54,9 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
     # a loop that no learned value reaches (combining masks, counting positions) is no
     # parametrised function: not a recurrence of the model
     param_ops = [op.id for op in tg.ops if any(tg.learned.get(i) for i in op.inputs)]
-    learned_downstream = _reachable(unrolled.succ, param_ops) | set(param_ops)
+    # (a new tensor shaped like a value, `x.new_zeros(...)`, carries none of its data)
+    sources = {op.id for op in tg.ops if op.kind is OpKind.SOURCE}
+    learned_downstream = _reachable(unrolled.succ, param_ops, blocked=sources) | set(param_ops)
     # a site that runs once is a distinct function (one layer of a stack): cycles are
     # looked for among the sites that repeat
     repeated = folded.subgraph([s for s in folded if count[s] >= 2])
@@ -101,13 +104,14 @@ def _step_dependent(members, comp, site, occurrence, unrolled, once, steps: int)
     return len(sources) >= max(steps, 1)
 
 
-def _reachable(adjacency, sources: list[int]) -> set[int]:
-    """Every node reachable from any source (one breadth-first search for them all)."""
+def _reachable(adjacency, sources: list[int], blocked: Collection[int] = ()) -> set[int]:
+    """Every node reachable from any source (one breadth-first search for them all),
+    never passing through a blocked node."""
     seen: set[int] = set()
     stack = list(sources)
     while stack:
         for w in adjacency[stack.pop()]:
-            if w not in seen:
+            if w not in seen and w not in blocked:
                 seen.add(w)
                 stack.append(w)
     return seen
