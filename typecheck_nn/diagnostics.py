@@ -49,11 +49,11 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
     for u, v in op_edges(tg.graph):
         folded.add_edge(site[u], site[v])
         unrolled.add_edge(u, v)
-    uses_param = {op.site for op in tg.ops if any(tg.learned.get(i) for i in op.inputs)}
+    param_ops = [op.id for op in tg.ops if any(tg.learned.get(i) for i in op.inputs)]
+    uses_param = {site[i] for i in param_ops}
     once = {op.id for op in tg.ops if count[op.site] < 2}
     # a loop that no learned value reaches (combining masks, counting positions) is no
     # parametrised function: not a recurrence of the model
-    param_ops = [op.id for op in tg.ops if any(tg.learned.get(i) for i in op.inputs)]
     # (a new tensor shaped like a value, `x.new_zeros(...)`, carries none of its data)
     sources = {op.id for op in tg.ops if op.kind is OpKind.SOURCE}
     learned_downstream = _reachable(unrolled.succ, param_ops, blocked=sources) | set(param_ops)

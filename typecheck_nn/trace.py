@@ -108,9 +108,8 @@ _INTROSPECTION = frozenset(
 )
 
 
-_LIBRARY_DIRS = tuple(
-    os.path.join(p, "") for p in (os.path.dirname(torch.__file__), os.path.dirname(os.path.dirname(__file__)))
-)
+# torch's package and this checker's own package (not the folder that holds it)
+_LIBRARY_DIRS = tuple(os.path.join(p, "") for p in (os.path.dirname(torch.__file__), os.path.dirname(__file__)))
 
 
 class UserFiles:

@@ -159,7 +159,7 @@ ALONG_AXIS = _inplace("tril", "triu", "cumsum", "cumprod") + (
 )
 # filling a value with a constant keeps its type: `x.fill_(0)` is still the same array of x's axes
 FILLS = _inplace("fill", "zero", "masked_fill", "index_fill")
-COPY_GATE = frozenset({"clone", "contiguous", "to", "_to_copy", "detach", "alias", "dropout", "type_as", "float"})
+COPY_GATE = frozenset({"clone", "contiguous", "to", "_to_copy", "detach", "alias", "dropout", "type_as"})
 
 
 @rule(

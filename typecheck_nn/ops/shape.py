@@ -364,6 +364,11 @@ def _slice_bounds(r: RuleArgs, x: Value, dim: int) -> tuple[int, int, int]:
         end, step = start + r.arg(3, "length", n), 1
     else:
         start, end, step = r.arg(2, "start", None), r.arg(3, "end", None), r.arg(4, "step", 1)
+    return _clamp_bounds(start, end, step, n)
+
+
+def _clamp_bounds(start, end, step, n: int) -> tuple[int, int, int]:
+    """Python slice bounds (None, negative, huge) as positions in [0, n]."""
     start = 0 if start is None else start
     end = n if end is None or (isinstance(end, int) and end >= sys.maxsize // 2) else end
     if not all(isinstance(v, int) for v in (start, end, step)):
@@ -608,14 +613,9 @@ def select_scatter(r: RuleArgs):
 def slice_scatter(r: RuleArgs):
     dest, src = r.arg(0), r.arg(1)
     dim = norm_dim(r.arg(2, "dim", 0), dest.ndim)
-    start, end, step = r.arg(3, "start", None), r.arg(4, "end", None), r.arg(5, "step", 1)
-    n = dest.shape[dim]
-    start = 0 if start is None else start
-    end = n if end is None or (isinstance(end, int) and end >= sys.maxsize // 2) else end
-    if not all(isinstance(v, int) for v in (start, end, step)):
-        raise GiveUp
-    start = max(0, min(n, start + n if start < 0 else start))
-    end = max(0, min(n, end + n if end < 0 else end))
+    start, end, step = _clamp_bounds(
+        r.arg(3, "start", None), r.arg(4, "end", None), r.arg(5, "step", 1), dest.shape[dim]
+    )
     if not is_value(src):
         return keep(dest)
     axes = list(dest.axes)
