@@ -20,15 +20,19 @@ from rich.console import Console
 from . import __version__
 from .report.common import escape_control
 
-SUBCOMMANDS = ("rule", "train")
+SUBCOMMANDS = ("rule", "train", "watch", "lsp")
 EPILOG = (
     "Other commands:  typecheck-nn rule CODE | --all  (a rule's documentation);  "
+    "typecheck-nn watch PATH...  (re-check on change, print what changed);  "
+    "typecheck-nn lsp  (language server for editors, see docs/editor.md);  "
     "typecheck-nn train MODEL --task TASK  (train a reference model; see typecheck-nn train --help)."
 )
 CONTEXT = {"help_option_names": ["-h", "--help"]}
 
 check_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings=CONTEXT)
 rule_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings=CONTEXT)
+watch_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings=CONTEXT)
+lsp_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings=CONTEXT)
 
 
 def _version(value: bool) -> None:
@@ -271,6 +275,73 @@ def rule(
     raise typer.Exit(print_rule(console, code))
 
 
+TIMEOUT_HELP = "seconds allowed to import a file and to check each model (0: no limit)"
+
+
+@watch_app.command(
+    help="Check PATH(s), then re-check whenever a Python file under them changes and print only what "
+    "changed: new and fixed violations, and the closing tally. Torch stays imported between checks, and "
+    "unchanged files come from a cache, so a re-check takes about the time of the check itself. Ctrl-C stops.",
+)
+def watch(
+    targets: list[str] = typer.Argument(..., help="files or directories"),
+    select: list[str] | None = typer.Option(None, "--select", help="rule codes, prefixes or names to report"),
+    ignore: list[str] | None = typer.Option(None, "--ignore", help="rule codes, prefixes or names to drop"),
+    jobs: int = typer.Option(1, "-j", "--jobs", min=1, help="warm worker processes"),
+    timeout: float = typer.Option(300.0, "--timeout", min=0, help=TIMEOUT_HELP),
+) -> None:
+    from .watch import Watcher
+    from .worker import RunOptions
+
+    select_text, ignore_text = _joined(select), _joined(ignore)
+    _preflight(targets, select_text, ignore_text, None)
+    missing = [t for t in targets if not os.path.exists(t.partition("::")[0])]
+    if missing:
+        raise _fail(f"{missing[0]}: no such file or directory")
+
+    def write(text: str) -> None:
+        write_text(text)
+        sys.stdout.flush()
+
+    watcher = Watcher(
+        targets,
+        RunOptions(timeout=timeout or None, with_graph=False),
+        write,
+        select=select_text,
+        ignore=ignore_text,
+        jobs=jobs,
+    )
+    try:
+        watcher.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.close()
+    raise typer.Exit(0)
+
+
+@lsp_app.command(
+    help="Run the language server on stdin/stdout (Language Server Protocol): diagnostics on open and save, "
+    "types on hover, code actions to suppress a rule or open its documentation. See docs/editor.md.",
+)
+def lsp_command(
+    timeout: float = typer.Option(60.0, "--timeout", min=0, help=TIMEOUT_HELP),
+    log_file: Path | None = typer.Option(None, "--log-file", help="write the server's log here (default: stderr)"),
+    verbose: bool = typer.Option(False, "-v", "--verbose", help="log every check and its time"),
+) -> None:
+    import logging
+
+    from .lsp import serve
+    from .worker import RunOptions
+
+    handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.addHandler(handler)
+    root.setLevel(logging.INFO if verbose else logging.WARNING)
+    serve(RunOptions(timeout=timeout or None, with_graph=True))
+
+
 def _train(args: list[str]) -> int:
     """`typecheck-nn train ...`: the reference models' trainer under this program's name.
     Every error (unknown model or task, missing --task, an absent device) exits non-zero."""
@@ -290,6 +361,10 @@ def main(argv: list[str] | None = None) -> None:
         rule_app(args[1:], prog_name="typecheck-nn rule")
     elif args and args[0] == "train":
         raise SystemExit(_train(args[1:]))
+    elif args and args[0] == "watch":
+        watch_app(args[1:], prog_name="typecheck-nn watch")
+    elif args and args[0] == "lsp":
+        lsp_app(args[1:], prog_name="typecheck-nn lsp")
     else:
         check_app(args, prog_name="typecheck-nn")
 

@@ -23,7 +23,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from .isolation import ABORT
+from .isolation import ABORT, SourceOnlyLoader
 from .report.model import FileError, Skipped
 
 NO_FORWARD = "defines no forward() (a base class for other models?)"
@@ -58,9 +58,12 @@ def _package_name(path: str) -> tuple[str, str] | None:
     return str(d), ".".join(parts)
 
 
-def import_file(path: str):
+def import_file(path: str, *, fresh: bool = False):
     """Import a file as a module: inside a package under its dotted name, so that
-    relative imports work; otherwise under a unique name (two files may share a stem)."""
+    relative imports work; otherwise under a unique name (two files may share a stem).
+
+    `fresh` compiles it from source, ignoring `__pycache__` (isolation.SourceOnlyLoader),
+    for workers that import an edited file again."""
     package = _package_name(path)
     if package is not None:
         root, dotted = package
@@ -78,7 +81,8 @@ def import_file(path: str):
     digest = hashlib.sha1(os.fsencode(path)).hexdigest()[:10]  # any file name, even one that is not UTF-8
     stem = re.sub(r"\W", "_", Path(path).stem.encode("ascii", "replace").decode())
     mod_name = f"_typecheck_nn_target_{stem}_{digest}"
-    spec = importlib.util.spec_from_file_location(mod_name, path)
+    loader = SourceOnlyLoader(mod_name, path) if fresh else None
+    spec = importlib.util.spec_from_file_location(mod_name, path, loader=loader)
     if spec is None or spec.loader is None:
         raise ImportError(f"cannot import {path}")
     module = importlib.util.module_from_spec(spec)
@@ -194,10 +198,10 @@ def _factory_builder(fn) -> Callable:
     return build
 
 
-def discover_file(path: str, name: str | None) -> Discovery:
+def discover_file(path: str, name: str | None, *, fresh: bool = False) -> Discovery:
     """Models in one file; import failures become FileErrors with the line when known."""
     try:
-        module = import_file(path)
+        module = import_file(path, fresh=fresh)
     except SyntaxError as exc:
         return Discovery([], [], [FileError(path, f"syntax error: {exc.msg}", exc.lineno)])
     except BaseException as exc:  # noqa: BLE001 - any failure of user code at import time

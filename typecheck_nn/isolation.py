@@ -16,6 +16,7 @@ files in turn (or in the main process with `-j1`). Three things must not leak:
 from __future__ import annotations
 
 import contextlib
+import importlib.machinery
 import io
 import os
 import signal
@@ -152,6 +153,41 @@ def _library_roots() -> tuple[str, ...]:
 
 
 _OWN_PACKAGE = __name__.split(".")[0]
+
+
+class SourceOnlyLoader(importlib.machinery.SourceFileLoader):
+    """Compiles a module from its source every time, never from `__pycache__`.
+
+    A .pyc is trusted when the source's mtime (whole seconds) and size match. A warm worker
+    (`lsp`, `watch`) imports the same file again after each edit, and an edit that keeps
+    the size within the second (`+` to `*`) would run the old code. User files are small,
+    so compiling them afresh costs little; library code keeps its caches.
+    """
+
+    def get_code(self, fullname: str):  # type: ignore[override]
+        return self.source_to_code(self.get_data(self.path), self.path)
+
+    def set_data(self, path: str, data: bytes, *, _mode: int = 0o666) -> None:  # type: ignore[override]
+        """Writes no bytecode: nothing the next import could mistake for current."""
+
+
+def read_user_sources_fresh() -> None:
+    """In this process, load every module outside the installed libraries with
+    SourceOnlyLoader (a path hook ahead of the default one). For long-lived workers only."""
+    roots = _library_roots()
+    loaders = (
+        (importlib.machinery.ExtensionFileLoader, importlib.machinery.EXTENSION_SUFFIXES),
+        (SourceOnlyLoader, importlib.machinery.SOURCE_SUFFIXES),
+    )
+    fresh = importlib.machinery.FileFinder.path_hook(*loaders)
+
+    def hook(path: str):
+        if os.path.realpath(path or os.getcwd()).startswith(roots):
+            raise ImportError("installed code: the default finder keeps its bytecode")
+        return fresh(path)
+
+    sys.path_hooks.insert(0, hook)
+    sys.path_importer_cache.clear()
 
 
 class Isolation:

@@ -15,6 +15,7 @@ sorted directory order), then in each file's own model order.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import time
@@ -36,6 +37,7 @@ from .worker import (
     timeout_message,
 )
 
+ABORTED = "not checked: the checker was stopped"
 STARTUP_SECONDS = 300.0  # a worker importing torch on a loaded machine
 # the worker interrupts itself at --timeout; the parent kills it this much later
 _GRACE = 5.0
@@ -189,24 +191,52 @@ class _Worker:
         self.conn.close()
 
 
-def _run_pool(tasks: list[Task], collector: _Collector, options: RunOptions, jobs: int) -> None:
-    import multiprocessing
-    from multiprocessing.connection import wait
+class Pool:
+    """Worker processes that outlive one run.
 
-    ctx = multiprocessing.get_context("spawn")
-    pending: deque[Task] = deque(tasks)
-    jobs = max(1, min(jobs, len(tasks)))
-    threads = max(1, default_jobs() // jobs)
-    workers: list[_Worker] = []
-    retried: set[int] = set()
-    try:
-        workers = [_Worker(ctx, options, threads) for _ in range(jobs)]
+    The command line makes one per run and closes it; `lsp` and `watch` keep one warm for
+    their whole session (`keep_warm`), so that each re-check pays for the check alone, not
+    for importing torch. Workers start at once, so they import torch while the caller does
+    other work; a worker that is lost (killed after a timeout, crashed) is replaced, and
+    with `keep_warm` the replacement starts warming before the next run needs it.
+    """
+
+    def __init__(self, options: RunOptions, jobs: int, *, keep_warm: bool = False):
+        import multiprocessing
+
+        self.options = options
+        self.jobs = max(1, jobs)
+        self.keep_warm = keep_warm
+        self._ctx = multiprocessing.get_context("spawn")
+        self._threads = max(1, default_jobs() // self.jobs)
+        self._aborted = False
+        self.workers: list[_Worker] = []
+        self.workers = [self._spawn() for _ in range(self.jobs)]
+
+    def _spawn(self) -> _Worker:
+        return _Worker(self._ctx, self.options, self._threads)
+
+    def run(self, tasks: list[Task], collector: _Collector) -> None:
+        """Check `tasks`, feeding every worker message to `collector`."""
+        from multiprocessing.connection import wait
+
+        options, workers = self.options, self.workers
+        pending: deque[Task] = deque(tasks)
+        retried: set[int] = set()
         while True:
+            if self._aborted:
+                for w in workers:
+                    if w.task is not None:
+                        collector.fail(w.task.index, w.model, ABORTED)
+                        w.task = None
+                while pending:
+                    collector.fail(pending.popleft().index, None, ABORTED)
+                break
             for i, w in enumerate(workers):
                 if w.task is None and pending:
                     if not w.process.is_alive():  # died between files (a user thread, say)
                         w.kill()
-                        workers[i] = w = _Worker(ctx, options, threads)
+                        workers[i] = w = self._spawn()
                     w.assign(pending.popleft())
             busy = [w for w in workers if w.task is not None]
             if not busy:
@@ -245,23 +275,39 @@ def _run_pool(tasks: list[Task], collector: _Collector, options: RunOptions, job
                 w.kill()
                 workers.remove(w)
                 assert task is not None
-                if not began and task.index not in retried:
+                if not began and task.index not in retried and not self._aborted:
                     # lost before it began this file (died idle, or while starting): once more
                     retried.add(task.index)
                     pending.appendleft(task)
-                    workers.append(_Worker(ctx, options, threads))
+                    workers.append(self._spawn())
                     continue
-                rest = collector.fail(task.index, model, reason)
+                rest = collector.fail(task.index, model, ABORTED if self._aborted else reason)
                 if rest is not None:
                     pending.appendleft(rest)
-                if pending:
-                    workers.append(_Worker(ctx, options, threads))
-    finally:
-        for w in workers:
+                if not self._aborted and (pending or self.keep_warm):
+                    workers.append(self._spawn())
+
+    def abort(self) -> None:
+        """Stop the run in progress from another thread (a language server shutting down):
+        every worker is killed, and what was left to check gets an error."""
+        self._aborted = True
+        for w in list(self.workers):
+            with contextlib.suppress(Exception):
+                w.process.kill()
+
+    def close(self) -> None:
+        for w in self.workers:
             if w.task is None:
                 w.stop()
             else:
                 w.kill()
+        self.workers = []
+
+    def __enter__(self) -> Pool:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _follow(w: _Worker, msg: Message) -> None:
@@ -304,15 +350,20 @@ def run(
     jobs: int = 1,
     progress: Progress | None = None,
     on_output: OutputSink | None = None,
+    pool: Pool | None = None,
 ) -> Report:
-    """Check `files` (already expanded and pre-scanned) with `jobs` workers; 1 runs inline."""
+    """Check `files` (already expanded and pre-scanned) with `jobs` workers (1 runs inline),
+    or with a warm `pool` that the caller keeps between runs."""
     tasks = [Task(i, f.path, f.name, f.explicit) for i, f in enumerate(files)]
     collector = _Collector(tasks, on_output, progress)
     if tasks:
-        if jobs <= 1:
+        if pool is not None:
+            pool.run(tasks, collector)
+        elif jobs <= 1:
             _run_inline(tasks, collector, options)
         else:
-            _run_pool(tasks, collector, options, jobs)
+            with Pool(options, min(jobs, len(tasks))) as one_run:
+                one_run.run(tasks, collector)
     return collector.report()
 
 
@@ -326,6 +377,7 @@ def check_files(
     jobs: int = 1,
     progress: Callable[[int], Progress] | None = None,
     on_output: OutputSink | None = None,
+    pool: Pool | None = None,
 ) -> Report:
     """Expand `targets`, pre-scan them, check what may hold models, and say which files had none.
 
@@ -348,7 +400,14 @@ def check_files(
                     unimported[f.path] = v.reason
                 continue
         files.append(f)
-    report = run(files, options, jobs=jobs, progress=progress(len(files)) if progress else None, on_output=on_output)
+    report = run(
+        files,
+        options,
+        jobs=jobs,
+        progress=progress(len(files)) if progress else None,
+        on_output=on_output,
+        pool=pool,
+    )
     report.errors = errors + report.errors
     found = {m.path for m in report.models} | {s.path for s in report.skipped} | {e.path for e in report.errors}
     notes = [

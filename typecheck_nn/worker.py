@@ -37,6 +37,8 @@ class RunOptions:
     timeout: float | None = 300.0
     debug: bool = False
     with_graph: bool = True
+    # a long-lived worker (lsp, watch) compiles user files from source at every import
+    fresh_imports: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,7 +93,7 @@ def run_task(task: Task, options: RunOptions, emit: Callable[[Message], None], c
         out: list[str] = []
         try:
             with capture.phase(out), deadline(options.timeout):
-                found = discover_file(task.path, task.name)
+                found = discover_file(task.path, task.name, fresh=options.fresh_imports)
             targets, skipped, errors = found.targets, found.skipped, found.errors
         except Timeout:
             targets, skipped = [], []
@@ -150,6 +152,10 @@ def worker_main(conn, options: RunOptions, threads: int) -> None:
 
     torch.set_num_threads(max(1, threads))
     _warm_up()
+    if options.fresh_imports:
+        from .isolation import read_user_sources_fresh
+
+        read_user_sources_fresh()
     capture = Capture()
     try:
         while True:
