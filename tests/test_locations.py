@@ -84,3 +84,38 @@ def test_attribute_write_in_forward_is_named(tmp_path):
     (m,) = check_paths([str(model)]).models
     notes = [n for n in m.notes if n.code == "TNN102"]
     assert notes and notes[0].location is not None and notes[0].location.line == 12
+
+
+def test_columns_count_characters_not_bytes(tmp_path):
+    """CPython's code positions count UTF-8 bytes; reports count characters (ruff, SARIF,
+    editors), so the caret stays under the operation on a line with non-ASCII names."""
+    model = _write(
+        tmp_path,
+        "model.py",
+        """
+        import torch
+        from torch import nn
+
+
+        class Elman(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.W = nn.Linear(8, 8)
+                self.V = nn.Linear(8, 8)
+
+            def forward(self, xs):
+                ĥ = xs.new_zeros(2, 8)
+                for x in xs:
+                    ĥ = torch.tanh(self.W(x) + self.V(ĥ))
+                return ĥ
+
+            def example_inputs(self):
+                return (torch.randn(3, 2, 8),)
+        """,
+    )
+    line = model.read_text().splitlines()[14]
+    (m,) = check_paths([str(model)]).models
+    (v,) = m.violations
+    loc = v.location
+    assert loc.line == 15
+    assert line[loc.column - 1 : loc.end_column - 1] == "self.V(ĥ)"

@@ -138,13 +138,11 @@ def test_syntax_error_is_one_diagnostic_and_server_lives_on(tmp_path: Path) -> N
 
 
 # -- the conversions alone ----------------------------------------------------------------
-def test_range_counts_utf16_units_from_utf8_byte_columns(tmp_path: Path) -> None:
+def test_range_counts_in_the_negotiated_encoding(tmp_path: Path) -> None:
     f = tmp_path / "m.py"
     f.write_text("x = 'é😀' + self.V(h)\n", encoding="utf-8")
     text = f.read_text(encoding="utf-8").splitlines()[0]
-    start_byte = len(text[: text.index("self")].encode()) + 1
-    end_byte = len(text.encode()) + 1
-    loc = Location(str(f), 1, start_byte, 1, end_byte)
+    loc = Location(str(f), 1, text.index("self") + 1, 1, len(text) + 1)  # report columns count characters
     from typecheck_nn.lsp import Lines
 
     utf16 = lsp_range(loc, Lines(), PositionCodec(lsp.PositionEncodingKind.Utf16))

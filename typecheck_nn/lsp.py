@@ -73,13 +73,10 @@ class Lines:
         return lines[line - 1] if 1 <= line <= len(lines) else ""
 
 
-def _units(text: str, byte_column: int, codec: PositionCodec) -> int:
-    """Client units before 1-based UTF-8 byte column `byte_column` of `text`.
-
-    Locations come from CPython's code positions, which count UTF-8 bytes; the client
-    counts in the negotiated position encoding (UTF-16 unless it asked for another)."""
-    prefix = text.encode("utf-8")[: max(byte_column - 1, 0)].decode("utf-8", errors="ignore")
-    return codec.client_num_units(prefix)
+def _units(text: str, column: int, codec: PositionCodec) -> int:
+    """Client units before 1-based character `column` of `text`: the client counts in the
+    negotiated position encoding (UTF-16 unless it asked for another)."""
+    return codec.client_num_units(text[: max(column - 1, 0)])
 
 
 def lsp_range(loc: Location | None, lines: Lines, codec: PositionCodec) -> lsp.Range:

@@ -166,7 +166,8 @@ class SourceLocationMode(TorchFunctionMode):
         if 0 <= idx < len(positions):
             start, end, col, end_col = positions[idx]
             if start is not None and col is not None:
-                return (code.co_filename, start, col + 1, end or start, (end_col or col) + 1)
+                path, end = code.co_filename, end or start
+                return (path, start, char_column(path, start, col), end, char_column(path, end, end_col or col))
         return (code.co_filename, line, 1, line, 1)
 
     def __torch_function__(self, func, types, args=(), kwargs=None):
@@ -204,16 +205,25 @@ class SourceLocationMode(TorchFunctionMode):
             self.attribute_writes.append(Location(os.path.abspath(path), line, col, end_line, end_col))
 
 
+def char_column(path: str, line: int, byte_offset: int) -> int:
+    """1-based character column of a 0-based UTF-8 byte offset on `line` of `path`.
+
+    CPython's code positions count bytes; reports count characters, as ruff does and as
+    SARIF and editors expect, so `ĥ = self.V(ĥ)` puts the caret under `self`."""
+    text = linecache.getline(path, line)
+    if not text or text.isascii():
+        return byte_offset + 1
+    return len(text.encode("utf-8")[:byte_offset].decode("utf-8", errors="ignore")) + 1
+
+
 def user_frame_location(exc: BaseException, user_files: set[str]) -> Location | None:
     """The innermost frame of the exception's traceback that is in the user's files."""
     found = None
     for frame_summary in traceback.extract_tb(exc.__traceback__):
         if os.path.abspath(frame_summary.filename) in user_files:
-            found = Location(
-                os.path.abspath(frame_summary.filename),
-                frame_summary.lineno or 1,
-                (getattr(frame_summary, "colno", None) or 0) + 1,
-            )
+            path, line = os.path.abspath(frame_summary.filename), frame_summary.lineno or 1
+            linecache.checkcache(path)  # a warm worker may have read an older version
+            found = Location(path, line, char_column(path, line, getattr(frame_summary, "colno", None) or 0))
     cause = exc.__cause__ or exc.__context__
     if found is None and cause is not None and cause is not exc:
         return user_frame_location(cause, user_files)
