@@ -48,7 +48,8 @@ _SEVERITY = {
     "info": lsp.DiagnosticSeverity.Information,
 }
 _LHS = re.compile(r"^\s*(?P<lhs>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*(?::[^=]+)?=(?!=)")
-HOVER_ROWS = 12  # inner operations listed under the produced values
+HOVER_ROWS = 12
+PROGRESS_CREATE_SECONDS = 2.0  # inner operations listed under the produced values
 
 log = logging.getLogger(__name__)
 
@@ -393,7 +394,8 @@ class TypecheckServer(LanguageServer):
             return None
         token = f"typecheck-nn/{uuid.uuid4()}"
         try:
-            await self.work_done_progress.create_async(token)
+            # a client that never answers must not hold the check up
+            await asyncio.wait_for(self.work_done_progress.create_async(token), PROGRESS_CREATE_SECONDS)
         except Exception:  # noqa: BLE001 - progress is a courtesy; the check goes on without it
             return None
         self.work_done_progress.begin(
