@@ -9,7 +9,7 @@ new index set.
 from __future__ import annotations
 
 from ..ir import Value
-from .common import RuleArgs, fresh_output, is_value, keep, norm_dim, resized, tensor_meta
+from .common import RuleArgs, fresh_output, full, is_value, keep, norm_dim, resized, tensor_meta
 from .elementwise import binary
 from .registry import GiveUp, OpKind, rule
 
@@ -78,7 +78,54 @@ def reduce(r: RuleArgs):
         dims = None
     if outs is not None:  # (values, indices) or (var, mean)
         return [_reduced(r, x, dims, tensor_meta(o)) for o in outs]
+    if r.packet in SUMS:
+        _written_out_contraction(r, x, dims)
     return _reduced(r, x, dims, r.out_shape)
+
+
+SUMS = ("sum", "mean", "nansum", "nanmean")
+
+
+def _written_out_contraction(r: RuleArgs, x: Value, dims) -> None:
+    """`(h.unsqueeze(-1) * U).sum(-2)` is `h @ U` written out: a broadcast product with a
+    learned tensor, summed over an axis both factors span, while another axis of the
+    learned tensor is broadcast against the other factor and survives. The learned
+    factor then acts as a matrix (its surviving axes differ from its summed ones), as in
+    matmul; a product summed only over shared axes (a learned weighting, a dot product
+    with a learned vector) is no matrix and stays elementwise."""
+    from ..typegraph import target_name
+
+    product = r.source(0)
+    if product is None or product.op != "call_function" or target_name(product.target) != "mul":
+        return
+    factors = [a for a in product.args[:2] if hasattr(a, "op")]
+    if len(factors) != 2:
+        return
+    learned = [r.b.learned_params(f) is not None for f in factors]
+    if learned.count(True) != 1:
+        return
+    w_node, o_node = (factors[0], factors[1]) if learned[0] else (factors[1], factors[0])
+    w, o = r.b.current_value(w_node), r.b.current_value(o_node)
+    if not is_value(w) or not is_value(o):
+        return
+    n = x.ndim
+    summed = set(range(n)) if dims is None or dims == [] or dims == () else None
+    if summed is None:
+        summed = {norm_dim(d, n) for d in ([dims] if isinstance(dims, int) else dims)}
+    outs, contracted = [], []
+    for i in range(n):
+        wi, oi = i - (n - w.ndim), i - (n - o.ndim)
+        if wi < 0 or not full(w.shape[wi]):
+            continue
+        spans_other = oi >= 0 and full(o.shape[oi])
+        if i in summed and spans_other:
+            contracted.append((wi, oi))
+        elif i not in summed and not spans_other:
+            outs.append(wi)
+    if outs and contracted:
+        for wi, oi in contracted:  # contracted axes unify, as in matmul
+            r.b.eq(o.axes[oi], w.axes[wi])
+        r.b.matrix(w, outs, [wi for wi, _ in contracted], w_node)
 
 
 NORMS = (
