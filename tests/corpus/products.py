@@ -50,3 +50,39 @@ class GatedLinearUnit(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(4, 16),)
+
+
+class AddcmulSkipThroughMatrix(nn.Module):
+    """addcmul(x, W x, ones) is x + W x: the constant factor scales, it cannot retype."""
+
+    EXPECT, RULE = "weak", "TNN003"
+
+    def __init__(self):
+        super().__init__()
+        self.W = nn.Linear(8, 8)
+
+    def forward(self, x):
+        return torch.addcmul(x, self.W(x), torch.ones_like(x))  # violation
+
+    def example_inputs(self):
+        return (torch.randn(2, 8),)
+
+
+class AddcmulTypedUpdate(nn.Module):
+    """T-RNN's update as one fused op: h = f * h + (1 - f) * z."""
+
+    EXPECT, RULE = "strong", None
+
+    def __init__(self):
+        super().__init__()
+        self.W, self.V = nn.Linear(8, 8), nn.Linear(8, 8)
+
+    def forward(self, xs):
+        h = xs.new_zeros(2, 8)
+        for x in xs:
+            f = torch.sigmoid(self.V(x))
+            h = torch.addcmul(f * h, 1 - f, self.W(x))
+        return h
+
+    def example_inputs(self):
+        return (torch.randn(4, 2, 8),)

@@ -17,6 +17,9 @@ class RuleArgs:
     args: tuple
     kwargs: dict
     out: object  # traced output: FakeTensor, list of them, or a Python value
+    # the fx nodes behind `args`, when a rule hands part of its arguments to another rule
+    # (addcmul's t1 * t2): source(i) must name the node of args[i], not of node.args[i]
+    arg_nodes: tuple | None = None
 
     def arg(self, i: int, name: str | None = None, default=None):
         if i < len(self.args):
@@ -27,7 +30,10 @@ class RuleArgs:
 
     def source(self, i: int, name: str | None = None, item: int | None = None):
         """The fx node behind argument i (element `item` of a list argument), or None."""
-        raw = self.node.args[i] if i < len(self.node.args) else self.node.kwargs.get(name) if name else None
+        if self.arg_nodes is not None:
+            raw = self.arg_nodes[i] if i < len(self.arg_nodes) else None
+        else:
+            raw = self.node.args[i] if i < len(self.node.args) else self.node.kwargs.get(name) if name else None
         if item is not None:
             raw = raw[item] if isinstance(raw, (list, tuple)) and item < len(raw) else None
         return raw if hasattr(raw, "op") else None

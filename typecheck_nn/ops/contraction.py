@@ -133,6 +133,58 @@ def grouped_mm(r: RuleArgs):
     raise GiveUp
 
 
+@rule("tensordot", kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="tensordot", linear=(True, True), requires=(0, 1))
+def tensordot(r: RuleArgs):
+    """`tensordot(a, b, dims_a, dims_b)`: the paired axes contract; the result is a's free
+    axes then b's. Either operand, when learned, is a matrix from its contracted axes to
+    its free ones."""
+    a, b = r.arg(0), r.arg(1)
+    dims_a, dims_b = r.arg(2, "dims_self"), r.arg(3, "dims_other")
+    shape = r.out_shape
+    if shape is None or not isinstance(dims_a, (list, tuple)) or not isinstance(dims_b, (list, tuple)):
+        raise GiveUp
+    if len(dims_a) != len(dims_b) or not all(isinstance(d, int) for d in (*dims_a, *dims_b)):
+        raise GiveUp
+    ca = [d % a.ndim for d in dims_a] if a.ndim else []
+    cb = [d % b.ndim for d in dims_b] if b.ndim else []
+    for i, j in zip(ca, cb):
+        if full(a.shape[i]) and full(b.shape[j]):
+            r.b.eq(a.axes[i], b.axes[j])
+    free_a = [i for i in range(a.ndim) if i not in ca]
+    free_b = [j for j in range(b.ndim) if j not in cb]
+    if len(free_a) + len(free_b) != len(shape):
+        raise GiveUp
+    r.matrix(a, free_a, ca, 0)
+    r.matrix(b, free_b, cb, 1)
+    return Value(tuple(a.axes[i] for i in free_a) + tuple(b.axes[j] for j in free_b), shape)
+
+
+@rule(
+    "bilinear",
+    kind=OpKind.CONTRACTION,
+    note=CONTRACTS,
+    symbol="bilinear",
+    linear=(True, True, True, True),
+    requires=(0, 1, 2),
+)
+def bilinear(r: RuleArgs):
+    """`bilinear(x1, x2, W, b)` = x1ᵀ W x2 + b with W (out, in1, in2): W contracts both
+    inputs' features and, learned, maps them to its own output type."""
+    x1, x2, w, bias = r.arg(0), r.arg(1), r.arg(2), r.arg(3, "bias")
+    shape = r.out_shape
+    if shape is None or w.ndim != 3 or x1.ndim < 1 or x2.ndim < 1 or len(shape) != x1.ndim:
+        raise GiveUp
+    r.b.eq(x1.axes[-1], w.axes[1])
+    r.b.eq(x2.axes[-1], w.axes[2])
+    r.matrix(w, [0], [1, 2], 2)
+    batch = unify_broadcast(
+        r.b, [Value(x1.axes[:-1], x1.shape[:-1]), Value(x2.axes[:-1], x2.shape[:-1])], tuple(shape[:-1])
+    )
+    if is_value(bias) and bias.ndim == 1:
+        r.b.eq(bias.axes[0], w.axes[0])
+    return Value(batch + (w.axes[0],), shape)
+
+
 def _einsum_spec(equation: str, ndims: list[int]) -> tuple[list[list[str]], list[str]]:
     eq = equation.replace(" ", "")
     if "->" in eq:

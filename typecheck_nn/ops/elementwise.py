@@ -426,7 +426,8 @@ def addcmul(r: RuleArgs):
         raise GiveUp
     x, t1, t2 = r.arg(0), r.arg(1), r.arg(2)
     r.b.current.binary = True
-    prod = product(RuleArgs(r.b, r.node, (t1, t2), {}, r.out))
+    prod = product(RuleArgs(r.b, r.node, (t1, t2), {}, r.out, arg_nodes=(r.source(1), r.source(2))))
+    r.b.current.symbol = "+"  # an addition, for the rule a conflict gets (product() named it)
     return Value(unify_broadcast(r.b, [x, prod], shape), shape)
 
 
