@@ -28,6 +28,7 @@ EPILOG = (
     "typecheck-nn train MODEL --task TASK  (train a reference model; see typecheck-nn train --help)."
 )
 CONTEXT = {"help_option_names": ["-h", "--help"]}
+TIMEOUT_HELP = "seconds allowed to import a file and to check each model (0: no limit)"
 
 check_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings=CONTEXT)
 rule_app = typer.Typer(add_completion=False, rich_markup_mode=None, context_settings=CONTEXT)
@@ -148,9 +149,7 @@ def check(
         min=0,
         help="worker processes (default: one per core); -j1 checks in this process, for debugging",
     ),
-    timeout: float = typer.Option(
-        300.0, "--timeout", min=0, help="seconds allowed to import a file and to check each model (0: no limit)"
-    ),
+    timeout: float = typer.Option(300.0, "--timeout", min=0, help=TIMEOUT_HELP),
     timings: bool = typer.Option(False, "--timings", help="include per-stage timings in the report"),
     strict: bool = typer.Option(
         False, "--strict", help="exit 2 when a model could be checked only in part (config: strict = true)"
@@ -273,9 +272,6 @@ def rule(
         print_rule_table(console)
         raise typer.Exit(0)
     raise typer.Exit(print_rule(console, code))
-
-
-TIMEOUT_HELP = "seconds allowed to import a file and to check each model (0: no limit)"
 
 
 @watch_app.command(

@@ -152,6 +152,11 @@ def _library_roots() -> tuple[str, ...]:
     return tuple(sorted(roots))
 
 
+def _installed(path: str, roots: tuple[str, ...]) -> bool:
+    """Whether `path` lies under one of the installed-code roots (_library_roots)."""
+    return os.path.realpath(path).startswith(roots)
+
+
 _OWN_PACKAGE = __name__.split(".")[0]
 
 
@@ -182,7 +187,7 @@ def read_user_sources_fresh() -> None:
     fresh = importlib.machinery.FileFinder.path_hook(*loaders)
 
     def hook(path: str):
-        if os.path.realpath(path or os.getcwd()).startswith(roots):
+        if _installed(path or os.getcwd(), roots):
             raise ImportError("installed code: the default finder keeps its bytecode")
         return fresh(path)
 
@@ -211,7 +216,7 @@ class Isolation:
         files = [f for f in files if f]
         if not files:
             return False  # built-in or synthetic: nothing user-specific to drop
-        return not any(os.path.realpath(f).startswith(self.roots) for f in files)
+        return not any(_installed(f, self.roots) for f in files)
 
     def restore(self) -> None:
         for name in [n for n in list(sys.modules) if n not in self.modules]:

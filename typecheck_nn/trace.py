@@ -153,9 +153,19 @@ class SourceLocationMode(TorchFunctionMode):
         # rejects that after tracing, with no user frame in its traceback
         self.attribute_writes: list[Location] = []
         self._positions: dict[object, list] = {}
+        self._spans: dict[tuple[object, int], tuple[str, int, int, int, int]] = {}
         self._calls = 0
 
     def _span(self, frame) -> tuple[str, int, int, int, int]:
+        """(path, line, column, end line, end column) of the instruction the frame is at;
+        memoised per instruction, since a loop calls torch from one instruction many times."""
+        key = (frame.f_code, frame.f_lasti)
+        span = self._spans.get(key)
+        if span is None:
+            span = self._spans[key] = self._instruction_span(frame)
+        return span
+
+    def _instruction_span(self, frame) -> tuple[str, int, int, int, int]:
         code = frame.f_code
         positions = self._positions.get(code)
         if positions is None:

@@ -118,9 +118,6 @@ class WarmChecker:
             out.append(FileCheck(path, configured, seconds if path in fresh else 0.0, path not in fresh))
         return out
 
-    def forget(self, path: str) -> None:
-        self._cache.pop(os.path.abspath(path), None)
-
     def close(self) -> None:
         self.pool.close()
 

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from .paths import expand_paths
 from .report import concise
-from .report.common import location_text, one_line, total_line
+from .report.common import display_path, file_error_text, location_text, one_line, total_line
 from .report.model import Report
 from .warm import WarmChecker
 from .worker import RunOptions
@@ -58,7 +58,7 @@ def findings(report: Report, root: Path) -> dict[tuple[str, str, str, str], Find
             where = location_text(m.error_location, m.path, root)
             out.append(Finding(m.path, m.name, "error", m.error, f"{where}: error: {m.name}: {one_line(m.error)}"))
     for e in report.errors:
-        out.append(Finding(e.path, "", "error", e.message, f"{e.path}: error: {one_line(e.message)}"))
+        out.append(Finding(e.path, "", "error", e.message, f"{file_error_text(e, root)}: error: {one_line(e.message)}"))
     return {f.key: f for f in out}
 
 
@@ -118,7 +118,7 @@ class Watcher:
         after = findings(report, self.root)
         new, fixed = changes(self.current, after)
         self.current = after
-        names = ", ".join(sorted({_display(p, self.root) for p in changed})) or "files"
+        names = ", ".join(sorted({display_path(p, self.root) for p in changed})) or "files"
         stamp = time.strftime("%H:%M:%S")
         lines = [f"[{stamp}] {names} changed: {len(new)} new, {len(fixed)} fixed ({seconds:.2f} s)"]
         lines += [f"  new    {f.text}" for f in new]
@@ -141,10 +141,3 @@ class Watcher:
 
     def close(self) -> None:
         self.checker.close()
-
-
-def _display(path: str, root: Path) -> str:
-    try:
-        return os.path.relpath(path, root)
-    except ValueError:
-        return path

@@ -17,14 +17,17 @@ REDUCES = "`{sym}` keeps the types of the axes it does not reduce"
 NORMALISES = "`{sym}` normalises its input, keeping its type"
 
 
+def _reduced_dims(dims, ndim: int) -> set[int]:
+    """The axes a reduction's `dim` argument names: all of them when it names none."""
+    if dims is None or dims == [] or dims == ():
+        return set(range(ndim))
+    return {norm_dim(d, ndim) for d in ([dims] if isinstance(dims, int) else dims)}
+
+
 def _reduced(r: RuleArgs, x: Value, dims, shape) -> Value:
     if shape is None:
         raise GiveUp
-    if dims is None or dims == [] or dims == ():
-        dims = list(range(x.ndim))
-    if isinstance(dims, int):
-        dims = [dims]
-    dims = {norm_dim(d, x.ndim) for d in dims}
+    dims = _reduced_dims(dims, x.ndim)
     keepdim = len(shape) == x.ndim
     axes = []
     for i, a in enumerate(x.axes):
@@ -109,9 +112,7 @@ def _written_out_contraction(r: RuleArgs, x: Value, dims) -> None:
     if not is_value(w) or not is_value(o):
         return
     n = x.ndim
-    summed = set(range(n)) if dims is None or dims == [] or dims == () else None
-    if summed is None:
-        summed = {norm_dim(d, n) for d in ([dims] if isinstance(dims, int) else dims)}
+    summed = _reduced_dims(dims, n)
     outs, contracted = [], []
     for i in range(n):
         wi, oi = i - (n - w.ndim), i - (n - o.ndim)
