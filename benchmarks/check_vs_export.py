@@ -22,8 +22,8 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from typecheck_nn.api import analyse, user_files_for  # noqa: E402
-from typecheck_nn.trace import trace  # noqa: E402
+from typecheck_nn.engine.pipeline import analyse, user_files_for  # noqa: E402
+from typecheck_nn.engine.trace import trace  # noqa: E402
 
 
 class Block(nn.Module):

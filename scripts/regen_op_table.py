@@ -2,8 +2,8 @@
 
 from pathlib import Path
 
-from typecheck_nn.ops import REGISTRY
-from typecheck_nn.ops.registry import markdown_table
+from typecheck_nn.engine.ops import REGISTRY
+from typecheck_nn.engine.ops.registry import markdown_table
 
 BEGIN, END = "<!-- BEGIN generated op table -->\n", "<!-- END generated op table -->"
 doc = Path(__file__).resolve().parent.parent / "docs" / "semantics.md"

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typecheck_nn.report.model import (
+from typecheck_nn.core.model import (
     Diagnostic,
     FileError,
     Location,
@@ -19,7 +19,7 @@ from typecheck_nn.report.model import (
     Report,
     Skipped,
 )
-from typecheck_nn.rules import RECURRENT_STATE, SQUARE_RESIDUAL, UNKNOWN_OP
+from typecheck_nn.core.rules import RECURRENT_STATE, SQUARE_RESIDUAL, UNKNOWN_OP
 
 REPO = Path(__file__).resolve().parents[1]
 FIXTURE = REPO / "tests" / "fixtures" / "formats" / "weak_rnn.py"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typecheck_nn.report.model import (
+from typecheck_nn.core.model import (
     Diagnostic,
     FileError,
     GraphAttr,

@@ -129,8 +129,8 @@ def test_shifted_time_axis_is_an_info_note_not_a_violation():
 
 
 def test_search_budget_exhaustion_is_reported():
-    from typecheck_nn.ir import Choice, Constraints, Eq
-    from typecheck_nn.solve import solve
+    from typecheck_nn.engine.ir import Choice, Constraints, Eq
+    from typecheck_nn.engine.solve import solve
 
     c = Constraints()
     a = [c.fresh(2, f"v{i}") for i in range(40)]
@@ -142,9 +142,9 @@ def test_search_budget_exhaustion_is_reported():
 def test_typed_graph_is_a_networkx_graph_of_values_and_operations():
     import networkx as nx
 
-    from typecheck_nn.api import user_files_for
-    from typecheck_nn.trace import trace
-    from typecheck_nn.typegraph import build_typed_graph, op_edges
+    from typecheck_nn.engine.pipeline import user_files_for
+    from typecheck_nn.engine.trace import trace
+    from typecheck_nn.engine.typegraph import build_typed_graph, op_edges
 
     model = TRNN()
     tg = build_typed_graph(trace(model, (torch.randn(3, 2, 4),), {}, user_files=user_files_for(model)))

@@ -8,8 +8,8 @@ from dataclasses import replace
 from format_fixture import FIXTURE, build_report
 
 from typecheck_nn import policy
-from typecheck_nn.baseline import normalise_message, read_baseline, write_baseline
-from typecheck_nn.report.model import Diagnostic, Location
+from typecheck_nn.core.model import Diagnostic, Location
+from typecheck_nn.policy.baseline import normalise_message, read_baseline, write_baseline
 
 
 def _codes(report):

@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 
 import typecheck_nn
 from typecheck_nn.cli import check_app, color_wanted
-from typecheck_nn.prescan import verdict
+from typecheck_nn.run.prescan import verdict
 
 HEADER = "import torch\nfrom torch import nn\n"
 TWO_FAULTS = HEADER + textwrap.dedent(
@@ -262,7 +262,7 @@ def test_assert_strongly_typed_fails_with_the_full_diagnostic(tmp_path, monkeypa
 
 
 def test_strict_from_the_command_line_or_the_config(tmp_path):
-    from typecheck_nn.config import ConfigError, parse_config
+    from typecheck_nn.policy.config import ConfigError, parse_config
 
     assert parse_config({"strict": True}, tmp_path / "pyproject.toml").strict is True
     with pytest.raises(ConfigError, match="strict: expected true or false"):

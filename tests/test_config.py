@@ -7,7 +7,9 @@ from pathlib import Path
 import pytest
 
 from typecheck_nn import policy
-from typecheck_nn.config import (
+from typecheck_nn.core.model import Diagnostic, FileError, Location, ModelResult, Report, Skipped
+from typecheck_nn.core.rules import ALL_RULES, rule_by_code
+from typecheck_nn.policy.config import (
     Config,
     ConfigError,
     config_for,
@@ -15,8 +17,6 @@ from typecheck_nn.config import (
     is_excluded,
     rule_enabled,
 )
-from typecheck_nn.report.model import Diagnostic, FileError, Location, ModelResult, Report, Skipped
-from typecheck_nn.rules import ALL_RULES, rule_by_code
 
 
 def _write(path: Path, text: str) -> Path:

@@ -17,9 +17,9 @@ import jsonschema
 import pytest
 from format_fixture import FIXTURE, GOLDEN, REPO, build_report
 
+from typecheck_nn.core.model import Diagnostic, Location, ModelResult, RecurrenceSummary, Report
+from typecheck_nn.core.rules import ALL_RULES
 from typecheck_nn.report import concise, full, github, junit, renderers, sarif
-from typecheck_nn.report.model import Diagnostic, Location, ModelResult, RecurrenceSummary, Report
-from typecheck_nn.rules import ALL_RULES
 
 SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
 ANSI = re.compile(r"\x1b\[")

@@ -13,9 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from typecheck_nn.report import html as html_report
-from typecheck_nn.report.html_graph import graph_payload, key_type, shape_text, type_color
-from typecheck_nn.report.model import (
+from typecheck_nn.core.model import (
     Diagnostic,
     GraphAttr,
     GraphEdge,
@@ -26,6 +24,8 @@ from typecheck_nn.report.model import (
     ModelResult,
     Report,
 )
+from typecheck_nn.report import html as html_report
+from typecheck_nn.report.html_graph import graph_payload, key_type, shape_text, type_color
 
 sys.path.insert(0, str(Path(__file__).parent))
 from chromium_driver import chromium, console_errors, missing_reason, wait_ready  # noqa: E402

@@ -7,7 +7,7 @@ import textwrap
 from pathlib import Path
 
 from typecheck_nn import check_paths
-from typecheck_nn.api import TORCH_DIR, is_torch_source
+from typecheck_nn.engine.pipeline import TORCH_DIR, is_torch_source
 
 
 def test_torchvision_is_not_torch():

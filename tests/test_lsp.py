@@ -11,8 +11,7 @@ from editor_client import Editor
 from lsprotocol import types as lsp
 from pygls.workspace import PositionCodec
 
-from typecheck_nn.lsp import hover_text, lsp_diagnostics, lsp_range, suppression_edit
-from typecheck_nn.report.model import (
+from typecheck_nn.core.model import (
     Diagnostic,
     FileError,
     GraphNode,
@@ -22,6 +21,7 @@ from typecheck_nn.report.model import (
     Related,
     Report,
 )
+from typecheck_nn.editor.lsp import hover_text, lsp_diagnostics, lsp_range, suppression_edit
 
 REPO = Path(__file__).resolve().parents[1]
 RECURRENT_LINE = 25  # examples/rnns.py: h = torch.tanh(self.W(x) + self.V(h))
@@ -143,7 +143,7 @@ def test_range_counts_in_the_negotiated_encoding(tmp_path: Path) -> None:
     f.write_text("x = 'é😀' + self.V(h)\n", encoding="utf-8")
     text = f.read_text(encoding="utf-8").splitlines()[0]
     loc = Location(str(f), 1, text.index("self") + 1, 1, len(text) + 1)  # report columns count characters
-    from typecheck_nn.lsp import Lines
+    from typecheck_nn.editor.lsp import Lines
 
     utf16 = lsp_range(loc, Lines(), PositionCodec(lsp.PositionEncodingKind.Utf16))
     assert (utf16.start.character, utf16.end.character) == (12, 21)  # é is one unit, 😀 two

@@ -14,12 +14,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from typecheck_nn.diagnostics import _op_note, recurrence_summary
-from typecheck_nn.ir import OpKind
-from typecheck_nn.ops import REGISTRY, registry
-from typecheck_nn.solve import solve
-from typecheck_nn.trace import trace
-from typecheck_nn.typegraph import build_typed_graph
+from typecheck_nn.engine.diagnose import _op_note, recurrence_summary
+from typecheck_nn.engine.ir import OpKind
+from typecheck_nn.engine.ops import REGISTRY, registry
+from typecheck_nn.engine.solve import solve
+from typecheck_nn.engine.trace import trace
+from typecheck_nn.engine.typegraph import build_typed_graph
 
 
 class Typed:
@@ -272,7 +272,7 @@ def test_casts_and_dropout_in_firmware_keep_it_elementwise():
                 h = (f * h.clone().float() + (1 - f) * self.drop(self.z(xs[t]))).contiguous()
             return h
 
-    from typecheck_nn.diagnostics import firmware_ops, state_producers
+    from typecheck_nn.engine.diagnose import firmware_ops, state_producers
 
     t = Typed(TRNN(), torch.randn(3, 2, 4))
     fw = firmware_ops(t.tg)
@@ -283,7 +283,7 @@ def test_casts_and_dropout_in_firmware_keep_it_elementwise():
 def test_semantics_doc_table_matches_the_registry():
     from pathlib import Path
 
-    from typecheck_nn.ops.registry import markdown_table
+    from typecheck_nn.engine.ops.registry import markdown_table
 
     doc = (Path(__file__).parent.parent / "docs" / "semantics.md").read_text()
     start = doc.index("<!-- BEGIN generated op table -->\n") + len("<!-- BEGIN generated op table -->\n")
@@ -293,7 +293,7 @@ def test_semantics_doc_table_matches_the_registry():
 
 def test_scan_needs_firmware_linear_in_the_state():
     """c = f * c + u is a linear scan; a gate computed from c (SRU's forget gate) is not."""
-    from typecheck_nn.diagnostics import firmware_ops, state_producers
+    from typecheck_nn.engine.diagnose import firmware_ops, state_producers
 
     class Cell(nn.Module):
         def __init__(self, gate_from_state: bool):

@@ -11,8 +11,8 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from typecheck_nn.rule_docs import DOCS_DIR, print_rule, print_rule_table, rule_markdown
-from typecheck_nn.rules import ALL_RULES, RECURRENT_STATE
+from typecheck_nn.core.rules import ALL_RULES, RECURRENT_STATE
+from typecheck_nn.report.rule_docs import DOCS_DIR, print_rule, print_rule_table, rule_markdown
 
 REPO = Path(__file__).resolve().parents[1]
 SECTIONS = ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options", "## Suppression"]

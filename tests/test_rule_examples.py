@@ -19,7 +19,7 @@ import torch
 from torch import nn
 
 import typecheck_nn
-from typecheck_nn.rules import ALL_RULES, DOCS_DIR
+from typecheck_nn.core.rules import ALL_RULES, DOCS_DIR
 
 HEADER = "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n\n"
 BLOCK = re.compile(r"(<!-- (inputs|not run): (.*?) -->\n)?```python\n(.*?)```", re.S)

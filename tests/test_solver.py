@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from typecheck_nn.ir import Choice, Constraints, Eq, Structure
-from typecheck_nn.solve import UnionFind, solve
+from typecheck_nn.engine.ir import Choice, Constraints, Eq, Structure
+from typecheck_nn.engine.solve import UnionFind, solve
 
 
 def _matrix(c: Constraints, out_size=4, in_size=4):
@@ -112,8 +112,8 @@ def test_long_unrolled_choices_stay_linear():
 def test_matrix_maps_type_into_itself():
     """An input part reappearing in the output (whole, or as a factor) is a violation; an
     output that is only a factor of the input is not."""
-    from typecheck_nn.ir import Constraints, Structure
-    from typecheck_nn.solve import UnionFind, maps_type_into_itself
+    from typecheck_nn.engine.ir import Constraints, Structure
+    from typecheck_nn.engine.solve import UnionFind, maps_type_into_itself
 
     c = Constraints()
     heads, dh, merged, x, h, both = (c.fresh(n, str(n)) for n in (2, 4, 8, 3, 8, 11))

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from typecheck_nn import policy
-from typecheck_nn.report.model import Diagnostic, Location, ModelResult, Report
-from typecheck_nn.rules import rule_by_code
-from typecheck_nn.suppress import find_suppressions, parse_directive, read_suppressions
+from typecheck_nn.core.model import Diagnostic, Location, ModelResult, Report
+from typecheck_nn.core.rules import rule_by_code
+from typecheck_nn.policy.suppress import find_suppressions, parse_directive, read_suppressions
 
 SOURCE = '''\
 """Docstring mentioning # typecheck-nn: ignore[TNN002] is not a comment."""

@@ -14,8 +14,8 @@ from hypothesis import strategies as st
 from torch import nn
 
 import typecheck_nn
-from typecheck_nn.ir import Constraints
-from typecheck_nn.solve import solve
+from typecheck_nn.engine.ir import Constraints
+from typecheck_nn.engine.solve import solve
 
 BOUND_S = 60  # generous on a loaded 2-core machine; a hang is unbounded
 
@@ -97,7 +97,7 @@ def test_generated_models_always_finish_many(program):
 def test_solver_work_is_bounded():
     """A long chain of structure unifications stops at the work bound and says so."""
     c = Constraints()
-    from typecheck_nn.ir import Eq, Structure
+    from typecheck_nn.engine.ir import Eq, Structure
 
     vars_ = [c.fresh(4, f"v{i}") for i in range(2000)]
     for i in range(0, 1998, 2):
@@ -109,7 +109,7 @@ def test_solver_work_is_bounded():
 
 def test_occurs_check_keeps_a_sum_from_containing_itself():
     c = Constraints()
-    from typecheck_nn.ir import Eq, Structure
+    from typecheck_nn.engine.ir import Eq, Structure
 
     a, b, whole = c.fresh(None, "a"), c.fresh(None, "b"), c.fresh(None, "whole")
     c.program.append(Structure(whole, "sum", (a, b), 0))
@@ -121,7 +121,7 @@ def test_occurs_check_keeps_a_sum_from_containing_itself():
 
 def test_unification_never_identifies_different_lengths():
     c = Constraints()
-    from typecheck_nn.ir import Eq
+    from typecheck_nn.engine.ir import Eq
 
     a, b = c.fresh(5, "a"), c.fresh(6, "b")
     c.program.append(Eq(a, b, 0))

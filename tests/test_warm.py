@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from typecheck_nn.warm import WarmChecker, fingerprint
-from typecheck_nn.worker import RunOptions
+from typecheck_nn.run.warm import WarmChecker, fingerprint
+from typecheck_nn.run.worker import RunOptions
 
 HEADER = "import torch\nfrom torch import nn\nfrom helper import step\n"
 MODEL = """
@@ -135,7 +135,7 @@ def test_abort_stops_a_hanging_check_from_another_thread(tmp_path: Path) -> None
     import threading
     import time
 
-    from typecheck_nn.runner import ABORTED
+    from typecheck_nn.run.runner import ABORTED
 
     hang = tmp_path / "hang.py"
     hang.write_text(

@@ -11,8 +11,8 @@ import threading
 import time
 from pathlib import Path
 
-from typecheck_nn.report.model import Diagnostic, Location, ModelResult, Report
-from typecheck_nn.watch import changes, findings
+from typecheck_nn.core.model import Diagnostic, Location, ModelResult, Report
+from typecheck_nn.editor.watch import changes, findings
 
 WEAK = """import torch
 from torch import nn

@@ -15,17 +15,17 @@ __version__ = "0.1.0"
 __all__ = ["check", "check_paths", "assert_strongly_typed", "Report"]
 
 if TYPE_CHECKING:
-    from .api import assert_strongly_typed, check, check_paths
-    from .report.model import Report
+    from typecheck_nn.api import assert_strongly_typed, check, check_paths
+    from typecheck_nn.core.model import Report
 
 
 def __getattr__(name: str) -> Any:
     if name in ("check", "check_paths", "assert_strongly_typed"):
-        from . import api
+        from typecheck_nn import api
 
         return getattr(api, name)
     if name == "Report":
-        from .report.model import Report
+        from typecheck_nn.core.model import Report
 
         return Report
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

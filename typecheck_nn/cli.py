@@ -17,8 +17,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from . import __version__
-from .report.common import escape_control
+from typecheck_nn import __version__
+from typecheck_nn.report.common import escape_control
 
 SUBCOMMANDS = ("rule", "train", "watch", "lsp")
 EPILOG = (
@@ -90,7 +90,7 @@ def _preflight(targets: list[str], select: str | None, ignore: str | None, basel
     """Problems that make checking pointless, found before any model is imported.
 
     Returns whether a config of the targets asks for `strict = true`."""
-    from .config import ConfigError, config_for, parse_selectors
+    from typecheck_nn.policy.config import ConfigError, config_for, parse_selectors
 
     strict = False
     try:
@@ -162,7 +162,7 @@ def check(
         False, "--version", callback=_version, is_eager=True, help="print the version and exit"
     ),
 ) -> None:
-    from .report import renderers
+    from typecheck_nn.report import renderers
 
     table = renderers()
     if output_format not in table:
@@ -173,8 +173,8 @@ def check(
         if path is not None:
             _prepare_file(path, option)
 
-    from .runner import check_files, default_jobs
-    from .worker import RunOptions
+    from typecheck_nn.run.runner import check_files, default_jobs
+    from typecheck_nn.run.worker import RunOptions
 
     stderr = _stderr()
     options = RunOptions(timeout=timeout or None, debug=debug, with_graph=html is not None)
@@ -191,7 +191,7 @@ def check(
         if stop_progress is not None:
             stop_progress()
 
-    from .policy import apply
+    from typecheck_nn.policy.policies import apply
 
     report = apply(
         report,
@@ -217,7 +217,7 @@ def check(
         else:
             write_text(text)
         if html is not None:
-            from .report import html as html_report
+            from typecheck_nn.report import html as html_report
 
             html.write_bytes(html_report.render(report, root=root).encode("utf-8", "backslashreplace"))
     except OSError as exc:
@@ -265,7 +265,7 @@ def rule(
     code: str | None = typer.Argument(None, help="rule code (TNN002) or name (recurrent-state-retyped)"),
     all_rules: bool = typer.Option(False, "--all", help="list every rule"),
 ) -> None:
-    from .rule_docs import print_rule, print_rule_table
+    from typecheck_nn.report.rule_docs import print_rule, print_rule_table
 
     console = Console()
     if all_rules or code is None:
@@ -286,8 +286,8 @@ def watch(
     jobs: int = typer.Option(1, "-j", "--jobs", min=1, help="warm worker processes"),
     timeout: float = typer.Option(300.0, "--timeout", min=0, help=TIMEOUT_HELP),
 ) -> None:
-    from .watch import Watcher
-    from .worker import RunOptions
+    from typecheck_nn.editor.watch import Watcher
+    from typecheck_nn.run.worker import RunOptions
 
     select_text, ignore_text = _joined(select), _joined(ignore)
     _preflight(targets, select_text, ignore_text, None)
@@ -327,8 +327,8 @@ def lsp_command(
 ) -> None:
     import logging
 
-    from .lsp import serve
-    from .worker import RunOptions
+    from typecheck_nn.editor.lsp import serve
+    from typecheck_nn.run.worker import RunOptions
 
     handler: logging.Handler = logging.FileHandler(log_file) if log_file else logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))

@@ -12,7 +12,7 @@ def renderers() -> dict[str, Renderer]:
 
     Imported lazily so that `--format concise` does not pay for building HTML.
     """
-    from . import concise, full, json_format
+    from typecheck_nn.report import concise, full, json_format
 
     table: dict[str, Renderer] = {
         "full": full.render,

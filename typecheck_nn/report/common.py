@@ -5,7 +5,16 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path, PurePath
 
-from .model import Diagnostic, FileError, Location, ModelResult, RecurrenceSummary, Related, Report, Skipped
+from typecheck_nn.core.model import (
+    Diagnostic,
+    FileError,
+    Location,
+    ModelResult,
+    RecurrenceSummary,
+    Related,
+    Report,
+    Skipped,
+)
 
 
 def _escape_char(ch: str) -> str:

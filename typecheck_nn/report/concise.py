@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import clean_report, file_error_text, location_text, one_line, skipped_label, total_line
-from .model import Report
+from typecheck_nn.core.model import Report
+from typecheck_nn.report.common import clean_report, file_error_text, location_text, one_line, skipped_label, total_line
 
 
 def render(report: Report, *, root: Path | None = None, color: bool = False) -> str:

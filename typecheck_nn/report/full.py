@@ -15,7 +15,8 @@ from pathlib import Path
 from rich.console import Console
 from rich.text import Text
 
-from .common import (
+from typecheck_nn.core.model import Diagnostic, Location, ModelResult, RecurrenceSummary, Report
+from typecheck_nn.report.common import (
     clean_report,
     escape_control,
     file_error_text,
@@ -26,7 +27,6 @@ from .common import (
     skipped_label,
     total_line,
 )
-from .model import Diagnostic, Location, ModelResult, RecurrenceSummary, Report
 
 _STYLE = {"error": "bold red", "warning": "bold yellow", "info": "dim"}
 _GUTTER = "bold blue"

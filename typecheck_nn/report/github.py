@@ -9,8 +9,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .common import clean_report, display_path, file_error_location, location_text, model_label, skipped_label
-from .model import Diagnostic, Location, Report
+from typecheck_nn.core.model import Diagnostic, Location, Report
+from typecheck_nn.report.common import (
+    clean_report,
+    display_path,
+    file_error_location,
+    location_text,
+    model_label,
+    skipped_label,
+)
 
 _COMMAND = {"error": "error", "warning": "warning", "info": "notice"}
 

@@ -15,10 +15,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from .. import rules as rules_mod
-from .html_graph import graph_payload, type_color
-from .html_source import diagnostic_source_html, display_path
-from .model import Diagnostic, Location, ModelResult, Report
+from typecheck_nn.core import rules as rules_mod
+from typecheck_nn.core.model import Diagnostic, Location, ModelResult, Report
+from typecheck_nn.report.html_graph import graph_payload, type_color
+from typecheck_nn.report.html_source import diagnostic_source_html, display_path
 
 ASSETS = Path(__file__).with_name("html_assets")
 ELK_ASSET = "elk.bundled.js"
@@ -309,7 +309,7 @@ def page_data(report: Report) -> dict:
 
 def render(report: Report, *, root: Path | None = None, color: bool = False) -> str:
     """The whole page. `color` is accepted for the renderer signature; HTML is always colour."""
-    from .. import __version__
+    from typecheck_nn import __version__
 
     cache: dict[str, list[str] | None] = {}
     sections = "".join(model_section(i, m, root, cache) for i, m in enumerate(report.models))

@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections import Counter
 
-from .model import Diagnostic, GraphNode, GraphView, Location
+from typecheck_nn.core.model import Diagnostic, GraphNode, GraphView, Location
 
 KINDS = ("input", "param", "op", "output", "const")
 ROLES = ("learnware", "firmware", "param", "other")

@@ -11,7 +11,7 @@ import html
 from dataclasses import dataclass
 from pathlib import Path
 
-from .model import Diagnostic, Location
+from typecheck_nn.core.model import Diagnostic, Location
 
 CONTEXT_LINES = 2
 MAX_LINE_CHARS = 400  # a minified or generated line must not blow up the page

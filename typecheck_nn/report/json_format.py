@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .model import Diagnostic, ModelResult, Report
+from typecheck_nn.core.model import Diagnostic, ModelResult, Report
 
 SCHEMA_VERSION = 1
 

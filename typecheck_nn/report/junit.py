@@ -11,8 +11,8 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-from .common import clean_report, display_path, file_error_text, location_text, one_line
-from .model import Diagnostic, ModelResult, Report
+from typecheck_nn.core.model import Diagnostic, ModelResult, Report
+from typecheck_nn.report.common import clean_report, display_path, file_error_text, location_text, one_line
 
 
 def _line(d: Diagnostic, m: ModelResult, root: Path | None) -> str:

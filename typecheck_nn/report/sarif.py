@@ -17,10 +17,10 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from ..baseline import normalise_message
-from ..rules import ALL_RULES, Rule
-from .common import display_path, file_error_location, model_label, relative_to_root
-from .model import Diagnostic, Location, ModelResult, Report
+from typecheck_nn.core.model import Diagnostic, Location, ModelResult, Report
+from typecheck_nn.core.rules import ALL_RULES, Rule
+from typecheck_nn.policy.baseline import normalise_message
+from typecheck_nn.report.common import display_path, file_error_location, model_label, relative_to_root
 
 SCHEMA_URI = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 FINGERPRINT_KEY = "typecheckNn/v1"
@@ -28,7 +28,7 @@ _LEVEL = {"error": "error", "warning": "warning", "info": "note"}
 
 
 def _rule_descriptor(rule: Rule) -> dict:
-    from ..rule_docs import rule_markdown
+    from typecheck_nn.report.rule_docs import rule_markdown
 
     return {
         "id": rule.code,
@@ -100,7 +100,7 @@ def _notification(level: str, text: str, loc: Location | None, path: str, root: 
 
 
 def sarif_log(report: Report, root: Path | None) -> dict:
-    from .. import __version__
+    from typecheck_nn import __version__
 
     index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
     seen: Counter = Counter()

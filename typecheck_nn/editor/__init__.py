@@ -1,0 +1,2 @@
+"""The editor loop: `typecheck-nn lsp` (a Language Server) and `typecheck-nn watch`, both on
+a warm worker pool (run.warm)."""

@@ -1,0 +1,283 @@
+"""Reductions and normalisations keep the types of the axes that remain.
+
+softmax is the one normaliser whose output is a gate (it lies in the simplex, so it
+acts on what it multiplies); layer/batch/group norms keep their input's types. Pooling
+and resampling keep the types of the axes whose length they keep; a resized axis is a
+new index set.
+"""
+
+from __future__ import annotations
+
+from typecheck_nn.engine.ir import Value
+from typecheck_nn.engine.ops.common import RuleArgs, fresh_output, full, is_value, keep, norm_dim, resized, tensor_meta
+from typecheck_nn.engine.ops.elementwise import binary
+from typecheck_nn.engine.ops.registry import GiveUp, OpKind, rule
+
+REDUCES = "`{sym}` keeps the types of the axes it does not reduce"
+NORMALISES = "`{sym}` normalises its input, keeping its type"
+
+
+def _reduced_dims(dims, ndim: int) -> set[int]:
+    """The axes a reduction's `dim` argument names: all of them when it names none."""
+    if dims is None or dims == [] or dims == ():
+        return set(range(ndim))
+    return {norm_dim(d, ndim) for d in ([dims] if isinstance(dims, int) else dims)}
+
+
+def _reduced(r: RuleArgs, x: Value, dims, shape) -> Value:
+    if shape is None:
+        raise GiveUp
+    dims = _reduced_dims(dims, x.ndim)
+    keepdim = len(shape) == x.ndim
+    axes = []
+    for i, a in enumerate(x.axes):
+        if i in dims:
+            if keepdim:
+                axes.append(r.b.fresh(1, r.b.label()))
+        else:
+            axes.append(a)
+    if len(axes) != len(shape):
+        raise GiveUp
+    return Value(tuple(axes), shape)
+
+
+@rule(
+    "sum",
+    "mean",
+    "amax",
+    "amin",
+    "prod",
+    "norm",
+    "linalg_vector_norm",
+    "linalg_norm",
+    "var",
+    "std",
+    "var_mean",
+    "std_mean",
+    "logsumexp",
+    "argmax",
+    "argmin",
+    "all",
+    "any",
+    "count_nonzero",
+    "nansum",
+    "nanmean",
+    "median",
+    "nanmedian",
+    "mode",
+    "frobenius_norm",
+    "aminmax",
+    "special_logsumexp",
+    kind=OpKind.REDUCTION,
+    note=REDUCES,
+)
+def reduce(r: RuleArgs):
+    x = r.arg(0)
+    outs = r.out if isinstance(r.out, (list, tuple)) else None
+    dims = r.arg(1, "dim", None)
+    if r.packet in ("norm", "linalg_vector_norm", "linalg_norm") and not isinstance(dims, (int, list, tuple)):
+        dims = r.arg(2, "dim", None) if r.packet != "norm" else r.kwargs.get("dim")
+    if isinstance(dims, Value) or (dims is not None and not isinstance(dims, (int, list, tuple))):
+        dims = None
+    if outs is not None:  # (values, indices) or (var, mean)
+        return [_reduced(r, x, dims, tensor_meta(o)) for o in outs]
+    if r.packet in SUMS:
+        _written_out_contraction(r, x, dims)
+    return _reduced(r, x, dims, r.out_shape)
+
+
+SUMS = ("sum", "mean", "nansum", "nanmean")
+
+
+def _written_out_contraction(r: RuleArgs, x: Value, dims) -> None:
+    """`(h.unsqueeze(-1) * U).sum(-2)` is `h @ U` written out: a broadcast product with a
+    learned tensor, summed over an axis both factors span, while another axis of the
+    learned tensor is broadcast against the other factor and survives. The learned
+    factor then acts as a matrix (its surviving axes differ from its summed ones), as in
+    matmul; a product summed only over shared axes (a learned weighting, a dot product
+    with a learned vector) is no matrix and stays elementwise."""
+    from typecheck_nn.engine.typegraph import target_name
+
+    product = r.source(0)
+    if product is None or product.op != "call_function" or target_name(product.target) != "mul":
+        return
+    factors = [a for a in product.args[:2] if hasattr(a, "op")]
+    if len(factors) != 2:
+        return
+    learned = [r.b.learned_params(f) is not None for f in factors]
+    if learned.count(True) != 1:
+        return
+    w_node, o_node = (factors[0], factors[1]) if learned[0] else (factors[1], factors[0])
+    w, o = r.b.current_value(w_node), r.b.current_value(o_node)
+    if not is_value(w) or not is_value(o):
+        return
+    n = x.ndim
+    summed = _reduced_dims(dims, n)
+    outs, contracted = [], []
+    for i in range(n):
+        wi, oi = i - (n - w.ndim), i - (n - o.ndim)
+        if wi < 0 or not full(w.shape[wi]):
+            continue
+        spans_other = oi >= 0 and full(o.shape[oi])
+        if i in summed and spans_other:
+            contracted.append((wi, oi))
+        elif i not in summed and not spans_other:
+            outs.append(wi)
+    if outs and contracted:
+        for wi, oi in contracted:  # contracted axes unify, as in matmul
+            r.b.eq(o.axes[oi], w.axes[wi])
+        r.b.matrix(w, outs, [wi for wi, _ in contracted], w_node)
+
+
+NORMS = (
+    "layer_norm",
+    "native_layer_norm",
+    "batch_norm",
+    "_native_batch_norm_legit",
+    "_native_batch_norm_legit_functional",
+    "_native_batch_norm_legit_no_training",
+    "native_batch_norm",
+    "group_norm",
+    "native_group_norm",
+    "instance_norm",
+    "rms_norm",
+    "_fused_rms_norm",
+    "cudnn_batch_norm",
+    "_batch_norm_with_update",
+    "_batch_norm_with_update_functional",
+    "_batch_norm_no_update",
+    "local_response_norm",
+    "miopen_batch_norm",
+    "_weight_norm",
+)
+
+
+@rule(*NORMS, kind=OpKind.REDUCTION, note=NORMALISES, linear=(False,))
+def norm_like(r: RuleArgs):
+    """A normalisation keeps its input's types; its statistics are new values. Weight
+    norm (`v * g / |v|`) keeps v's types, so a weight-normed matrix is still that matrix."""
+    x = r.arg(0)
+    if isinstance(r.out, (list, tuple)):
+        return [keep(x, is_gate=False)] + [fresh_output(r.b, o) for o in r.out[1:]]
+    return keep(x, is_gate=False)
+
+
+@rule("_weight_norm_interface", kind=OpKind.REDUCTION, note=NORMALISES, linear=(False,))
+def weight_norm_interface(r: RuleArgs):
+    """(v * g / |v|, |v|): the normed weight keeps v's types."""
+    x = r.arg(0)
+    outs = r.out if isinstance(r.out, (list, tuple)) else None
+    if outs is None:
+        raise GiveUp
+    return [keep(x, is_gate=False)] + [fresh_output(r.b, o) for o in outs[1:]]
+
+
+@rule(
+    "softmax",
+    "_softmax",
+    "_safe_softmax",
+    "special_softmax",
+    kind=OpKind.UNARY,
+    note="`{sym}` keeps the type and yields a gate",
+    gate=True,
+)
+def softmax(r: RuleArgs):
+    """softmax keeps types and yields a gate (a point of the simplex acts on what it multiplies)."""
+    return keep(r.arg(0), is_gate=True)
+
+
+@rule("log_softmax", "_log_softmax", "special_log_softmax", kind=OpKind.UNARY, note="`{sym}` keeps the type")
+def log_softmax(r: RuleArgs):
+    """log_softmax keeps types but is no gate."""
+    return keep(r.arg(0), is_gate=False)
+
+
+POOLS = (
+    "max_pool1d",
+    "max_pool2d",
+    "max_pool3d",
+    "avg_pool1d",
+    "avg_pool2d",
+    "avg_pool3d",
+    "adaptive_avg_pool1d",
+    "adaptive_avg_pool2d",
+    "adaptive_avg_pool3d",
+    "adaptive_max_pool1d",
+    "adaptive_max_pool2d",
+    "adaptive_max_pool3d",
+    "max_pool2d_with_indices",
+    "max_pool3d_with_indices",
+    "max_pool1d_with_indices",
+    "_adaptive_avg_pool2d",
+    "_adaptive_avg_pool3d",
+    "upsample_nearest1d",
+    "upsample_nearest2d",
+    "upsample_nearest3d",
+    "upsample_linear1d",
+    "upsample_bilinear2d",
+    "upsample_bicubic2d",
+    "upsample_trilinear3d",
+    "_upsample_nearest_exact1d",
+    "_upsample_nearest_exact2d",
+    "_upsample_nearest_exact3d",
+    "_upsample_bilinear2d_aa",
+    "_upsample_bicubic2d_aa",
+    "lp_pool1d",
+    "lp_pool2d",
+    "lp_pool3d",
+    "fractional_max_pool2d",
+    "grid_sampler_2d",
+    "grid_sampler",
+)
+SORTS = ("topk", "sort", "kthvalue", "cummax", "cummin", "msort")
+
+
+@rule(
+    *POOLS,
+    *SORTS,
+    kind=OpKind.REDUCTION,
+    note="`{sym}` keeps the types of the axes whose length it keeps; a resized axis is a new index set",
+)
+def pool(r: RuleArgs):
+    """Pooling, resampling, sorting: an axis that keeps its length keeps its type."""
+    x = r.arg(0)
+    outs = r.out if isinstance(r.out, (list, tuple)) else None
+    shape = tensor_meta(outs[0]) if outs is not None else r.out_shape
+    if shape is None or len(shape) != x.ndim:
+        raise GiveUp
+    value = Value(resized(r.b, x, shape), shape)
+    if outs is not None:
+        return [value] + [
+            Value(value.axes, shape) if tensor_meta(o) == shape else fresh_output(r.b, o) for o in outs[1:]
+        ]
+    return value
+
+
+@rule(
+    "pixel_shuffle",
+    "pixel_unshuffle",
+    "channel_shuffle",
+    "native_channel_shuffle",
+    kind=OpKind.SHAPE,
+    note="`{sym}` moves entries between channels and positions: new types for both",
+)
+def shuffle(r: RuleArgs):
+    """Entries move between the channel and spatial axes: leading (batch) axes keep."""
+    x, shape = r.arg(0), r.out_shape
+    if shape is None or len(shape) != x.ndim:
+        raise GiveUp
+    if r.packet in ("channel_shuffle", "native_channel_shuffle"):
+        axes = list(x.axes)
+        axes[1] = r.b.fresh(shape[1], r.b.label())
+        return Value(tuple(axes), shape)
+    lead = x.ndim - 3
+    return Value(tuple(x.axes[:lead]) + tuple(r.b.fresh(s, r.b.label()) for s in shape[lead:]), shape)
+
+
+@rule("max", "min", kind=OpKind.REDUCTION, note=REDUCES)
+def max_min(r: RuleArgs):
+    """max(x, y) is binary and unifies; max(x, dim) is a reduction."""
+    if is_value(r.arg(1)):
+        r.b.current.kind = OpKind.BINARY
+        return binary(r)
+    return reduce(r)

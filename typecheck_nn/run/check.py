@@ -1,0 +1,107 @@
+"""Check one discovered model: build it, trace it, hand the program to the engine.
+
+Building and tracing run on the meta device first (no memory, no compute): tensors a
+model makes in `forward` without naming a device (`torch.zeros(B, H)`) are meta tensors
+too. Real tensors are used only when the model cannot be built or exported on meta, or
+when it branches on tensor values (then the path its example inputs take is recorded);
+the result's `fallback` says why.
+"""
+
+from __future__ import annotations
+
+import time
+import traceback
+from dataclasses import dataclass
+
+from typecheck_nn.core.model import ModelResult
+from typecheck_nn.engine.pipeline import analyse, error_result, record_path, user_files_for
+from typecheck_nn.engine.trace import TracedProgram, TraceError, trace, user_frame_location
+from typecheck_nn.run.isolation import ABORT
+
+
+def _short(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {text[0][:300]}" if text else type(exc).__name__
+
+
+@dataclass
+class _MetaAttempt:
+    """What building and tracing on the meta device gave: a program, or the first error
+    and the stage it happened in."""
+
+    program: TracedProgram | None
+    error: Exception | None
+    stage: str
+
+    def fallback_reason(self) -> str:
+        if isinstance(self.error, TraceError) and self.error.data_dependent:
+            return "the model branches on tensor values"
+        return f"{self.stage} on the meta device failed ({_short(self.error) if self.error else 'unknown'})"
+
+
+def _on_meta(target, files: set[str], debug: bool) -> _MetaAttempt:
+    stage = "building"
+    try:
+        model, args, kwargs = target.build("meta")
+        files |= user_files_for(model)
+        stage = "tracing"
+        return _MetaAttempt(trace(model, args, kwargs, user_files=files, device="meta", quiet=not debug), None, stage)
+    except ABORT:
+        raise
+    except Exception as exc:  # noqa: BLE001 - retried with real tensors
+        return _MetaAttempt(None, exc, stage)
+
+
+def _on_real(target, files: set[str], first_error: Exception | None, debug: bool) -> TracedProgram | ModelResult:
+    """Build with real tensors and trace (or record the path taken); a ModelResult is the
+    model's error when neither works."""
+    try:
+        model, args, kwargs = target.build(None)
+    except ABORT:
+        raise
+    except Exception as exc:  # noqa: BLE001
+        if debug:  # captured with the model's output, shown by --debug
+            traceback.print_exception(exc)
+        loc = user_frame_location(exc, files)
+        where = f" (line {loc.line})" if loc else ""
+        message = f"could not build the model or its inputs{where}: {type(exc).__name__}: {exc}"
+        return error_result(target.name, target.path, message, loc)
+    files |= user_files_for(model)
+    error = first_error if isinstance(first_error, TraceError) and first_error.data_dependent else None
+    program: TracedProgram | None = None
+    if error is None:
+        try:
+            program = trace(model, args, kwargs, user_files=files, quiet=not debug)
+            program.method = "export-real"
+        except TraceError as exc:
+            if debug:
+                traceback.print_exception(exc)
+            error = exc
+    if program is None:
+        assert error is not None
+        program = record_path(model, args, kwargs, files, error)
+    if program is None:
+        assert error is not None
+        where = f" at line {error.location.line}" if error.location else ""
+        message = str(error) if error.data_dependent else f"forward failed{where}: {error}"
+        return error_result(target.name, target.path, message, error.location)
+    return program
+
+
+def check_target(target, debug: bool = False, with_graph: bool = True) -> ModelResult:
+    """Build and trace `target` (meta device first, real tensors if needed), then analyse it."""
+    files = {target.path}
+    t0 = time.perf_counter()
+    attempt = _on_meta(target, files, debug)
+    program, fallback = attempt.program, ""
+    if program is None:
+        fallback = attempt.fallback_reason()
+        outcome = _on_real(target, files, attempt.error, debug)
+        if isinstance(outcome, ModelResult):
+            return outcome
+        program = outcome
+    t1 = time.perf_counter()
+    result = analyse(program, target.name, target.path, with_graph=with_graph)
+    result.seconds["trace"] = t1 - t0
+    result.fallback = fallback
+    return result
