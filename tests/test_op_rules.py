@@ -63,7 +63,26 @@ class Fn(nn.Module):
 # -- the registry ------------------------------------------------------------------------------
 def test_duplicate_registration_fails_loudly():
     with pytest.raises(ValueError, match="registered twice"):
-        registry.rule("add", kind=OpKind.BINARY, note="x")(lambda r: None)
+        registry.rule(torch.ops.aten.add, kind=OpKind.BINARY, note="x")(lambda r: None)
+
+
+def test_rules_are_registered_on_op_objects_so_a_misspelling_fails_at_import():
+    with pytest.raises(AttributeError):
+        registry.rule(torch.ops.aten.addd, kind=OpKind.BINARY, note="x")  # noqa: B018 - the lookup is the test
+    with pytest.raises(ValueError, match="register `torch.ops.aten.relu`"):
+        registry.rule("relu", kind=OpKind.UNARY, note="x")(lambda r: None)
+
+
+def test_metadata_lives_in_the_record_the_dispatcher_and_diagnostics_read():
+    add, sub, mul = (REGISTRY.lookup(n) for n in ("add", "rsub", "mul_"))
+    assert (add.symbol_for("add"), add.additive) == ("+", True)
+    assert (sub.symbol_for("rsub"), sub.additive) == ("-", True)
+    assert (mul.symbol_for("mul_"), mul.additive) == ("*", False)
+    assert REGISTRY.lookup("clamp_").symbol_for("clamp_") == "clamp"
+    assert REGISTRY.lookup("sigmoid").gate is registry.Gate.MAKES
+    assert REGISTRY.lookup("tanh").gate is registry.Gate.DROPS
+    assert REGISTRY.lookup("clone").gate is registry.Gate.KEEPS
+    assert REGISTRY.lookup("lstm").kind is OpKind.RECURRENT and REGISTRY.lookup("lstm").symbol == "lstm"
 
 
 def test_every_rule_has_kind_and_note():

@@ -318,7 +318,7 @@ def conflict_diagnostic(
     binaries = [op for op in ops if op.binary]
     # TNN003 is the residual: a matrix's output *added* to its input; a `where` or `max`
     # between them mixes types too, but is no residual (TNN001)
-    additive = [op for op in binaries if op.symbol in ("+", "-")]
+    additive = [op for op in binaries if op.additive]
     # ...and only when nothing else relates them: a chain through another matrix (a tied
     # decoder contracting the output back with the input's type) mixes types (TNN001)
     through_other = any(op.kind is OpKind.CONTRACTION and conflict.param not in op.params for op in ops)

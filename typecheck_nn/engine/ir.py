@@ -120,6 +120,7 @@ class OpInfo:
     site: str  # folding key for recurrence detection
     inputs: list[str] = field(default_factory=list)  # fx node names feeding it
     binary: bool = False  # a coordinatewise op that unifies its operands (+, -, max, ...)
+    additive: bool = False  # an addition or subtraction (its rule's record says so)
     params: list[int] = field(default_factory=list)  # parameters it uses as matrices
     symbol: str = ""  # short operator text for messages: "+", "@", "linear"
     function: str = ""  # qualified name of the user's function it was traced in

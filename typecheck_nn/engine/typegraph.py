@@ -17,6 +17,7 @@ import torch
 
 from typecheck_nn.core.model import Location
 from typecheck_nn.engine.ir import Choice, Constraints, Eq, OpInfo, OpKind, Param, Stacked, Structure, Value
+from typecheck_nn.engine.ops import dispatch, target_name
 from typecheck_nn.engine.trace import NodeInfo, TracedProgram, assigned_name, node_info
 
 
@@ -124,17 +125,6 @@ def find_aliases(gm: torch.fx.GraphModule, prefix: str = "") -> Aliases:
         elif schema.returns and schema.returns[0].alias_info is not None:
             out.base[prefix + node.name] = root
     return out
-
-
-def target_name(target) -> str:
-    if isinstance(target, str):
-        return target
-    packet = getattr(target, "_overloadpacket", None)
-    if packet is not None:
-        return getattr(packet, "__name__", str(target))
-    if target is operator.getitem:
-        return "getitem"
-    return getattr(target, "__name__", str(target))
 
 
 class Builder:
@@ -310,6 +300,15 @@ class Builder:
             is_gate=value.is_gate,
         )
 
+    def refine(self, *, kind: OpKind | None = None, binary: bool | None = None, symbol: str | None = None) -> None:
+        op = self.current
+        if kind is not None:
+            op.kind = kind
+        if binary is not None:
+            op.binary = binary
+        if symbol is not None:
+            op.symbol = symbol
+
     def unchecked_op(self, target: str, reason: str, hole: bool) -> None:
         self.unknown.append(UnknownOp(target, self.current.location, reason, hole))
 
@@ -372,8 +371,6 @@ class Builder:
     def _walk(self, gm, prefix: str, bound: list | None, outer: OpInfo | None, bound_names: list | None = None):
         """Type one graph; nested graphs (higher-order ops such as no_grad regions) are
         walked inline with their placeholders bound to the call's arguments."""
-        from typecheck_nn.engine.ops import dispatch
-
         placeholders = 0
         result = None
         for node in gm.graph.nodes:

@@ -10,34 +10,37 @@ flows through it.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import torch
 
 from typecheck_nn.engine.ops import contraction, elementwise, recurrent, reduction, shape  # noqa: F401  (registers the rules)
 from typecheck_nn.engine.ops.common import RuleArgs, fresh_output, is_value, tensor_meta
-from typecheck_nn.engine.ops.registry import REGISTRY, GiveUp, OpKind, OpRule
+from typecheck_nn.engine.ops.context import RuleContext
+from typecheck_nn.engine.ops.registry import REGISTRY, Gate, GiveUp, OpKind, OpRule, aten, target_name
 
-__all__ = ["REGISTRY", "OpKind", "OpRule", "dispatch"]
+__all__ = ["REGISTRY", "OpKind", "OpRule", "RuleContext", "dispatch", "target_name"]
 
 _BOOKKEEPING = "bookkeeping with no tensor result to type (sizes, asserts, grad and autocast modes)"
 REGISTRY.ignore(
     _BOOKKEEPING,
-    "sym_size",
-    "sym_numel",
-    "sym_stride",
-    "sym_storage_offset",
-    "_assert_tensor_metadata",
-    "_assert_scalar",
-    "sym_constrain_range_for_size",
-    "sym_constrain_range",
-    "_assert_async",
-    "_local_scalar_dense",
-    "item",
+    aten.sym_size,
+    aten.sym_numel,
+    aten.sym_stride,
+    aten.sym_storage_offset,
+    aten._assert_tensor_metadata,
+    aten._assert_scalar,
+    aten.sym_constrain_range_for_size,
+    aten.sym_constrain_range,
+    aten._assert_async,
+    aten._local_scalar_dense,
+    aten.item,
     "eq_sym",
     "sym_not",
     "_set_grad_enabled",
     "_enter_autocast",
     "_exit_autocast",
-    "set_",
+    aten.set_,
     "_check_is_size",
     "sym_max",
     "sym_min",
@@ -45,39 +48,39 @@ REGISTRY.ignore(
     "sym_int",
     "sym_ite",
     "sym_sum",
-    "_functional_assert_async",
-    "_make_dep_token",
-    "_functional_sym_constrain_range",
-    "_functional_sym_constrain_range_for_size",
-    "_print",
-    "record_stream",
+    aten._functional_assert_async,
+    aten._make_dep_token,
+    aten._functional_sym_constrain_range,
+    aten._functional_sym_constrain_range_for_size,
+    aten._print,
+    aten.record_stream,
     "_assert_tensor_metadata_",
-    "resize_",
-    "resize_as_",
-    "_resize_output_",
-    "_nested_tensor_from_mask_left_aligned",
-    "is_nonzero",
-    "is_same_size",
-    "_has_compatible_shallow_copy_type",
-    "equal",
+    aten.resize_,
+    aten.resize_as_,
+    aten._resize_output_,
+    aten._nested_tensor_from_mask_left_aligned,
+    aten.is_nonzero,
+    aten.is_same_size,
+    aten._has_compatible_shallow_copy_type,
+    aten.equal,
 )
 REGISTRY.ignore(
     "a backward (gradient) kernel: checked models are traced for inference, so these never carry a forward value",
-    "convolution_backward",
-    "native_layer_norm_backward",
-    "native_batch_norm_backward",
-    "embedding_dense_backward",
-    "_softmax_backward_data",
-    "_log_softmax_backward_data",
-    "max_pool2d_with_indices_backward",
-    "avg_pool2d_backward",
-    "native_group_norm_backward",
-    "native_dropout_backward",
-    "threshold_backward",
-    "gelu_backward",
-    "tanh_backward",
-    "sigmoid_backward",
-    "_adaptive_avg_pool2d_backward",
+    aten.convolution_backward,
+    aten.native_layer_norm_backward,
+    aten.native_batch_norm_backward,
+    aten.embedding_dense_backward,
+    aten._softmax_backward_data,
+    aten._log_softmax_backward_data,
+    aten.max_pool2d_with_indices_backward,
+    aten.avg_pool2d_backward,
+    aten.native_group_norm_backward,
+    aten.native_dropout_backward,
+    aten.threshold_backward,
+    aten.gelu_backward,
+    aten.tanh_backward,
+    aten.sigmoid_backward,
+    aten._adaptive_avg_pool2d_backward,
 )
 
 
@@ -130,6 +133,13 @@ def _carries_types(out) -> bool:
     return False
 
 
+def _gate_effect(gate: Gate, result):
+    """The registry's gate-ness: sigmoid makes a gate, tanh of a gate is none."""
+    if gate in (Gate.MAKES, Gate.DROPS) and is_value(result):
+        return replace(result, is_gate=gate is Gate.MAKES)
+    return result
+
+
 def dispatch(builder, node, packet: str):
     out = node.meta.get("val")
     args = tuple(_resolve(builder, a) for a in node.args)
@@ -144,13 +154,16 @@ def dispatch(builder, node, packet: str):
         builder.unchecked_op(packet, "no typing rule", _typed_inputs(args, kwargs) and _carries_types(out))
         return fresh_output(builder, out)
     op.kind = found.kind
-    op.symbol = found.symbol or packet
+    op.symbol = found.symbol_for(packet)
+    op.additive = found.additive
+    if found.kind is OpKind.RECURRENT:
+        builder.recurrent_ops.add(op.id)  # a whole recurrence in one op (nn.LSTM)
     _force_packed(builder, args, kwargs, found.keeps_parts)
     r = RuleArgs(builder, node, args, kwargs, out)
     try:
         if any(not is_value(r.arg(i)) for i in found.requires):
             raise GiveUp
-        result = found.fn(r)
+        result = _gate_effect(found.gate, found.fn(r))
         if op.kind is OpKind.SOURCE:
             builder.mark_constant(node)  # a new tensor carries none of its inputs' data
         return result

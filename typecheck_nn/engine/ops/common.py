@@ -8,11 +8,13 @@ from typing import Any
 import torch
 
 from typecheck_nn.engine.ir import Value
+from typecheck_nn.engine.ops.context import RuleContext
+from typecheck_nn.engine.ops.registry import target_name
 
 
 @dataclass
 class RuleArgs:
-    b: Any  # typegraph.Builder
+    b: RuleContext  # the pass running the rule (typegraph.Builder), seen through the protocol
     node: Any  # torch.fx.Node
     args: tuple
     kwargs: dict
@@ -56,8 +58,6 @@ class RuleArgs:
 
     @property
     def packet(self) -> str:
-        from typecheck_nn.engine.typegraph import target_name
-
         return target_name(self.node.target)
 
 

@@ -15,12 +15,12 @@ import string
 
 from typecheck_nn.engine.ir import Value
 from typecheck_nn.engine.ops.common import RuleArgs, fresh_output, full, is_value, resized, unify_broadcast
-from typecheck_nn.engine.ops.registry import GiveUp, OpKind, rule
+from typecheck_nn.engine.ops.registry import GiveUp, OpKind, aten, rule
 
 CONTRACTS = "`{sym}` contracts an axis, unifying the types on both sides"
 
 
-@rule("linear", kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="linear", linear=(True, True, True), requires=(0, 1))
+@rule(aten.linear, kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="linear", linear=(True, True, True), requires=(0, 1))
 def linear(r: RuleArgs):
     x, w, bias = r.arg(0, "input"), r.arg(1, "weight"), r.arg(2, "bias")
     shape = r.out_shape
@@ -54,13 +54,13 @@ def _matmul_values(r: RuleArgs, a: Value, b: Value, shape, ia: int, ib: int) -> 
 
 
 @rule(
-    "matmul",
-    "mm",
-    "bmm",
-    "mv",
-    "dot",
-    "vdot",
-    "inner",
+    aten.matmul,
+    aten.mm,
+    aten.bmm,
+    aten.mv,
+    aten.dot,
+    aten.vdot,
+    aten.inner,
     kind=OpKind.CONTRACTION,
     note=CONTRACTS,
     symbol="@",
@@ -76,11 +76,11 @@ def matmul(r: RuleArgs):
 
 
 @rule(
-    "addmm",
-    "baddbmm",
-    "addmv",
-    "addbmm",
-    "_addmm_activation",
+    aten.addmm,
+    aten.baddbmm,
+    aten.addmv,
+    aten.addbmm,
+    aten._addmm_activation,
     kind=OpKind.CONTRACTION,
     note=CONTRACTS,
     symbol="@",
@@ -103,7 +103,7 @@ def addmm(r: RuleArgs):
 
 
 @rule(
-    "_grouped_mm",
+    aten._grouped_mm,
     "grouped_mm",
     "grouped_mm_fallback",  # transformers' MoE kernel where torch has no _grouped_mm
     kind=OpKind.CONTRACTION,
@@ -133,7 +133,7 @@ def grouped_mm(r: RuleArgs):
     raise GiveUp
 
 
-@rule("tensordot", kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="tensordot", linear=(True, True), requires=(0, 1))
+@rule(aten.tensordot, kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="tensordot", linear=(True, True), requires=(0, 1))
 def tensordot(r: RuleArgs):
     """`tensordot(a, b, dims_a, dims_b)`: the paired axes contract; the result is a's free
     axes then b's. Either operand, when learned, is a matrix from its contracted axes to
@@ -160,7 +160,7 @@ def tensordot(r: RuleArgs):
 
 
 @rule(
-    "bilinear",
+    aten.bilinear,
     kind=OpKind.CONTRACTION,
     note=CONTRACTS,
     symbol="bilinear",
@@ -212,7 +212,7 @@ def _einsum_spec(equation: str, ndims: list[int]) -> tuple[list[list[str]], list
     return out_terms, list(out)
 
 
-@rule("einsum", kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="einsum", requires=())
+@rule(aten.einsum, kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="einsum", requires=())
 def einsum(r: RuleArgs):
     equation, operands = r.arg(0), r.arg(1)
     shape = r.out_shape
@@ -254,7 +254,7 @@ def convolution(r: RuleArgs, transposed: bool, groups: int):
         r.matrix(w, [out_w], [in_w], 1)
         out_ch = w.axes[out_w]
     elif not transposed and w.shape[1] == 1 and groups == x_c:
-        r.b.current.kind = OpKind.UNARY  # depthwise: diagonal over channels
+        r.b.refine(kind=OpKind.UNARY)  # depthwise: diagonal over channels
         if out_c == x_c:
             out_ch = x_ch
         else:  # channel multiplier: (channels ⊗ multiplier)
@@ -301,12 +301,12 @@ def _groups(value) -> int:
 
 
 @rule(
-    "conv1d",
-    "conv2d",
-    "conv3d",
-    "conv1d.padding",
-    "conv2d.padding",
-    "conv3d.padding",
+    aten.conv1d,
+    aten.conv2d,
+    aten.conv3d,
+    aten.conv1d.padding,
+    aten.conv2d.padding,
+    aten.conv3d.padding,
     kind=OpKind.CONTRACTION,
     note=CONTRACTS,
     symbol="conv",
@@ -318,10 +318,10 @@ def conv(r: RuleArgs):
 
 
 @rule(
-    "convolution",
-    "_convolution",
-    "cudnn_convolution",
-    "mkldnn_convolution",
+    aten.convolution,
+    aten._convolution,
+    aten.cudnn_convolution,
+    aten.mkldnn_convolution,
     kind=OpKind.CONTRACTION,
     note=CONTRACTS,
     symbol="conv",
@@ -333,9 +333,9 @@ def aten_convolution(r: RuleArgs):
 
 
 @rule(
-    "conv_transpose1d",
-    "conv_transpose2d",
-    "conv_transpose3d",
+    aten.conv_transpose1d,
+    aten.conv_transpose2d,
+    aten.conv_transpose3d,
     kind=OpKind.CONTRACTION,
     note=CONTRACTS,
     symbol="conv_transpose",
@@ -347,9 +347,9 @@ def conv_transpose(r: RuleArgs):
 
 
 @rule(
-    "embedding",
-    "_embedding_bag",
-    "embedding_bag",
+    aten.embedding,
+    aten._embedding_bag,
+    aten.embedding_bag,
     kind=OpKind.CONTRACTION,
     note="`{sym}` looks up rows of a table: the result has the table's feature type",
     symbol="embedding",
@@ -368,13 +368,13 @@ def embedding(r: RuleArgs):
 
 
 @rule(
-    "scaled_dot_product_attention",
-    "_scaled_dot_product_flash_attention_for_cpu",
-    "_scaled_dot_product_efficient_attention",
-    "_scaled_dot_product_flash_attention",
-    "_scaled_dot_product_cudnn_attention",
-    "_scaled_dot_product_attention_math",
-    "_scaled_dot_product_fused_attention_overrideable",
+    aten.scaled_dot_product_attention,
+    aten._scaled_dot_product_flash_attention_for_cpu,
+    aten._scaled_dot_product_efficient_attention,
+    aten._scaled_dot_product_flash_attention,
+    aten._scaled_dot_product_cudnn_attention,
+    aten._scaled_dot_product_attention_math,
+    aten._scaled_dot_product_fused_attention_overrideable,
     kind=OpKind.CONTRACTION,
     note=CONTRACTS,
     symbol="attention",
@@ -406,7 +406,7 @@ def attention(r: RuleArgs):
     return out
 
 
-@rule("_cdist_forward", "cdist", kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="cdist", requires=(0, 1))
+@rule(aten._cdist_forward, aten.cdist, kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="cdist", requires=(0, 1))
 def cdist(r: RuleArgs):
     """Pairwise distances (B, P, M), (B, R, M) -> (B, P, R): M is compared across the two
     sets, so it must be one type; no matrix is involved."""

@@ -10,162 +10,159 @@ from __future__ import annotations
 
 from typecheck_nn.engine.ir import Value
 from typecheck_nn.engine.ops.common import RuleArgs, full, is_value, keep, unify_broadcast
-from typecheck_nn.engine.ops.registry import GiveUp, OpKind, rule
+from typecheck_nn.engine.ops.registry import Gate, GiveUp, OpKind, aten, inplace, op_name, rule
 
+GATE_OPS = inplace(aten.sigmoid, aten.hardsigmoid)
 
-def _inplace(*names: str) -> tuple[str, ...]:
-    """Each functional name and its in-place spelling (`relu`, `relu_`)."""
-    return tuple(n for name in names for n in ((name,) if name.startswith("__") else (name, name + "_")))
-
-
-GATE_OPS = _inplace("sigmoid", "hardsigmoid")
-
-ACTIVATIONS = _inplace(
-    "relu",
-    "gelu",
-    "silu",
-    "tanh",
-    "hardtanh",
-    "elu",
-    "selu",
-    "celu",
-    "leaky_relu",
-    "softplus",
-    "mish",
-    "hardswish",
-    "relu6",
-    "rrelu",
-    "threshold",
-    "hardshrink",
-    "softshrink",
+ACTIVATIONS = inplace(
+    aten.relu,
+    aten.gelu,
+    aten.silu,
+    aten.tanh,
+    aten.hardtanh,
+    aten.elu,
+    aten.selu,
+    aten.celu,
+    aten.leaky_relu,
+    aten.softplus,
+    aten.mish,
+    aten.hardswish,
+    aten.relu6,
+    aten.rrelu,
+    aten.threshold,
+    aten.hardshrink,
+    aten.softshrink,
     "tanhshrink",
-    "log_sigmoid",
-    "logit",
-) + ("log_sigmoid_forward", "prelu", "_prelu_kernel")
-MATH = _inplace(
-    "exp",
-    "log",
-    "log2",
-    "log10",
-    "exp2",
-    "log1p",
-    "expm1",
-    "neg",
-    "abs",
-    "sqrt",
-    "rsqrt",
-    "square",
-    "reciprocal",
-    "sin",
-    "cos",
-    "tan",
-    "atan",
-    "asin",
-    "acos",
-    "sinh",
-    "cosh",
-    "asinh",
-    "acosh",
-    "atanh",
-    "erf",
-    "erfc",
-    "erfinv",
-    "sign",
-    "sgn",
-    "floor",
-    "ceil",
-    "round",
-    "trunc",
-    "frac",
-    "clamp",
-    "clamp_min",
-    "clamp_max",
-    "clip",
-    "nan_to_num",
-    "digamma",
-    "lgamma",
-    "polygamma",
-    "i0",
-    "sinc",
-    "deg2rad",
-    "rad2deg",
-    "logical_not",
-    "bitwise_not",
-    "negative",
-    "absolute",
-    "fix",
-    "arctan",
-    "arcsin",
-    "arccos",
-    "arctanh",
-    "arcsinh",
-    "arccosh",
-    "mvlgamma",
-    "special_expit",
-    "special_erfcx",
-    "special_i0e",
-    "special_i1",
-    "special_i1e",
-    "special_ndtr",
-    "special_ndtri",
-    "special_log_ndtr",
-    "special_entr",
+    aten.log_sigmoid,
+    aten.logit,
+) + (aten.log_sigmoid_forward, aten.prelu, aten._prelu_kernel)
+MATH = inplace(
+    aten.exp,
+    aten.log,
+    aten.log2,
+    aten.log10,
+    aten.exp2,
+    aten.log1p,
+    aten.expm1,
+    aten.neg,
+    aten.abs,
+    aten.sqrt,
+    aten.rsqrt,
+    aten.square,
+    aten.reciprocal,
+    aten.sin,
+    aten.cos,
+    aten.tan,
+    aten.atan,
+    aten.asin,
+    aten.acos,
+    aten.sinh,
+    aten.cosh,
+    aten.asinh,
+    aten.acosh,
+    aten.atanh,
+    aten.erf,
+    aten.erfc,
+    aten.erfinv,
+    aten.sign,
+    aten.sgn,
+    aten.floor,
+    aten.ceil,
+    aten.round,
+    aten.trunc,
+    aten.frac,
+    aten.clamp,
+    aten.clamp_min,
+    aten.clamp_max,
+    aten.clip,
+    aten.nan_to_num,
+    aten.digamma,
+    aten.lgamma,
+    aten.polygamma,
+    aten.i0,
+    aten.sinc,
+    aten.deg2rad,
+    aten.rad2deg,
+    aten.logical_not,
+    aten.bitwise_not,
+    aten.negative,
+    aten.absolute,
+    aten.fix,
+    aten.arctan,
+    aten.arcsin,
+    aten.arccos,
+    aten.arctanh,
+    aten.arcsinh,
+    aten.arccosh,
+    aten.mvlgamma,
+    aten.special_expit,
+    aten.special_erfcx,
+    aten.special_i0e,
+    aten.special_i1,
+    aten.special_i1e,
+    aten.special_ndtr,
+    aten.special_ndtri,
+    aten.special_log_ndtr,
+    aten.special_entr,
 ) + (
-    "isnan",
-    "isinf",
-    "isfinite",
-    "isneginf",
-    "isposinf",
-    "signbit",
-    "positive",
-    "real",
-    "imag",
-    "angle",
-    "conj",
-    "_conj",
-    "conj_physical",
-    "resolve_conj",
-    "resolve_neg",
-    "_neg_view",
-    "silu_backward",
-    "bitwise_left_shift",
-    "bitwise_right_shift",
+    aten.isnan,
+    aten.isinf,
+    aten.isfinite,
+    aten.isneginf,
+    aten.isposinf,
+    aten.signbit,
+    aten.positive,
+    aten.real,
+    aten.imag,
+    aten.angle,
+    aten.conj,
+    aten._conj,
+    aten.conj_physical,
+    aten.resolve_conj,
+    aten.resolve_neg,
+    aten._neg_view,
+    aten.silu_backward,
+    aten.bitwise_left_shift,
+    aten.bitwise_right_shift,
 )
 COPIES = (
-    "contiguous",
-    "clone",
-    "detach",
-    "detach_",
-    "alias",
-    "to",
-    "_to_copy",
-    "lift_fresh_copy",
-    "lift_fresh",
-    "type_as",
+    aten.contiguous,
+    aten.clone,
+    aten.detach,
+    aten.detach_,
+    aten.alias,
+    aten.to,
+    aten._to_copy,
+    aten.lift_fresh_copy,
+    aten.lift_fresh,
+    aten.type_as,
     "_to_dim_order_copy",
-    "requires_grad_",
-    "alias_copy",
-    "detach_copy",
-    "_autocast_to_reduced_precision",
-    "_autocast_to_full_precision",
+    aten.requires_grad_,
+    aten.alias_copy,
+    aten.detach_copy,
+    aten._autocast_to_reduced_precision,
+    aten._autocast_to_full_precision,
 )
-DROPOUTS = _inplace("dropout", "alpha_dropout", "feature_dropout", "feature_alpha_dropout")
+DROPOUTS = inplace(aten.dropout, aten.alpha_dropout, aten.feature_dropout, aten.feature_alpha_dropout)
 # masks, cumulative and ordering maps along an axis: coordinatewise in every other axis
-ALONG_AXIS = _inplace("tril", "triu", "cumsum", "cumprod") + (
-    "flip",
-    "roll",
-    "logcumsumexp",
-    "_logcumsumexp",
+ALONG_AXIS = inplace(aten.tril, aten.triu, aten.cumsum, aten.cumprod) + (
+    aten.flip,
+    aten.roll,
+    aten.logcumsumexp,
+    aten._logcumsumexp,
 )
 # filling a value with a constant keeps its type: `x.fill_(0)` is still the same array of x's axes
-FILLS = _inplace("fill", "zero", "masked_fill", "index_fill")
-COPY_GATE = frozenset({"clone", "contiguous", "to", "_to_copy", "detach", "alias", "dropout", "type_as"})
+FILLS = inplace(aten.fill, aten.zero, aten.masked_fill, aten.index_fill)
+# copies of a gate are a gate; a cumulative sum or a flip of one is not
+COPY_GATE = (aten.clone, aten.contiguous, aten.to, aten._to_copy, aten.detach, aten.alias, aten.dropout, aten.type_as)
+_COPY_GATE_NAMES = {op_name(o) for o in COPY_GATE}
 
 
 @rule(
     *(ACTIVATIONS + MATH + FILLS),
     kind=OpKind.UNARY,
     note="`{sym}` keeps the type",
+    gate=Gate.DROPS,
     keeps_parts=(0,),
 )
 def unary(r: RuleArgs):
@@ -175,14 +172,16 @@ def unary(r: RuleArgs):
     if x.shape != shape:  # e.g. in-place broadcast; fall back to per-axis broadcast
         r.b.force(x)
         return Value(unify_broadcast(r.b, [x], shape), shape)
-    return keep(x, is_gate=x.is_gate and r.packet in COPY_GATE)
+    return keep(x)
 
 
+@rule(*COPY_GATE, kind=OpKind.UNARY, note="`{sym}` keeps the type", linear=(True,), gate=Gate.KEEPS, keeps_parts=(0,))
 @rule(
-    *(COPIES + DROPOUTS + ALONG_AXIS),
+    *(o for o in COPIES + DROPOUTS + ALONG_AXIS if op_name(o) not in _COPY_GATE_NAMES),
     kind=OpKind.UNARY,
     note="`{sym}` keeps the type",
     linear=(True,),
+    gate=Gate.DROPS,
     keeps_parts=(0,),
 )
 def linear_unary(r: RuleArgs):
@@ -190,30 +189,30 @@ def linear_unary(r: RuleArgs):
     return unary(r)
 
 
-@rule(*GATE_OPS, kind=OpKind.UNARY, note="`{sym}` keeps the type and yields a gate", gate=True)
+@rule(*GATE_OPS, kind=OpKind.UNARY, note="`{sym}` keeps the type and yields a gate", gate=Gate.MAKES)
 def gate(r: RuleArgs):
-    return keep(r.arg(0, "self"), is_gate=True)
+    return keep(r.arg(0, "self"))
 
 
 @rule(
-    "zeros_like",
-    "ones_like",
-    "empty_like",
-    "full_like",
-    "rand_like",
-    "randn_like",
-    "randint_like",
-    "uniform",
-    "uniform_",
-    "normal",
-    "normal_",
-    "bernoulli",
-    "bernoulli_",
-    "exponential_",
-    "geometric_",
-    "random_",
-    "cauchy_",
-    "log_normal_",
+    aten.zeros_like,
+    aten.ones_like,
+    aten.empty_like,
+    aten.full_like,
+    aten.rand_like,
+    aten.randn_like,
+    aten.randint_like,
+    aten.uniform,
+    aten.uniform_,
+    aten.normal,
+    aten.normal_,
+    aten.bernoulli,
+    aten.bernoulli_,
+    aten.exponential_,
+    aten.geometric_,
+    aten.random_,
+    aten.cauchy_,
+    aten.log_normal_,
     kind=OpKind.SOURCE,
     note="`{sym}` makes a new tensor, constrained only by its uses",
     requires=(),
@@ -226,73 +225,84 @@ def fresh_like(r: RuleArgs):
     return r.b.new_value(shape, r.b.label())
 
 
-SYMBOLS = {"add": "+", "sub": "-", "rsub": "-", "subtract": "-", "__and__": "&", "__or__": "|", "__xor__": "^"}
-COMPARISONS = ("eq", "ne", "lt", "le", "gt", "ge", "greater", "less", "greater_equal", "less_equal", "not_equal")
+UNIFIES = "`{sym}` requires both operands to have one type"
+COMPARISONS = (
+    aten.eq,
+    aten.ne,
+    aten.lt,
+    aten.le,
+    aten.gt,
+    aten.ge,
+    aten.greater,
+    aten.less,
+    aten.greater_equal,
+    aten.less_equal,
+    aten.not_equal,
+)
 
 
 @rule(
-    *_inplace(
-        "maximum",
-        "minimum",
-        "fmax",
-        "fmin",
-        "atan2",
-        "hypot",
-        "remainder",
-        "fmod",
-        "logical_and",
-        "logical_or",
-        "logical_xor",
-        "bitwise_and",
-        "bitwise_or",
-        "bitwise_xor",
-        "copysign",
-        "xlogy",
-        "floor_divide",
-        "nextafter",
-        "heaviside",
-        "lerp",
-        "logaddexp",
-        "logaddexp2",
-        "__and__",
-        "__or__",
-        "__xor__",
-        "__iand__",
+    *inplace(
+        aten.maximum,
+        aten.minimum,
+        aten.fmax,
+        aten.fmin,
+        aten.atan2,
+        aten.hypot,
+        aten.remainder,
+        aten.fmod,
+        aten.logical_and,
+        aten.logical_or,
+        aten.logical_xor,
+        aten.bitwise_and,
+        aten.bitwise_or,
+        aten.bitwise_xor,
+        aten.copysign,
+        aten.xlogy,
+        aten.floor_divide,
+        aten.nextafter,
+        aten.heaviside,
+        aten.lerp,
+        aten.logaddexp,
+        aten.logaddexp2,
     ),
-    "clamp.Tensor",
-    "clamp_.Tensor",
-    "clamp_min.Tensor",
-    "clamp_max.Tensor",
-    "isclose",
-    "__ior__",
+    aten.clamp.Tensor,
+    aten.clamp_.Tensor,
+    aten.clamp_min.Tensor,
+    aten.clamp_max.Tensor,
+    aten.isclose,
     *COMPARISONS,
-    *(c + "_" for c in COMPARISONS[:6]),
+    *(getattr(aten, op_name(c) + "_") for c in COMPARISONS[:6]),
     kind=OpKind.BINARY,
     note="`{sym}` requires both operands to have one type",
 )
+@rule(aten.__and__, aten.__iand__, kind=OpKind.BINARY, note=UNIFIES, symbol="&")
+@rule(aten.__or__, aten.__ior__, kind=OpKind.BINARY, note=UNIFIES, symbol="|")
+@rule(aten.__xor__, kind=OpKind.BINARY, note=UNIFIES, symbol="^")
 def binary(r: RuleArgs):
     shape = r.out_shape
     if shape is None:
         raise GiveUp
     packet = r.packet.rstrip("_") if r.packet not in ("__and__", "__or__", "__xor__") else r.packet
     values = [a for a in r.args[:3] if is_value(a)]
-    op = r.b.current
-    op.symbol = SYMBOLS.get(packet, packet)
     if len(values) >= 2:
-        op.binary = True
+        r.b.refine(binary=True)
     else:
-        op.kind = OpKind.UNARY  # with a constant: a unary function of the one operand
+        r.b.refine(kind=OpKind.UNARY)  # with a constant: a unary function of the one operand
     axes = unify_broadcast(r.b, values, shape)
     gate_out = packet == "rsub" and len(values) == 1 and values[0] is r.arg(0) and values[0].is_gate  # 1 - g
     return Value(axes, shape, is_gate=gate_out)
 
 
+@rule(*inplace(aten.add), kind=OpKind.BINARY, note=UNIFIES, symbol="+", linear=(True, True), additive=True)
 @rule(
-    *_inplace("add", "sub", "subtract"),
-    "rsub",
+    *inplace(aten.sub, aten.subtract),
+    aten.rsub,
     kind=OpKind.BINARY,
-    note="`{sym}` requires both operands to have one type",
+    note=UNIFIES,
+    symbol="-",
     linear=(True, True),
+    additive=True,
 )
 def additive(r: RuleArgs):
     """+ and -: binary ops that are also linear (a recurrence of them is a linear scan)."""
@@ -300,7 +310,7 @@ def additive(r: RuleArgs):
 
 
 @rule(
-    "where",
+    aten.where,
     "_s_where",
     kind=OpKind.BINARY,
     note="`where` requires both branches to have one type",
@@ -314,7 +324,7 @@ def where(r: RuleArgs):
         raise GiveUp
     values = [a for a in r.args[1:3] if is_value(a)]
     if len(values) == 2:
-        r.b.current.binary = True
+        r.b.refine(binary=True)
     if not values:
         return r.b.new_value(shape, r.b.label())
     return Value(unify_broadcast(r.b, values, shape), shape, is_gate=all(v.is_gate for v in values))
@@ -336,14 +346,25 @@ def _acts_on(r: RuleArgs, actor: Value, target: Value, shape) -> Value:
     return Value(tuple(axes), shape)
 
 
-PRODUCT_SYMBOLS = {"mul": "*", "multiply": "*", "div": "/", "divide": "/", "true_divide": "/"}
+ACTS_ON = "`{sym}` gives its result the type of the operand acted on"
 
 
 @rule(
-    *_inplace("mul", "multiply", "div", "divide", "true_divide", "pow", "float_power"),
-    "special_xlog1py",
+    *inplace(aten.mul, aten.multiply), kind=OpKind.PRODUCT, note=ACTS_ON, symbol="*", linear=(True, True), requires=()
+)
+@rule(
+    *inplace(aten.div, aten.divide, aten.true_divide),
     kind=OpKind.PRODUCT,
-    note="`{sym}` gives its result the type of the operand acted on",
+    note=ACTS_ON,
+    symbol="/",
+    linear=(True, True),
+    requires=(),
+)
+@rule(
+    *inplace(aten.pow, aten.float_power),
+    aten.special_xlog1py,
+    kind=OpKind.PRODUCT,
+    note=ACTS_ON,
     linear=(True, True),
     requires=(),
 )
@@ -352,7 +373,6 @@ def product(r: RuleArgs):
     if shape is None:
         raise GiveUp
     x, y = r.arg(0, "self"), r.arg(1, "other")
-    r.b.current.symbol = PRODUCT_SYMBOLS.get(r.packet.rstrip("_"), r.packet)
     # numbers, 0-d tensors and constants (a mask buffer, ones(n)) scale: they keep the other's type
     scalar_x = not is_value(x) or x.ndim == 0 or r.constant(0)
     scalar_y = not is_value(y) or y.ndim == 0 or r.constant(1)
@@ -409,13 +429,14 @@ def _broadcast_keep(r: RuleArgs, v: Value, shape) -> Value:
 
 
 @rule(
-    "addcmul",
-    "addcdiv",
-    "addcmul_",
-    "addcdiv_",
+    aten.addcmul,
+    aten.addcdiv,
+    aten.addcmul_,
+    aten.addcdiv_,
     kind=OpKind.BINARY,
     note="`{sym}` adds a product to a value of the same type",
     symbol="+",
+    additive=True,
     linear=(True, True, True),
     requires=(0, 1, 2),
 )
@@ -425,13 +446,12 @@ def addcmul(r: RuleArgs):
     if shape is None:
         raise GiveUp
     x, t1, t2 = r.arg(0), r.arg(1), r.arg(2)
-    r.b.current.binary = True
+    r.b.refine(binary=True)
     prod = product(RuleArgs(r.b, r.node, (t1, t2), {}, r.out, arg_nodes=(r.source(1), r.source(2))))
-    r.b.current.symbol = "+"  # an addition, for the rule a conflict gets (product() named it)
     return Value(unify_broadcast(r.b, [x, prod], shape), shape)
 
 
-@rule("native_dropout", kind=OpKind.UNARY, note="`{sym}` keeps the type", linear=(True,))
+@rule(aten.native_dropout, kind=OpKind.UNARY, note="`{sym}` keeps the type", linear=(True,))
 def native_dropout(r: RuleArgs):
     """(output, mask): the output keeps the input's types; the mask is new."""
     outs = r.out if isinstance(r.out, (list, tuple)) else None

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from typecheck_nn.engine.ir import Stacked, Value
 from typecheck_nn.engine.ops.common import RuleArgs, is_value, tensor_meta
-from typecheck_nn.engine.ops.registry import GiveUp, OpKind, rule
+from typecheck_nn.engine.ops.registry import GiveUp, OpKind, aten, rule
 
 N_GATES = {"lstm": 4, "gru": 3, "rnn_tanh": 1, "rnn_relu": 1}
 MKLDNN_MODES = {0: "rnn_relu", 1: "rnn_tanh", 2: "lstm", 3: "gru"}
@@ -96,8 +96,6 @@ def _values(seq) -> list:
 def fused_rnn(r: RuleArgs, kind: str):
     """aten.lstm.input / gru.input / rnn_tanh.input: (input, hx, params, has_biases,
     num_layers, dropout, train, bidirectional, batch_first); `.data` for packed input."""
-    r.b.recurrent_ops.add(r.b.current.id)
-    r.b.current.symbol = kind
     if getattr(r.node.target, "_overloadname", "") == "data":
         x, hx, params, p_arg = r.arg(0), r.arg(2), r.arg(3), 3
         has_biases, num_layers, bidirectional, batch_first = r.arg(4), r.arg(5), r.arg(8), False
@@ -192,17 +190,18 @@ def _fused(kind: str):
     return typed
 
 
-for _kind in ("lstm", "gru", "rnn_tanh", "rnn_relu"):
-    rule(_kind, kind=OpKind.RECURRENT, note=RECURS, requires=(), keeps_parts=(1, 2))(_fused(_kind))
+for _kind in N_GATES:
+    rule(getattr(aten, _kind), kind=OpKind.RECURRENT, note=RECURS, symbol=_kind, requires=(), keeps_parts=(1, 2))(
+        _fused(_kind)
+    )
 
 
-@rule("mkldnn_rnn_layer", kind=OpKind.RECURRENT, note=RECURS, requires=(0, 1, 2))
+@rule(aten.mkldnn_rnn_layer, kind=OpKind.RECURRENT, note=RECURS, requires=(0, 1, 2))
 def mkldnn_rnn_layer(r: RuleArgs):
     """One layer and direction of nn.LSTM as CPU runs it (input, w_ih, w_hh, b_ih, b_hh,
     hx, cx, reverse, batch_sizes, mode, hidden_size, ...) -> (output, hy, cy, workspace)."""
-    r.b.recurrent_ops.add(r.b.current.id)
     kind = MKLDNN_MODES.get(r.arg(9), "lstm")
-    r.b.current.symbol = kind
+    r.b.refine(symbol=kind)  # the cell's equations come from the mode argument
     x = r.arg(0)
     outs = r.out if isinstance(r.out, (list, tuple)) else None
     hidden = r.arg(10)
@@ -238,7 +237,6 @@ def cell(r: RuleArgs, kind: str):
     """aten.lstm_cell / gru_cell / rnn_tanh_cell: one step; the user's loop is the recurrence."""
     x, hx = r.arg(0), r.arg(1)
     w_ih, w_hh, b_ih, b_hh = r.arg(2), r.arg(3), r.arg(4), r.arg(5)
-    r.b.current.symbol = kind
     hx_list = _values(hx) if isinstance(hx, (list, tuple)) else [hx]
     if not hx_list or not is_value(hx_list[0]):
         raise GiveUp
@@ -270,10 +268,11 @@ def _cell_rule(kind: str):
     return typed
 
 
-for _kind in ("lstm", "gru", "rnn_tanh", "rnn_relu"):
+for _kind in N_GATES:
     rule(
-        f"{_kind}_cell",
+        getattr(aten, f"{_kind}_cell"),
         kind=OpKind.CONTRACTION,
+        symbol=_kind,
         note="`{sym}` is one step of a recurrent cell's equations",
         requires=(0, 2, 3),
     )(_cell_rule(_kind))

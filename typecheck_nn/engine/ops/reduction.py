@@ -11,7 +11,7 @@ from __future__ import annotations
 from typecheck_nn.engine.ir import Value
 from typecheck_nn.engine.ops.common import RuleArgs, fresh_output, full, is_value, keep, norm_dim, resized, tensor_meta
 from typecheck_nn.engine.ops.elementwise import binary
-from typecheck_nn.engine.ops.registry import GiveUp, OpKind, rule
+from typecheck_nn.engine.ops.registry import GiveUp, OpKind, aten, op_name, rule, target_name
 
 REDUCES = "`{sym}` keeps the types of the axes it does not reduce"
 NORMALISES = "`{sym}` normalises its input, keeping its type"
@@ -42,32 +42,32 @@ def _reduced(r: RuleArgs, x: Value, dims, shape) -> Value:
 
 
 @rule(
-    "sum",
-    "mean",
-    "amax",
-    "amin",
-    "prod",
-    "norm",
-    "linalg_vector_norm",
-    "linalg_norm",
-    "var",
-    "std",
-    "var_mean",
-    "std_mean",
-    "logsumexp",
-    "argmax",
-    "argmin",
-    "all",
-    "any",
-    "count_nonzero",
-    "nansum",
-    "nanmean",
-    "median",
-    "nanmedian",
-    "mode",
-    "frobenius_norm",
-    "aminmax",
-    "special_logsumexp",
+    aten.sum,
+    aten.mean,
+    aten.amax,
+    aten.amin,
+    aten.prod,
+    aten.norm,
+    aten.linalg_vector_norm,
+    aten.linalg_norm,
+    aten.var,
+    aten.std,
+    aten.var_mean,
+    aten.std_mean,
+    aten.logsumexp,
+    aten.argmax,
+    aten.argmin,
+    aten.all,
+    aten.any,
+    aten.count_nonzero,
+    aten.nansum,
+    aten.nanmean,
+    aten.median,
+    aten.nanmedian,
+    aten.mode,
+    aten.frobenius_norm,
+    aten.aminmax,
+    aten.special_logsumexp,
     kind=OpKind.REDUCTION,
     note=REDUCES,
 )
@@ -81,12 +81,13 @@ def reduce(r: RuleArgs):
         dims = None
     if outs is not None:  # (values, indices) or (var, mean)
         return [_reduced(r, x, dims, tensor_meta(o)) for o in outs]
-    if r.packet in SUMS:
+    if r.packet in SUM_NAMES:
         _written_out_contraction(r, x, dims)
     return _reduced(r, x, dims, r.out_shape)
 
 
-SUMS = ("sum", "mean", "nansum", "nanmean")
+SUMS = (aten.sum, aten.mean, aten.nansum, aten.nanmean)
+SUM_NAMES = {op_name(o) for o in SUMS}
 
 
 def _written_out_contraction(r: RuleArgs, x: Value, dims) -> None:
@@ -96,8 +97,6 @@ def _written_out_contraction(r: RuleArgs, x: Value, dims) -> None:
     factor then acts as a matrix (its surviving axes differ from its summed ones), as in
     matmul; a product summed only over shared axes (a learned weighting, a dot product
     with a learned vector) is no matrix and stays elementwise."""
-    from typecheck_nn.engine.typegraph import target_name
-
     product = r.source(0)
     if product is None or product.op != "call_function" or target_name(product.target) != "mul":
         return
@@ -130,25 +129,25 @@ def _written_out_contraction(r: RuleArgs, x: Value, dims) -> None:
 
 
 NORMS = (
-    "layer_norm",
-    "native_layer_norm",
-    "batch_norm",
-    "_native_batch_norm_legit",
-    "_native_batch_norm_legit_functional",
-    "_native_batch_norm_legit_no_training",
-    "native_batch_norm",
-    "group_norm",
-    "native_group_norm",
-    "instance_norm",
-    "rms_norm",
-    "_fused_rms_norm",
-    "cudnn_batch_norm",
-    "_batch_norm_with_update",
-    "_batch_norm_with_update_functional",
-    "_batch_norm_no_update",
+    aten.layer_norm,
+    aten.native_layer_norm,
+    aten.batch_norm,
+    aten._native_batch_norm_legit,
+    aten._native_batch_norm_legit_functional,
+    aten._native_batch_norm_legit_no_training,
+    aten.native_batch_norm,
+    aten.group_norm,
+    aten.native_group_norm,
+    aten.instance_norm,
+    aten.rms_norm,
+    aten._fused_rms_norm,
+    aten.cudnn_batch_norm,
+    aten._batch_norm_with_update,
+    aten._batch_norm_with_update_functional,
+    aten._batch_norm_no_update,
     "local_response_norm",
-    "miopen_batch_norm",
-    "_weight_norm",
+    aten.miopen_batch_norm,
+    aten._weight_norm,
 )
 
 
@@ -162,7 +161,7 @@ def norm_like(r: RuleArgs):
     return keep(x, is_gate=False)
 
 
-@rule("_weight_norm_interface", kind=OpKind.REDUCTION, note=NORMALISES, linear=(False,))
+@rule(aten._weight_norm_interface, kind=OpKind.REDUCTION, note=NORMALISES, linear=(False,))
 def weight_norm_interface(r: RuleArgs):
     """(v * g / |v|, |v|): the normed weight keeps v's types."""
     x = r.arg(0)
@@ -173,10 +172,10 @@ def weight_norm_interface(r: RuleArgs):
 
 
 @rule(
-    "softmax",
-    "_softmax",
-    "_safe_softmax",
-    "special_softmax",
+    aten.softmax,
+    aten._softmax,
+    aten._safe_softmax,
+    aten.special_softmax,
     kind=OpKind.UNARY,
     note="`{sym}` keeps the type and yields a gate",
     gate=True,
@@ -186,50 +185,50 @@ def softmax(r: RuleArgs):
     return keep(r.arg(0), is_gate=True)
 
 
-@rule("log_softmax", "_log_softmax", "special_log_softmax", kind=OpKind.UNARY, note="`{sym}` keeps the type")
+@rule(aten.log_softmax, aten._log_softmax, aten.special_log_softmax, kind=OpKind.UNARY, note="`{sym}` keeps the type")
 def log_softmax(r: RuleArgs):
     """log_softmax keeps types but is no gate."""
     return keep(r.arg(0), is_gate=False)
 
 
 POOLS = (
-    "max_pool1d",
-    "max_pool2d",
-    "max_pool3d",
-    "avg_pool1d",
-    "avg_pool2d",
-    "avg_pool3d",
-    "adaptive_avg_pool1d",
-    "adaptive_avg_pool2d",
-    "adaptive_avg_pool3d",
-    "adaptive_max_pool1d",
-    "adaptive_max_pool2d",
-    "adaptive_max_pool3d",
-    "max_pool2d_with_indices",
-    "max_pool3d_with_indices",
-    "max_pool1d_with_indices",
-    "_adaptive_avg_pool2d",
-    "_adaptive_avg_pool3d",
-    "upsample_nearest1d",
-    "upsample_nearest2d",
-    "upsample_nearest3d",
-    "upsample_linear1d",
-    "upsample_bilinear2d",
-    "upsample_bicubic2d",
-    "upsample_trilinear3d",
-    "_upsample_nearest_exact1d",
-    "_upsample_nearest_exact2d",
-    "_upsample_nearest_exact3d",
-    "_upsample_bilinear2d_aa",
-    "_upsample_bicubic2d_aa",
+    aten.max_pool1d,
+    aten.max_pool2d,
+    aten.max_pool3d,
+    aten.avg_pool1d,
+    aten.avg_pool2d,
+    aten.avg_pool3d,
+    aten.adaptive_avg_pool1d,
+    aten.adaptive_avg_pool2d,
+    aten.adaptive_avg_pool3d,
+    aten.adaptive_max_pool1d,
+    aten.adaptive_max_pool2d,
+    aten.adaptive_max_pool3d,
+    aten.max_pool2d_with_indices,
+    aten.max_pool3d_with_indices,
+    aten.max_pool1d_with_indices,
+    aten._adaptive_avg_pool2d,
+    aten._adaptive_avg_pool3d,
+    aten.upsample_nearest1d,
+    aten.upsample_nearest2d,
+    aten.upsample_nearest3d,
+    aten.upsample_linear1d,
+    aten.upsample_bilinear2d,
+    aten.upsample_bicubic2d,
+    aten.upsample_trilinear3d,
+    aten._upsample_nearest_exact1d,
+    aten._upsample_nearest_exact2d,
+    aten._upsample_nearest_exact3d,
+    aten._upsample_bilinear2d_aa,
+    aten._upsample_bicubic2d_aa,
     "lp_pool1d",
     "lp_pool2d",
     "lp_pool3d",
-    "fractional_max_pool2d",
-    "grid_sampler_2d",
-    "grid_sampler",
+    aten.fractional_max_pool2d,
+    aten.grid_sampler_2d,
+    aten.grid_sampler,
 )
-SORTS = ("topk", "sort", "kthvalue", "cummax", "cummin", "msort")
+SORTS = (aten.topk, aten.sort, aten.kthvalue, aten.cummax, aten.cummin, aten.msort)
 
 
 @rule(
@@ -254,10 +253,10 @@ def pool(r: RuleArgs):
 
 
 @rule(
-    "pixel_shuffle",
-    "pixel_unshuffle",
-    "channel_shuffle",
-    "native_channel_shuffle",
+    aten.pixel_shuffle,
+    aten.pixel_unshuffle,
+    aten.channel_shuffle,
+    aten.native_channel_shuffle,
     kind=OpKind.SHAPE,
     note="`{sym}` moves entries between channels and positions: new types for both",
 )
@@ -274,10 +273,10 @@ def shuffle(r: RuleArgs):
     return Value(tuple(x.axes[:lead]) + tuple(r.b.fresh(s, r.b.label()) for s in shape[lead:]), shape)
 
 
-@rule("max", "min", kind=OpKind.REDUCTION, note=REDUCES)
+@rule(aten.max, aten.min, kind=OpKind.REDUCTION, note=REDUCES)
 def max_min(r: RuleArgs):
     """max(x, y) is binary and unifies; max(x, dim) is a reduction."""
     if is_value(r.arg(1)):
-        r.b.current.kind = OpKind.BINARY
+        r.b.refine(kind=OpKind.BINARY)
         return binary(r)
     return reduce(r)

@@ -10,6 +10,7 @@ destination, so a state updated in place (`h[idx] = cell(x, h[idx])`) is a recur
 
 from __future__ import annotations
 
+import operator
 import sys
 
 import torch
@@ -26,7 +27,7 @@ from typecheck_nn.engine.ops.common import (
     tensor_meta,
     unify_broadcast,
 )
-from typecheck_nn.engine.ops.registry import GiveUp, OpKind, rule
+from typecheck_nn.engine.ops.registry import GiveUp, OpKind, aten, rule
 
 RESHAPES = "`{sym}` merges or splits axes (a product type)"
 MOVES = "`{sym}` moves axes, keeping their types"
@@ -87,17 +88,17 @@ def reshape_to(r: RuleArgs, x: Value, shape: tuple[int, ...]) -> Value:
 
 
 @rule(
-    "view",
-    "reshape",
-    "_unsafe_view",
-    "view_as",
-    "reshape_as",
-    "flatten",
-    "unflatten",
-    "_reshape_alias",
-    "view_copy",
-    "_reshape_copy",
-    "ravel",
+    aten.view,
+    aten.reshape,
+    aten._unsafe_view,
+    aten.view_as,
+    aten.reshape_as,
+    aten.flatten,
+    aten.unflatten,
+    aten._reshape_alias,
+    aten.view_copy,
+    aten._reshape_copy,
+    aten.ravel,
     kind=OpKind.SHAPE,
     note=RESHAPES,
     linear=(True,),
@@ -112,15 +113,15 @@ def view(r: RuleArgs):
 
 
 @rule(
-    "unsqueeze",
-    "unsqueeze_",
-    "squeeze",
-    "squeeze_",
-    "unsqueeze_copy",
-    "squeeze_copy",
-    "atleast_1d",
-    "atleast_2d",
-    "atleast_3d",
+    aten.unsqueeze,
+    aten.unsqueeze_,
+    aten.squeeze,
+    aten.squeeze_,
+    aten.unsqueeze_copy,
+    aten.squeeze_copy,
+    aten.atleast_1d,
+    aten.atleast_2d,
+    aten.atleast_3d,
     kind=OpKind.SHAPE,
     note="`{sym}` adds or drops a size-1 axis",
     linear=(True,),
@@ -136,7 +137,7 @@ def _reorder(x: Value, order: list[int]) -> Value:
     return Value(tuple(x.axes[d] for d in order), tuple(x.shape[d] for d in order), is_gate=x.is_gate)
 
 
-@rule("permute", "permute_copy", kind=OpKind.SHAPE, note=MOVES, linear=(True,))
+@rule(aten.permute, aten.permute_copy, kind=OpKind.SHAPE, note=MOVES, linear=(True,))
 def permute(r: RuleArgs):
     x, dims = r.arg(0), r.arg(1, "dims")
     return _reorder(x, [norm_dim(d, x.ndim) for d in dims])
@@ -149,7 +150,14 @@ def _swap(x: Value, d0: int, d1: int) -> Value:
 
 
 @rule(
-    "transpose", "transpose_", "swapaxes", "swapdims", "transpose_copy", kind=OpKind.SHAPE, note=MOVES, linear=(True,)
+    aten.transpose,
+    aten.transpose_,
+    aten.swapaxes,
+    aten.swapdims,
+    aten.transpose_copy,
+    kind=OpKind.SHAPE,
+    note=MOVES,
+    linear=(True,),
 )
 def transpose(r: RuleArgs):
     x = r.arg(0)
@@ -159,7 +167,7 @@ def transpose(r: RuleArgs):
     return _swap(x, norm_dim(d0, x.ndim), norm_dim(d1, x.ndim))
 
 
-@rule("t", "t_", "t_copy", "numpy_T", "adjoint", kind=OpKind.SHAPE, note=MOVES, linear=(True,))
+@rule(aten.t, aten.t_, aten.t_copy, aten.numpy_T, aten.adjoint, kind=OpKind.SHAPE, note=MOVES, linear=(True,))
 def t(r: RuleArgs):
     """x.t() swaps a matrix's axes; `.T`/`numpy_T` reverses all axes."""
     x = r.arg(0)
@@ -172,7 +180,7 @@ def t(r: RuleArgs):
     return _swap(x, 0, 1)
 
 
-@rule("mT", "mH", "matrix_H", kind=OpKind.SHAPE, note=MOVES, linear=(True,))
+@rule(aten.mT, aten.mH, aten.matrix_H, kind=OpKind.SHAPE, note=MOVES, linear=(True,))
 def matrix_transpose(r: RuleArgs):
     x = r.arg(0)
     if x.ndim < 2:
@@ -180,7 +188,7 @@ def matrix_transpose(r: RuleArgs):
     return _swap(x, x.ndim - 2, x.ndim - 1)
 
 
-@rule("movedim", "moveaxis", kind=OpKind.SHAPE, note=MOVES, linear=(True,))
+@rule(aten.movedim, aten.moveaxis, kind=OpKind.SHAPE, note=MOVES, linear=(True,))
 def movedim(r: RuleArgs):
     x = r.arg(0)
     src, dst = r.arg(1), r.arg(2)
@@ -196,12 +204,12 @@ def movedim(r: RuleArgs):
 
 
 @rule(
-    "expand",
-    "expand_as",
-    "broadcast_to",
-    "expand_copy",
-    "repeat",
-    "tile",
+    aten.expand,
+    aten.expand_as,
+    aten.broadcast_to,
+    aten.expand_copy,
+    aten.repeat,
+    aten.tile,
     kind=OpKind.SHAPE,
     note="`{sym}` copies a value along new axes, keeping the types of the axes it had",
     linear=(True,),
@@ -222,7 +230,7 @@ def expand(r: RuleArgs):
     return Value(tuple(axes), tuple(shape), is_gate=x.is_gate)
 
 
-@rule("repeat_interleave", kind=OpKind.SHAPE, note="`{sym}` repeats entries along an axis", requires=())
+@rule(aten.repeat_interleave, kind=OpKind.SHAPE, note="`{sym}` repeats entries along an axis", requires=())
 def repeat_interleave(r: RuleArgs):
     """Entries repeated along one axis: that axis is (old ⊗ repeats); the others keep."""
     x, shape = r.arg(0), r.out_shape
@@ -246,18 +254,18 @@ def _split_axis(r: RuleArgs, x: Value, dim: int, sizes: list[int]) -> list[int]:
 
 
 @rule(
-    "split",
-    "split_with_sizes",
-    "chunk",
-    "tensor_split",
-    "unsafe_split",
-    "unsafe_chunk",
-    "split_copy",
-    "split_with_sizes_copy",
-    "unsafe_split_with_sizes",
-    "hsplit",
-    "vsplit",
-    "dsplit",
+    aten.split,
+    aten.split_with_sizes,
+    aten.chunk,
+    aten.tensor_split,
+    aten.unsafe_split,
+    aten.unsafe_chunk,
+    aten.split_copy,
+    aten.split_with_sizes_copy,
+    aten.unsafe_split_with_sizes,
+    aten.hsplit,
+    aten.vsplit,
+    aten.dsplit,
     kind=OpKind.SHAPE,
     note=PART,
     linear=(True,),
@@ -327,8 +335,8 @@ def _packed_entry(r: RuleArgs, x: Value, dim: int, index: int) -> Value | None:
 
 
 @rule(
-    "unbind",
-    "unbind_copy",
+    aten.unbind,
+    aten.unbind_copy,
     kind=OpKind.SHAPE,
     note="`{sym}` takes the entries along an axis",
     linear=(True,),
@@ -348,8 +356,8 @@ def unbind(r: RuleArgs):
 
 
 @rule(
-    "select",
-    "select_copy",
+    aten.select,
+    aten.select_copy,
     kind=OpKind.SHAPE,
     note="`{sym}` takes one entry along an axis",
     linear=(True,),
@@ -400,7 +408,16 @@ def _region_axis(r: RuleArgs, x: Value, dim: int, start: int, end: int, step: in
     return _split_axis(r, x, dim, sizes)[bounds.index(start)]
 
 
-@rule("slice", "narrow", "slice_copy", "narrow_copy", kind=OpKind.SHAPE, note=PART, linear=(True,), keeps_parts=(0,))
+@rule(
+    aten.slice,
+    aten.narrow,
+    aten.slice_copy,
+    aten.narrow_copy,
+    kind=OpKind.SHAPE,
+    note=PART,
+    linear=(True,),
+    keeps_parts=(0,),
+)
 def slice_(r: RuleArgs):
     x, shape = r.arg(0), r.out_shape
     if shape is None:
@@ -417,9 +434,9 @@ def slice_(r: RuleArgs):
 
 
 @rule(
-    "cat",
-    "concat",
-    "concatenate",
+    aten.cat,
+    aten.concat,
+    aten.concatenate,
     "_cat",
     kind=OpKind.SHAPE,
     note="`{sym}` builds a direct sum of its parts' types",
@@ -452,11 +469,11 @@ def cat(r: RuleArgs):
 
 
 @rule(
-    "stack",
-    "hstack",
-    "vstack",
-    "dstack",
-    "column_stack",
+    aten.stack,
+    aten.hstack,
+    aten.vstack,
+    aten.dstack,
+    aten.column_stack,
     kind=OpKind.SHAPE,
     note="`{sym}` packs values along a new axis; used as one value, they are one type",
     linear=(True,),
@@ -476,7 +493,7 @@ def stack(r: RuleArgs):
 
 
 @rule(
-    "index_select",
+    aten.index_select,
     kind=OpKind.SHAPE,
     note="`{sym}` selects entries along an axis, keeping the others' types",
     linear=(True,),
@@ -491,8 +508,8 @@ def index_select(r: RuleArgs):
 
 
 @rule(
-    "gather",
-    "take_along_dim",
+    aten.gather,
+    aten.take_along_dim,
     kind=OpKind.SHAPE,
     note="`{sym}` selects entries along an axis, keeping the others' types",
     linear=(True,),
@@ -554,8 +571,8 @@ def _index_layout(r: RuleArgs, x: Value, arg: int) -> tuple[list[int], list[int]
 
 
 @rule(
-    "index",
-    "_unsafe_index",
+    aten.index,
+    aten._unsafe_index,
     kind=OpKind.SHAPE,
     note="`{sym}` selects entries, keeping unindexed axes' types",
     linear=(True,),
@@ -591,11 +608,11 @@ def _write(r: RuleArgs, dest: Value, src, region: list[int | None], region_shape
 
 
 @rule(
-    "index_put",
-    "index_put_",
-    "_index_put_impl",
-    "_index_put_impl_",
-    "_unsafe_index_put",
+    aten.index_put,
+    aten.index_put_,
+    aten._index_put_impl,
+    aten._index_put_impl_,
+    aten._unsafe_index_put,
     kind=OpKind.WRITE,
     note=WRITES,
     linear=(True, False, True),
@@ -611,7 +628,7 @@ def index_put(r: RuleArgs):
     return _write(r, dest, src, region, shape)
 
 
-@rule("select_scatter", kind=OpKind.WRITE, note=WRITES, linear=(True, True), requires=(0,))
+@rule(aten.select_scatter, kind=OpKind.WRITE, note=WRITES, linear=(True, True), requires=(0,))
 def select_scatter(r: RuleArgs):
     dest, src = r.arg(0), r.arg(1)
     dim = norm_dim(r.arg(2, "dim", 0), dest.ndim)
@@ -619,7 +636,7 @@ def select_scatter(r: RuleArgs):
     return _write(r, dest, src, list(region.axes), region.shape)
 
 
-@rule("slice_scatter", kind=OpKind.WRITE, note=WRITES, linear=(True, True), requires=(0,))
+@rule(aten.slice_scatter, kind=OpKind.WRITE, note=WRITES, linear=(True, True), requires=(0,))
 def slice_scatter(r: RuleArgs):
     dest, src = r.arg(0), r.arg(1)
     dim = norm_dim(r.arg(2, "dim", 0), dest.ndim)
@@ -633,7 +650,9 @@ def slice_scatter(r: RuleArgs):
     return _write(r, dest, src, axes, src.shape)
 
 
-@rule("diagonal_scatter", "as_strided_scatter", kind=OpKind.WRITE, note=WRITES, linear=(True, True), requires=(0,))
+@rule(
+    aten.diagonal_scatter, aten.as_strided_scatter, kind=OpKind.WRITE, note=WRITES, linear=(True, True), requires=(0,)
+)
 def opaque_scatter(r: RuleArgs):
     """A write into a diagonal or a strided region: the region's layout is not an axis of
     the destination, so only the destination's type is kept; the written value is a hole."""
@@ -641,12 +660,12 @@ def opaque_scatter(r: RuleArgs):
 
 
 @rule(
-    "scatter",
-    "scatter_",
-    "scatter_add",
-    "scatter_add_",
-    "scatter_reduce",
-    "scatter_reduce_",
+    aten.scatter,
+    aten.scatter_,
+    aten.scatter_add,
+    aten.scatter_add_,
+    aten.scatter_reduce,
+    aten.scatter_reduce_,
     kind=OpKind.WRITE,
     note=WRITES,
     linear=(True, False, True),
@@ -667,12 +686,12 @@ def scatter(r: RuleArgs):
 
 
 @rule(
-    "index_copy",
-    "index_copy_",
-    "index_add",
-    "index_add_",
-    "index_reduce",
-    "index_reduce_",
+    aten.index_copy,
+    aten.index_copy_,
+    aten.index_add,
+    aten.index_add_,
+    aten.index_reduce,
+    aten.index_reduce_,
     kind=OpKind.WRITE,
     note=WRITES,
     linear=(True, False, True),
@@ -691,7 +710,7 @@ def index_copy(r: RuleArgs):
     return keep(dest)
 
 
-@rule("masked_scatter", "masked_scatter_", kind=OpKind.WRITE, note=WRITES, linear=(True, False, True))
+@rule(aten.masked_scatter, aten.masked_scatter_, kind=OpKind.WRITE, note=WRITES, linear=(True, False, True))
 def masked_scatter(r: RuleArgs):
     """Entries of src fill dest where the mask is set, in order: src's trailing axes are dest's."""
     dest, src = r.arg(0), r.arg(2)
@@ -703,10 +722,10 @@ def masked_scatter(r: RuleArgs):
 
 
 @rule(
-    "copy",
-    "copy_",
-    "_copy_from",
-    "_copy_from_and_resize",
+    aten.copy,
+    aten.copy_,
+    aten._copy_from,
+    aten._copy_from_and_resize,
     kind=OpKind.WRITE,
     note=WRITES,
     linear=(True, True),
@@ -720,16 +739,16 @@ def copy(r: RuleArgs):
 
 
 PADS = (
-    "constant_pad_nd",
-    "pad",
-    "reflection_pad1d",
-    "reflection_pad2d",
-    "reflection_pad3d",
-    "replication_pad1d",
-    "replication_pad2d",
-    "replication_pad3d",
-    "_pad_circular",
-    "_pad_enum",
+    aten.constant_pad_nd,
+    aten.pad,
+    aten.reflection_pad1d,
+    aten.reflection_pad2d,
+    aten.reflection_pad3d,
+    aten.replication_pad1d,
+    aten.replication_pad2d,
+    aten.replication_pad3d,
+    aten._pad_circular,
+    aten._pad_enum,
     "circular_pad1d",
     "circular_pad2d",
     "circular_pad3d",
@@ -745,13 +764,13 @@ def pad(r: RuleArgs):
     return Value(resized(r.b, x, shape), shape)
 
 
-@rule("diff", kind=OpKind.SHAPE, note="`{sym}` takes differences of neighbours along an axis", linear=(True,))
+@rule(aten.diff, kind=OpKind.SHAPE, note="`{sym}` takes differences of neighbours along an axis", linear=(True,))
 def diff(r: RuleArgs):
     """Like padding: the differenced axis is shorter, so it is a new index set."""
     return pad(r)
 
 
-@rule("unfold", kind=OpKind.SHAPE, note="`{sym}` cuts an axis into windows", linear=(True,))
+@rule(aten.unfold, kind=OpKind.SHAPE, note="`{sym}` cuts an axis into windows", linear=(True,))
 def unfold(r: RuleArgs):
     """x.unfold(dim, size, step): the windowed axis becomes (windows, offsets), both new."""
     x, shape = r.arg(0), r.out_shape
@@ -761,7 +780,10 @@ def unfold(r: RuleArgs):
 
 
 @rule(
-    "im2col", kind=OpKind.SHAPE, note="`{sym}` lays windows out as columns: channels ⊗ kernel offsets", linear=(True,)
+    aten.im2col,
+    kind=OpKind.SHAPE,
+    note="`{sym}` lays windows out as columns: channels ⊗ kernel offsets",
+    linear=(True,),
 )
 def im2col(r: RuleArgs):
     """(B, C, H, W) -> (B, C*kh*kw, L): the column axis is channels ⊗ offsets, L is new."""
@@ -779,7 +801,7 @@ def im2col(r: RuleArgs):
 
 
 @rule(
-    "col2im",
+    aten.col2im,
     kind=OpKind.SHAPE,
     note="`{sym}` folds columns back into windows: channels ⊗ kernel offsets",
     linear=(True,),
@@ -800,27 +822,27 @@ def col2im(r: RuleArgs):
 
 
 @rule(
-    "view_as_real",
-    "view_as_complex",
-    "_fft_r2c",
-    "_fft_c2r",
-    "_fft_c2c",
-    "fft_fft",
-    "fft_ifft",
-    "fft_rfft",
-    "fft_irfft",
-    "fft_fft2",
-    "fft_ifft2",
-    "fft_rfft2",
-    "fft_irfft2",
-    "fft_fftn",
-    "fft_ifftn",
-    "fft_rfftn",
-    "fft_irfftn",
-    "fft_hfft",
-    "fft_ihfft",
-    "fft_fftshift",
-    "fft_ifftshift",
+    aten.view_as_real,
+    aten.view_as_complex,
+    aten._fft_r2c,
+    aten._fft_c2r,
+    aten._fft_c2c,
+    aten.fft_fft,
+    aten.fft_ifft,
+    aten.fft_rfft,
+    aten.fft_irfft,
+    aten.fft_fft2,
+    aten.fft_ifft2,
+    aten.fft_rfft2,
+    aten.fft_irfft2,
+    aten.fft_fftn,
+    aten.fft_ifftn,
+    aten.fft_rfftn,
+    aten.fft_irfftn,
+    aten.fft_hfft,
+    aten.fft_ihfft,
+    aten.fft_fftshift,
+    aten.fft_ifftshift,
     kind=OpKind.SHAPE,
     note="`{sym}` changes basis along the transformed axes (a fixed transform): they get new types",
     linear=(True,),
@@ -854,8 +876,8 @@ def fourier(r: RuleArgs):
 
 
 @rule(
-    "_pack_padded_sequence",
-    "_pad_packed_sequence",
+    aten._pack_padded_sequence,
+    aten._pad_packed_sequence,
     kind=OpKind.SHAPE,
     note="`{sym}` re-lays time and batch; the feature axis keeps its type",
 )
@@ -875,31 +897,31 @@ def packed_sequence(r: RuleArgs):
 
 
 CREATION = (
-    "zeros",
-    "ones",
-    "full",
-    "empty",
-    "arange",
-    "randn",
-    "rand",
-    "randint",
-    "randperm",
-    "new_zeros",
-    "new_ones",
-    "new_full",
-    "new_empty",
-    "new_empty_strided",
-    "empty_strided",
-    "scalar_tensor",
-    "linspace",
-    "logspace",
-    "eye",
-    "tensor",
-    "tril_indices",
-    "triu_indices",
-    "empty_permuted",
-    "normal_functional",
-    "_efficientzerotensor",
+    aten.zeros,
+    aten.ones,
+    aten.full,
+    aten.empty,
+    aten.arange,
+    aten.randn,
+    aten.rand,
+    aten.randint,
+    aten.randperm,
+    aten.new_zeros,
+    aten.new_ones,
+    aten.new_full,
+    aten.new_empty,
+    aten.new_empty_strided,
+    aten.empty_strided,
+    aten.scalar_tensor,
+    aten.linspace,
+    aten.logspace,
+    aten.eye,
+    aten.tensor,
+    aten.tril_indices,
+    aten.triu_indices,
+    aten.empty_permuted,
+    aten.normal_functional,
+    aten._efficientzerotensor,
 )
 
 
@@ -912,26 +934,26 @@ def create(r: RuleArgs):
 # ops whose result is a new index set or a new quantity computed from values (positions,
 # counts, bins): their outputs are genuinely unconstrained, so fresh types are exact
 @rule(
-    "nonzero",
-    "masked_select",
-    "one_hot",
-    "bucketize",
-    "searchsorted",
-    "multinomial",
-    "histc",
-    "histogram",
-    "bincount",
+    aten.nonzero,
+    aten.masked_select,
+    aten.one_hot,
+    aten.bucketize,
+    aten.searchsorted,
+    aten.multinomial,
+    aten.histc,
+    aten.histogram,
+    aten.bincount,
     "unique",
-    "_unique2",
-    "unique_consecutive",
-    "unique_dim",
-    "argwhere",
-    "nonzero_static",
-    "argsort",
-    "isin",
-    "affine_grid_generator",
-    "_pdist_forward",
-    "pdist",
+    aten._unique2,
+    aten.unique_consecutive,
+    aten.unique_dim,
+    aten.argwhere,
+    aten.nonzero_static,
+    aten.argsort,
+    aten.isin,
+    aten.affine_grid_generator,
+    aten._pdist_forward,
+    aten.pdist,
     kind=OpKind.SOURCE,
     note="`{sym}` computes new indices or counts from values: a new type",
     requires=(),
@@ -941,12 +963,12 @@ def new_index_set(r: RuleArgs):
 
 
 @rule(
-    "diagonal",
-    "diagonal_copy",
-    "diag",
-    "diag_embed",
-    "as_strided",
-    "as_strided_copy",
+    aten.diagonal,
+    aten.diagonal_copy,
+    aten.diag,
+    aten.diag_embed,
+    aten.as_strided,
+    aten.as_strided_copy,
     kind=OpKind.SHAPE,
     note="`{sym}` takes a strided view whose axes are not the input's",
     linear=(True,),
@@ -957,7 +979,13 @@ def strided_view(r: RuleArgs):
     raise GiveUp
 
 
-@rule("getitem", kind=OpKind.SHAPE, note="`{sym}` takes one output of a multi-output op", requires=(), keeps_parts=(0,))
+@rule(
+    operator.getitem,
+    kind=OpKind.SHAPE,
+    note="`{sym}` takes one output of a multi-output op",
+    requires=(),
+    keeps_parts=(0,),
+)
 def getitem(r: RuleArgs):
     container, idx = r.arg(0), r.arg(1)
     if isinstance(container, (list, tuple)) and isinstance(idx, int) and -len(container) <= idx < len(container):
@@ -965,7 +993,7 @@ def getitem(r: RuleArgs):
     raise GiveUp
 
 
-@rule("meshgrid", kind=OpKind.SHAPE, note="`{sym}` lays 1-d values out on a grid, one axis each", requires=())
+@rule(aten.meshgrid, kind=OpKind.SHAPE, note="`{sym}` lays 1-d values out on a grid, one axis each", requires=())
 def meshgrid(r: RuleArgs):
     """meshgrid(tensors): every output has one axis per input, typed as that input's axis
     (indexing "xy" swaps the first two)."""
