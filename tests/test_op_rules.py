@@ -78,7 +78,8 @@ def test_metadata_lives_in_the_record_the_dispatcher_and_diagnostics_read():
     assert (add.symbol_for("add"), add.additive) == ("+", True)
     assert (sub.symbol_for("rsub"), sub.additive) == ("-", True)
     assert (mul.symbol_for("mul_"), mul.additive) == ("*", False)
-    assert REGISTRY.lookup("clamp_").symbol_for("clamp_") == "clamp"
+    assert REGISTRY.lookup("clamp_.Tensor").symbol_for("clamp_") == "clamp"  # binary: one operation
+    assert REGISTRY.lookup("copy_").symbol_for("copy_") == "copy_"  # a write keeps its name
     assert REGISTRY.lookup("sigmoid").gate is registry.Gate.MAKES
     assert REGISTRY.lookup("tanh").gate is registry.Gate.DROPS
     assert REGISTRY.lookup("clone").gate is registry.Gate.KEEPS

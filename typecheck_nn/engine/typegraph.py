@@ -127,6 +127,19 @@ def find_aliases(gm: torch.fx.GraphModule, prefix: str = "") -> Aliases:
     return out
 
 
+@dataclass
+class _Frame:
+    """One graph being walked: the top graph, or a nested one bound to a call's arguments."""
+
+    gm: Any
+    prefix: str
+    bound: list | None
+    bound_names: list | None
+    outer: OpInfo | None
+    placeholders: int = 0
+    result: list | None = None
+
+
 class Builder:
     """Mutable state of one pass; rules call its helpers."""
 
@@ -369,94 +382,108 @@ class Builder:
             self.values[name] = self.new_value(shape, node.name)
 
     def _walk(self, gm, prefix: str, bound: list | None, outer: OpInfo | None, bound_names: list | None = None):
-        """Type one graph; nested graphs (higher-order ops such as no_grad regions) are
-        walked inline with their placeholders bound to the call's arguments."""
-        placeholders = 0
-        result = None
+        """Type one graph, one method per node kind as torch.fx's Interpreter does; nested
+        graphs (higher-order ops such as no_grad regions) are walked inline with their
+        placeholders bound to the call's arguments. Returns a nested graph's outputs."""
+        frame = _Frame(gm, prefix, bound, bound_names, outer)
         for node in gm.graph.nodes:
-            name = prefix + node.name
             self.prefix = prefix
-            if node.op == "placeholder":
-                if bound is None:
-                    self._placeholder(node, name)
-                else:
-                    self.values[name] = bound[placeholders] if placeholders < len(bound) else None
-                    source = bound_names[placeholders] if bound_names and placeholders < len(bound_names) else None
-                    if source in self.learned:
-                        self.learned[name] = self.learned[source]
-                self._add_value(name, None)
-                placeholders += 1
+            visit = getattr(self, f"_visit_{node.op}", None)
+            if visit is None:  # call_module / call_method do not survive export
+                self.values[prefix + node.name] = None
                 continue
-            if node.op == "output":
-                if bound is not None:
-                    out = node.args[0]
-                    result = [
-                        self.values.get(prefix + a.name) if hasattr(a, "name") else None
-                        for a in (out if isinstance(out, (list, tuple)) else [out])
-                    ]
-                continue
-            if node.op == "get_attr":
-                val = getattr(gm, node.target, None)
-                shape = _shape_of(val)
-                self.values[name] = (
-                    val
-                    if isinstance(val, torch.fx.GraphModule)
-                    else (None if shape is None else self.new_value(shape, str(node.target)))
-                )
-                self.learned[name] = frozenset()  # a constant of the graph
-                self._add_value(name, None)
-                continue
-            if node.op != "call_function":
-                self.values[name] = None
-                continue
-            sub = self._subgraph(node, prefix)
-            target = target_name(node.target)
-            if outer is None:
-                loc = self.program.locations.get(node.name)
-                module = self.program.module_paths.get(node.name, "")
-                call_site = self.program.sites.get(node.name)
-                function = self.program.functions.get(node.name, "")
-            else:  # a nested graph's nodes carry their own spans; else the call's
-                info = self._nested_info(gm)
-                loc = info.locations.get(node.name) or outer.location
-                module = info.module_paths.get(node.name) or outer.module
-                call_site = info.sites.get(node.name) or f"{outer.site}/{node.name}"
-                function = info.functions.get(node.name) or outer.function
-            if call_site is None and loc is not None:  # no call-path annotation: fold by span
-                call_site = f"{loc.path}:{loc.line}:{loc.column}-{loc.end_line}:{loc.end_column}"
-            op = OpInfo(
-                id=len(self.ops),
-                node=name,
-                target=target,
-                kind=OpKind.OTHER,
-                location=loc,
-                module=module,
-                site=f"{module}|{target}|{call_site}" if call_site else f"{module}|{target}|{name}",
-                inputs=[prefix + a.name for a in node.all_input_nodes],
-                function=function,
-            )
-            self.ops.append(op)
-            self.node_to_op[name] = op.id
-            self.graph.add_node(op.id, kind="op", target=target)
-            for src in op.inputs:
-                self.graph.add_edge(value_key(src), op.id)
-            self._follow_writes(name, op)
-            self.current = op
-            self._propagate_learned(name, op.inputs)
-            if sub is not None:
-                gm_sub, args, arg_names = sub
-                self.values[name] = self._walk(gm_sub, f"{name}/", args, op, arg_names)
-                self.prefix = prefix
+            visit(node, frame)
+        return frame.result
+
+    def _visit_placeholder(self, node, frame: _Frame) -> None:
+        name = frame.prefix + node.name
+        if frame.bound is None:
+            self._placeholder(node, name)
+        else:
+            k = frame.placeholders
+            self.values[name] = frame.bound[k] if k < len(frame.bound) else None
+            source = frame.bound_names[k] if frame.bound_names and k < len(frame.bound_names) else None
+            if source in self.learned:
+                self.learned[name] = self.learned[source]
+        self._add_value(name, None)
+        frame.placeholders += 1
+
+    def _visit_output(self, node, frame: _Frame) -> None:
+        if frame.bound is None:
+            return
+        out = node.args[0]
+        frame.result = [
+            self.values.get(frame.prefix + a.name) if hasattr(a, "name") else None
+            for a in (out if isinstance(out, (list, tuple)) else [out])
+        ]
+
+    def _visit_get_attr(self, node, frame: _Frame) -> None:
+        name = frame.prefix + node.name
+        val = getattr(frame.gm, node.target, None)
+        shape = _shape_of(val)
+        self.values[name] = (
+            val
+            if isinstance(val, torch.fx.GraphModule)
+            else (None if shape is None else self.new_value(shape, str(node.target)))
+        )
+        self.learned[name] = frozenset()  # a constant of the graph
+        self._add_value(name, None)
+
+    def _visit_call_function(self, node, frame: _Frame) -> None:
+        name = frame.prefix + node.name
+        sub = self._subgraph(node, frame.prefix)
+        op = self._new_op(node, frame)
+        self._follow_writes(name, op)
+        self.current = op
+        self._propagate_learned(name, op.inputs)
+        if sub is not None:
+            gm_sub, args, arg_names = sub
+            self.values[name] = self._walk(gm_sub, f"{name}/", args, op, arg_names)
+            self.prefix = frame.prefix
+        else:
+            row = self._row_write(node, name)
+            if row is not None and op.target in ("copy_", "copy"):
+                self.values[name] = self._replace_row(row, self._source_value(node.args[1]))
             else:
-                row = self._row_write(node, name)
-                if row is not None and target in ("copy_", "copy"):
-                    self.values[name] = self._replace_row(row, self._source_value(node.args[1]))
-                else:
-                    self.values[name] = dispatch(self, node, target)
-                    if row is not None:
-                        self._replace_row(row, self.values[name])
-            self._add_value(name, op.id)
-        return result
+                self.values[name] = dispatch(self, node, op.target)
+                if row is not None:
+                    self._replace_row(row, self.values[name])
+        self._add_value(name, op.id)
+
+    def _new_op(self, node, frame: _Frame) -> OpInfo:
+        """The op record of a call, with the user's location and module path: from the
+        trace for the top graph, from a nested graph's own spans or else its caller's."""
+        name, target, outer = frame.prefix + node.name, target_name(node.target), frame.outer
+        if outer is None:
+            loc = self.program.locations.get(node.name)
+            module = self.program.module_paths.get(node.name, "")
+            call_site = self.program.sites.get(node.name)
+            function = self.program.functions.get(node.name, "")
+        else:
+            info = self._nested_info(frame.gm)
+            loc = info.locations.get(node.name) or outer.location
+            module = info.module_paths.get(node.name) or outer.module
+            call_site = info.sites.get(node.name) or f"{outer.site}/{node.name}"
+            function = info.functions.get(node.name) or outer.function
+        if call_site is None and loc is not None:  # no call-path annotation: fold by span
+            call_site = f"{loc.path}:{loc.line}:{loc.column}-{loc.end_line}:{loc.end_column}"
+        op = OpInfo(
+            id=len(self.ops),
+            node=name,
+            target=target,
+            kind=OpKind.OTHER,
+            location=loc,
+            module=module,
+            site=f"{module}|{target}|{call_site}" if call_site else f"{module}|{target}|{name}",
+            inputs=[frame.prefix + a.name for a in node.all_input_nodes],
+            function=function,
+        )
+        self.ops.append(op)
+        self.node_to_op[name] = op.id
+        self.graph.add_node(op.id, kind="op", target=target)
+        for src in op.inputs:
+            self.graph.add_edge(value_key(src), op.id)
+        return op
 
     def _subgraph(self, node, prefix: str):
         """(graph module, argument values) when the node calls a nested graph."""

@@ -274,7 +274,8 @@ COMPARISONS = (
     *COMPARISONS,
     *(getattr(aten, op_name(c) + "_") for c in COMPARISONS[:6]),
     kind=OpKind.BINARY,
-    note="`{sym}` requires both operands to have one type",
+    note=UNIFIES,
+    functional_name=True,
 )
 @rule(aten.__and__, aten.__iand__, kind=OpKind.BINARY, note=UNIFIES, symbol="&")
 @rule(aten.__or__, aten.__ior__, kind=OpKind.BINARY, note=UNIFIES, symbol="|")

@@ -95,6 +95,7 @@ class OpRule:
     requires: tuple[int, ...] = (0,)  # positional args that must be typed tensors
     gate: Gate = Gate.RULE
     additive: bool = False  # an addition or subtraction: x + f(W x) is TNN003's shape
+    functional_name: bool = False  # messages name `maximum` for `maximum_` (no symbol of its own)
     keeps_parts: tuple[int, ...] = ()  # args whose packed parts the rule reads itself (select of a stack)
 
     @property
@@ -102,11 +103,14 @@ class OpRule:
         return self.fn.__name__.strip("_")
 
     def symbol_for(self, packet: str) -> str:
-        """The text messages use for this op: the rule's symbol, else the op's functional
-        name (`relu_` and `relu` are one operation to the user)."""
+        """The text messages use for this op: the rule's symbol, else the op's name (its
+        functional name where the rule says an in-place spelling is the same operation;
+        a write such as `copy_` keeps its underscore, since writing is its point)."""
         if self.symbol:
             return self.symbol
-        return packet if packet.startswith("__") else packet.rstrip("_")
+        if self.functional_name and not packet.startswith("__"):
+            return packet.rstrip("_")
+        return packet
 
 
 @dataclass
@@ -154,6 +158,7 @@ def rule(
     requires: tuple[int, ...] = (0,),
     gate: Gate = Gate.RULE,
     additive: bool = False,
+    functional_name: bool = False,
     keeps_parts: tuple[int, ...] = (),
 ) -> Callable[[Callable], Callable]:
     """Register `fn` as the typing rule of `targets` with its metadata. Decorators stack:
@@ -161,7 +166,9 @@ def rule(
 
     def deco(fn: Callable) -> Callable:
         names = tuple(op_name(t) for t in targets)
-        REGISTRY.add(OpRule(fn, names, kind, note, symbol, linear, requires, gate, additive, keeps_parts))
+        REGISTRY.add(
+            OpRule(fn, names, kind, note, symbol, linear, requires, gate, additive, functional_name, keeps_parts)
+        )
         return fn
 
     return deco
