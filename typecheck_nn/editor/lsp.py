@@ -36,6 +36,7 @@ from pygls.workspace import PositionCodec
 
 from typecheck_nn import __version__
 from typecheck_nn.core.model import Diagnostic, GraphNode, Location, ModelResult, Report
+from typecheck_nn.core.source import assigned_targets
 from typecheck_nn.policy.suppress import parse_directive
 from typecheck_nn.run.warm import FileCheck, WarmChecker
 from typecheck_nn.run.worker import RunOptions
@@ -47,7 +48,6 @@ _SEVERITY = {
     "warning": lsp.DiagnosticSeverity.Warning,
     "info": lsp.DiagnosticSeverity.Information,
 }
-_LHS = re.compile(r"^\s*(?P<lhs>[A-Za-z_][\w.]*(?:\s*,\s*[A-Za-z_][\w.]*)*)\s*(?::[^=]+)?=(?!=)")
 HOVER_ROWS = 12
 PROGRESS_CREATE_SECONDS = 2.0  # inner operations listed under the produced values
 
@@ -263,8 +263,7 @@ def hover_text(models: Iterable[ModelResult], path: str, line: int, line_text: s
         spans = {s: _span(ns[0]) for s, ns in sites.items()}
         outer = [s for s in sites if not any(_inside(spans[s], spans[o]) for o in sites)]
         inner = [s for s in sites if s not in outer]
-        lhs = _LHS.match(line_text)
-        names = [x.strip() for x in lhs["lhs"].split(",")] if lhs else []
+        names = assigned_targets(line_text)
         out = [f"**{m.name}**"]
         for i, s in enumerate(outer):
             node = sites[s][0]

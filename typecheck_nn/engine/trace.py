@@ -28,10 +28,10 @@ import torch.fx.traceback as fx_traceback
 from torch.overrides import TorchFunctionMode
 
 from typecheck_nn.core.model import Location
+from typecheck_nn.core.source import assigned_targets
 
 LOC_KEY = "typecheck_nn_loc"
 SITE_KEY = "typecheck_nn_site"
-_ASSIGN = re.compile(r"^\s*([A-Za-z_][\w\.\[\]]*(?:\s*,\s*[A-Za-z_][\w\.\[\]]*)*)\s*(?:[+\-*/@]?=)(?!=)")
 
 
 @dataclass
@@ -55,8 +55,8 @@ class TracedProgram:
 def assigned_name(loc: Location) -> str | None:
     """The variable(s) a source line assigns (`h = ...` -> "h", `i, f = ...` -> "i,f"),
     to name fresh types and recurrent states in messages."""
-    m = _ASSIGN.match(linecache.getline(loc.path, loc.line))
-    return m.group(1).replace(" ", "") if m else None
+    targets = assigned_targets(linecache.getline(loc.path, loc.line))
+    return ",".join(targets) if targets else None
 
 
 class TraceError(Exception):

@@ -16,9 +16,10 @@ from collections import Counter
 from pathlib import Path
 
 from typecheck_nn.core import rules as rules_mod
-from typecheck_nn.core.model import Diagnostic, Location, ModelResult, Report
+from typecheck_nn.core.model import Diagnostic, ModelResult, Report
+from typecheck_nn.report.common import display_path, location_text
 from typecheck_nn.report.html_graph import graph_payload, type_color
-from typecheck_nn.report.html_source import diagnostic_source_html, display_path
+from typecheck_nn.report.html_source import diagnostic_source_html
 
 ASSETS = Path(__file__).with_name("html_assets")
 ELK_ASSET = "elk.bundled.js"
@@ -56,12 +57,6 @@ def e(value: object) -> str:
 def safe_href(url: str) -> str | None:
     """Only plain web or relative links: a `javascript:` URL from a config must not run."""
     return url if url and url.startswith(SAFE_URL_PREFIXES) else None
-
-
-def location_text(loc: Location | None, root: Path | None) -> str:
-    if loc is None:
-        return ""
-    return f"{display_path(loc.path, root)}:{loc.line}:{loc.column}"
 
 
 def model_anchor(index: int) -> str:
@@ -231,7 +226,7 @@ def diagnostic_html(d: Diagnostic, model_index: int, diag_index: int | None, roo
     return (
         f'<article class="diag sev-{e(d.severity)}">'
         f'<header><span class="sev">{e(d.severity)}</span>{code}<span class="rule-name">{e(d.name)}</span>'
-        f'<span class="loc">{e(location_text(d.location, root))}</span>{graph_button}</header>'
+        f'<span class="loc">{e(location_text(d.location, "", root))}</span>{graph_button}</header>'
         f'<p class="msg">{e(d.message)}</p>{types}'
         f"{diagnostic_source_html(d, root, cache)}{help_html}</article>"
     )
@@ -266,7 +261,7 @@ def model_section(i: int, m: ModelResult, root: Path | None, cache: dict) -> str
         f'<h2>{e(m.name)} {verdict_badge(m)}</h2><div class="meta">{" · ".join(meta)}</div>',
     ]
     if m.error is not None:
-        where = location_text(m.error_location, root)
+        where = location_text(m.error_location, "", root)
         parts.append(
             f'<div class="error-box"><b>Could not check</b> {e(where)}<pre class="error-text">{e(m.error)}</pre></div>'
         )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from typecheck_nn.core.model import Diagnostic, Location
+from typecheck_nn.report.common import display_path
 
 CONTEXT_LINES = 2
 MAX_LINE_CHARS = 400  # a minified or generated line must not blow up the page
@@ -34,16 +35,6 @@ def resolve_path(path: str, root: Path | None) -> Path:
     if not p.is_absolute() and root is not None:
         p = root / p
     return p
-
-
-def display_path(path: str, root: Path | None) -> str:
-    """Paths under the checked directory are shown relative, like the terminal report."""
-    if root is not None:
-        try:
-            return str(Path(path).relative_to(root))
-        except ValueError:
-            pass
-    return path
 
 
 def read_lines(path: str, root: Path | None, cache: dict[str, list[str] | None]) -> list[str] | None:
