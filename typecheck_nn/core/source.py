@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import re
 
-# `h = ...`, `i, f = ...`, `self.h += ...`, `h: Tensor = ...`, `state[0] = ...`; not `==`
-_ASSIGN = re.compile(r"^\s*([A-Za-z_][\w.\[\]]*(?:\s*,\s*[A-Za-z_][\w.\[\]]*)*)\s*(?::[^=]+)?(?:[+\-*/@]?=)(?!=)")
+# `h = ...`, `i, f = ...`, `self.h += ...`, `state[0] = ...`; not `==`
+_ASSIGN = re.compile(r"^\s*([A-Za-z_][\w.\[\]]*(?:\s*,\s*[A-Za-z_][\w.\[\]]*)*)\s*(?:[+\-*/@]?=)(?!=)")
+# `h: Tensor = ...`: an annotation only follows a plain name (`x[a:b] = ...` is a slice)
+_ANNOTATED = re.compile(r"^\s*([A-Za-z_][\w.]*)\s*:[^=]+=(?!=)")
 
 
 def assigned_targets(line: str) -> list[str]:
     """The targets a source line assigns, left to right (empty when it assigns none)."""
-    m = _ASSIGN.match(line)
+    m = _ASSIGN.match(line) or _ANNOTATED.match(line)
     return [t.strip() for t in m.group(1).split(",")] if m else []

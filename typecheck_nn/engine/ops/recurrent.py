@@ -93,48 +93,92 @@ def _values(seq) -> list:
     return list(seq) if isinstance(seq, (list, tuple)) else []
 
 
+@dataclass
+class _FusedArgs:
+    """The arguments of aten.lstm / gru / rnn_tanh, read from either overload."""
+
+    x: Value
+    hx: list
+    params: list
+    p_arg: int  # where the flat weight list is in the call (for the weights' fx nodes)
+    has_biases: bool
+    num_layers: int
+    bidirectional: bool
+    batch_first: bool
+
+    @classmethod
+    def read(cls, r: RuleArgs) -> _FusedArgs:
+        """`.input`: (input, hx, params, has_biases, num_layers, dropout, train,
+        bidirectional, batch_first); `.data` (packed input): (data, batch_sizes, hx, ...)."""
+        if getattr(r.node.target, "_overloadname", "") == "data":
+            x, hx, params, p_arg = r.arg(0), r.arg(2), r.arg(3), 3
+            has_biases, num_layers, bidirectional, batch_first = r.arg(4), r.arg(5), r.arg(8), False
+        else:
+            x, hx, params, p_arg = r.arg(0), r.arg(1), r.arg(2), 2
+            has_biases, num_layers = r.arg(3), r.arg(4)
+            bidirectional, batch_first = r.arg(7), r.arg(8)
+        hx_list = _values(hx) if isinstance(hx, (list, tuple)) else [hx]
+        return cls(x, hx_list, _values(params), p_arg, has_biases, num_layers, bidirectional, batch_first)
+
+    @property
+    def directions(self) -> int:
+        return 2 if self.bidirectional else 1
+
+    def weights_per_cell(self) -> int:
+        """w_ih, w_hh (and b_ih, b_hh), plus w_hr when the LSTM has projections."""
+        per = 4 if self.has_biases else 2
+        p = self.params
+        if (
+            len(p) >= per * self.num_layers * self.directions + 1
+            and p[per].ndim == 2
+            and p[per].shape[0] != p[0].shape[0]
+        ):
+            per += 1
+        return per
+
+
 def fused_rnn(r: RuleArgs, kind: str):
-    """aten.lstm.input / gru.input / rnn_tanh.input: (input, hx, params, has_biases,
-    num_layers, dropout, train, bidirectional, batch_first); `.data` for packed input."""
-    if getattr(r.node.target, "_overloadname", "") == "data":
-        x, hx, params, p_arg = r.arg(0), r.arg(2), r.arg(3), 3
-        has_biases, num_layers, bidirectional, batch_first = r.arg(4), r.arg(5), r.arg(8), False
-    else:
-        x, hx, params, p_arg = r.arg(0), r.arg(1), r.arg(2), 2
-        has_biases, num_layers = r.arg(3), r.arg(4)
-        bidirectional, batch_first = r.arg(7), r.arg(8)
+    """aten.lstm / gru / rnn_tanh (nn.LSTM and friends as one op): every layer and
+    direction is replayed as the cell's equations over a state that must keep its type."""
+    a = _FusedArgs.read(r)
     outs = r.out if isinstance(r.out, (list, tuple)) else None
-    params = _values(params)
-    hx_list = _values(hx) if isinstance(hx, (list, tuple)) else [hx]
-    if outs is None or not params or not all(is_value(p) for p in params):
+    if outs is None or not a.params or not all(is_value(p) for p in a.params):
         raise GiveUp
-    per = 4 if has_biases else 2
-    n_dir = 2 if bidirectional else 1
-    hidden = params[1].shape[1] if params[1].ndim == 2 else params[1].shape[-1]
-    if (
-        len(params) >= per * num_layers * n_dir + 1
-        and params[per].ndim == 2
-        and params[per].shape[0] != params[0].shape[0]
-    ):
-        per += 1  # projections (w_hr)
+    hidden = a.params[1].shape[1] if a.params[1].ndim == 2 else a.params[1].shape[-1]
+    layer_out, final_h = _fused_layers(r, kind, a, hidden)
+    out_shape = tensor_meta(outs[0])
+    if out_shape is None:
+        raise GiveUp
+    time_batch = a.x.axes[:-1]
+    result: list[Value | None] = [Value(tuple(time_batch) + (layer_out,), out_shape)]
+    batch = time_batch[0] if a.batch_first else (time_batch[1] if len(time_batch) > 1 else None)
+    for o in outs[1:]:
+        result.append(_final_states(r, tensor_meta(o), final_h, batch))
+    return result
+
+
+def _fused_layers(r: RuleArgs, kind: str, a: _FusedArgs, hidden: int) -> tuple[int, list[int]]:
+    """The last layer's output feature type, and every layer's and direction's final state."""
+    per, n_dir = a.weights_per_cell(), a.directions
     # the initial states are (layers x directions, batch, hidden): one tensor for every
     # layer, whose layers need not share a type; only a single layer's is that layer's state
-    n_states = num_layers * (2 if bidirectional else 1)
-    h0s = _per_layer(r, hx_list[0] if hx_list else None, n_states)
-    c0s = _per_layer(r, hx_list[1] if len(hx_list) > 1 else None, n_states)
-    layer_out = x.axes[-1]
+    n_states = a.num_layers * n_dir
+    h0s = _per_layer(r, a.hx[0] if a.hx else None, n_states)
+    c0s = _per_layer(r, a.hx[1] if len(a.hx) > 1 else None, n_states)
+    layer_out = a.x.axes[-1]
     final_h: list[int] = []
-    for layer in range(num_layers):
+    for layer in range(a.num_layers):
         dir_types = []
         for d in range(n_dir):
             base = (layer * n_dir + d) * per
+            p = a.params
             w = Weights(
-                params[base],
-                params[base + 1],
-                params[base + 2] if has_biases else None,
-                params[base + 3] if has_biases else None,
-                r.source(p_arg, item=base),
-                r.source(p_arg, item=base + 1),
+                p[base],
+                p[base + 1],
+                p[base + 2] if a.has_biases else None,
+                p[base + 3] if a.has_biases else None,
+                r.source(a.p_arg, item=base),
+                r.source(a.p_arg, item=base + 1),
             )
             k = layer * n_dir + d
             h_new = _layer(r, kind, layer_out, w, hidden, h0s[k], c0s[k])
@@ -146,25 +190,19 @@ def fused_rnn(r: RuleArgs, kind: str):
             holder = r.b.fresh(hidden * 2, r.b.label())
             r.b.structure(holder, "sum", tuple(dir_types))
             layer_out = holder
-    out_shape = tensor_meta(outs[0])
-    if out_shape is None:
-        raise GiveUp
-    time_batch = x.axes[:-1]
-    result: list[Value | None] = [Value(tuple(time_batch) + (layer_out,), out_shape)]
-    batch = time_batch[0] if batch_first else (time_batch[1] if len(time_batch) > 1 else None)
-    for o in outs[1:]:
-        shape = tensor_meta(o)
-        if shape is None:
-            result.append(None)
-            continue
-        whole = r.b.new_value(shape, r.b.label())
-        if len(shape) == 3 and shape[0] == len(final_h) and batch is not None:
-            # the final states of every layer and direction, packed as a hand-written
-            # model would pack them: each keeps its own layer's type
-            parts = [Value((batch, h), (shape[1], shape[2])) for h in final_h]
-            whole = Value(whole.axes, shape, stacked=Stacked(0, parts, [1] * len(parts), squeezed=True))
-        result.append(whole)
-    return result
+    return layer_out, final_h
+
+
+def _final_states(r: RuleArgs, shape, final_h: list[int], batch) -> Value | None:
+    """h_n (or c_n): the final states of every layer and direction, packed as a
+    hand-written model would pack them: each keeps its own layer's type."""
+    if shape is None:
+        return None
+    whole = r.b.new_value(shape, r.b.label())
+    if len(shape) == 3 and shape[0] == len(final_h) and batch is not None:
+        parts = [Value((batch, h), (shape[1], shape[2])) for h in final_h]
+        whole = Value(whole.axes, shape, stacked=Stacked(0, parts, [1] * len(parts), squeezed=True))
+    return whole
 
 
 def _per_layer(r: RuleArgs, h0, n: int) -> list:
