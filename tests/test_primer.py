@@ -35,7 +35,7 @@ import primer_compat  # noqa: E402
 # torchvision's PyPI wheel cannot load its C++ ops next to the CPU torch; without this,
 # importing torchvision (and every transformers model, which imports it) fails. It must run
 # before anything imports torchvision, so it runs at import, before the other test modules'
-# tests (tests/test_real_models.py imports transformers' models) run in this process.
+# tests (tests/engine/test_real_models.py imports transformers' models) run in this process.
 primer_compat.allow_torchvision_import()
 
 import primer  # noqa: E402

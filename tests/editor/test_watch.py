@@ -123,7 +123,7 @@ def test_editor_doc_names_every_flag_of_watch_and_lsp() -> None:
 
     from typecheck_nn.cli import lsp_app, watch_app
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "editor.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "editor.md").read_text()
     for app in (watch_app, lsp_app):
         for param in typer.main.get_command(app).params:
             flags = [o for o in getattr(param, "opts", []) if o.startswith("--") and o != "--help"]

@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from support.chromium_driver import chromium, console_errors, missing_reason, wait_ready
+from support.html_reports import hostile_report, lstm_report, synthetic_report
 
 from typecheck_nn.core.model import (
     Diagnostic,
@@ -27,12 +29,8 @@ from typecheck_nn.core.model import (
 from typecheck_nn.report import html as html_report
 from typecheck_nn.report.html_graph import graph_payload, key_type, shape_text, type_color
 
-sys.path.insert(0, str(Path(__file__).parent))
-from chromium_driver import chromium, console_errors, missing_reason, wait_ready  # noqa: E402
-from html_reports import hostile_report, lstm_report, synthetic_report  # noqa: E402
-
 EVIL = "<script>alert(1)</script>"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA_RE = re.compile(r'<script type="application/json" id="tcnn-data">(.*?)</script>', re.S)
 
 

@@ -1,5 +1,5 @@
 """`typecheck-nn lsp`, driven as an editor drives it: a real subprocess speaking JSON-RPC
-over stdio (tests/editor_client.py, pygls's client), and the conversions tested alone."""
+over stdio (tests/support/editor_client.py, pygls's client), and the conversions tested alone."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import asyncio
 import shutil
 from pathlib import Path
 
-from editor_client import Editor
 from lsprotocol import types as lsp
 from pygls.workspace import PositionCodec
+from support.editor_client import Editor
 
 from typecheck_nn.core.model import (
     Diagnostic,
@@ -23,7 +23,7 @@ from typecheck_nn.core.model import (
 )
 from typecheck_nn.editor.lsp import hover_text, lsp_diagnostics, lsp_range, suppression_edit
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 RECURRENT_LINE = 25  # examples/rnns.py: h = torch.tanh(self.W(x) + self.V(h))
 
 
