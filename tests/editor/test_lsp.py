@@ -7,6 +7,7 @@ import asyncio
 import shutil
 from pathlib import Path
 
+import pytest
 from lsprotocol import types as lsp
 from pygls.workspace import PositionCodec
 from support.editor_client import Editor
@@ -37,6 +38,7 @@ def _apply(text: str, edit: lsp.TextEdit) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.process
 def test_editor_session_weak_rnn(tmp_path: Path) -> None:
     model = tmp_path / "rnns.py"
     shutil.copy(REPO / "examples" / "rnns.py", model)
@@ -108,6 +110,7 @@ def test_editor_session_weak_rnn(tmp_path: Path) -> None:
     asyncio.run(session())
 
 
+@pytest.mark.process
 def test_syntax_error_is_one_diagnostic_and_server_lives_on(tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text("import torch\n\n\ndef f(:\n    pass\n")

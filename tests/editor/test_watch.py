@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from typecheck_nn.core.model import Diagnostic, Location, ModelResult, Report
 from typecheck_nn.editor.watch import changes, findings
 
@@ -64,6 +66,7 @@ class Lines:
                 return got
 
 
+@pytest.mark.process
 def test_watch_reports_a_violation_as_fixed(tmp_path: Path) -> None:
     model = tmp_path / "cell.py"
     model.write_text(WEAK)

@@ -328,6 +328,7 @@ def initial_view_ok(driver, model: int) -> str:
     return ""
 
 
+@pytest.mark.process
 @pytest.mark.browser
 def test_report_works_in_headless_chromium(tmp_path):
     require_browser()
@@ -402,6 +403,7 @@ def real_models_page(tmp_path_factory):
     return page, report
 
 
+@pytest.mark.process
 @pytest.mark.browser
 def test_three_real_models_are_drawn_soundly(real_models_page, tmp_path):
     """A small ResNet, a transformer block and an LSTM language model, as a user sees them."""
@@ -441,6 +443,7 @@ def test_three_real_models_are_drawn_soundly(real_models_page, tmp_path):
         assert console_errors(driver) == []
 
 
+@pytest.mark.process
 @pytest.mark.browser
 def test_recurrence_folds_into_one_cell_with_a_back_edge(real_models_page):
     require_browser()
@@ -478,6 +481,7 @@ def test_recurrence_folds_into_one_cell_with_a_back_edge(real_models_page):
         assert console_errors(driver) == []
 
 
+@pytest.mark.process
 @pytest.mark.browser
 def test_hostile_report_runs_no_injected_script(tmp_path):
     require_browser()
@@ -507,6 +511,7 @@ def checker_available() -> bool:
     return True
 
 
+@pytest.mark.process
 def test_cli_writes_html_for_a_real_model(tmp_path):
     if not checker_available():
         pytest.skip("the checker core is not implemented yet (api.check_paths raises NotImplementedError)")

@@ -95,6 +95,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 def test_cli_rule_subcommand():
     shown = _cli("rule", "TNN002")
     assert shown.returncode == 0 and "Use instead" in shown.stdout
