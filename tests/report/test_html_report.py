@@ -501,20 +501,8 @@ def test_hostile_report_runs_no_injected_script(tmp_path):
 # --- end to end with the real checker ----------------------------------------------------
 
 
-def checker_available() -> bool:
-    from typecheck_nn import api
-
-    try:
-        api.check_paths([str(ROOT / "tests" / "fixtures" / "html_small_rnn.py")])
-    except NotImplementedError:
-        return False
-    return True
-
-
 @pytest.mark.process
 def test_cli_writes_html_for_a_real_model(tmp_path):
-    if not checker_available():
-        pytest.skip("the checker core is not implemented yet (api.check_paths raises NotImplementedError)")
     out = tmp_path / "report.html"
     fixture = ROOT / "tests" / "fixtures" / "html_small_rnn.py"
     proc = subprocess.run(
