@@ -6,7 +6,7 @@ For the bundled example (examples/rnns.py, copied to a temporary folder):
 
 1. a cold command-line run, `typecheck-nn rnns.py` in a new process, wall time;
 2. on a warm `typecheck-nn lsp` server (a real subprocess driven over stdio by pygls's
-   client, tests/editor_client.py), the time from sending `didSave` to receiving the
+   client, tests/support/editor_client.py), the time from sending `didSave` to receiving the
    file's `publishDiagnostics`. Each save changes the file's content (a comment with a
    counter), so the content cache cannot answer: every save is a real re-check.
 
@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tests"))
 
-from editor_client import Editor  # noqa: E402
+from support.editor_client import Editor  # noqa: E402
 
 GOAL_SECONDS, GOAL_RATIO = 1.5, 4.0
 

@@ -23,8 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from chromium_driver import chromium, console_errors, missing_reason, wait_ready  # noqa: E402
-from html_reports import synthetic_report  # noqa: E402
+from support.chromium_driver import chromium, console_errors, missing_reason, wait_ready  # noqa: E402
+from support.html_reports import synthetic_report  # noqa: E402
 
 from typecheck_nn.report import html as html_report  # noqa: E402
 

@@ -20,7 +20,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 
-from chromium_driver import chromium, console_errors, missing_reason, wait_ready  # noqa: E402
+from support.chromium_driver import chromium, console_errors, missing_reason, wait_ready  # noqa: E402
 
 # (target, screenshot name, modules to open after the first view: what a user would click)
 SHOTS = [

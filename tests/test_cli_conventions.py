@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import textwrap
+import time
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -140,8 +141,13 @@ def test_machine_formats_are_byte_identical_without_timings(tmp_path):
         assert invoke(path, "--format", fmt).stdout == invoke(path, "--format", fmt).stdout, fmt
     data = json.loads(invoke(path, "--format", "json").stdout)
     assert data["models"][0]["seconds"] == {}
+    started = time.perf_counter()
     timed = json.loads(invoke(path, "--format", "json", "--timings").stdout)
-    assert timed["models"][0]["seconds"]["solve"] >= 0
+    wall = time.perf_counter() - started
+    seconds = timed["models"][0]["seconds"]
+    assert set(seconds) == {"trace", "typegraph", "solve", "diagnostics"}, seconds
+    assert all(s > 0 for s in seconds.values()), seconds
+    assert sum(seconds.values()) <= wall, (seconds, wall)  # stages of one check, all measured inside the call
 
 
 def test_same_file_twice_is_checked_once(tmp_path, monkeypatch):

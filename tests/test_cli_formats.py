@@ -135,6 +135,7 @@ def _entry_point(*args: str, cwd: Path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 def test_process_output_file_and_exit_codes(project):
     proc = _entry_point("model.py", "--format", "sarif", "-o", "out.sarif", cwd=project)
     assert proc.returncode == 1, proc.stderr
@@ -143,12 +144,14 @@ def test_process_output_file_and_exit_codes(project):
     assert log["runs"][0]["results"][0]["ruleId"] == "TNN003"
 
 
+@pytest.mark.process
 def test_process_suppression_turns_exit_1_into_0(project):
     (project / "model.py").write_text(MODEL.format(comment="  # typecheck-nn: ignore[TNN003]"), encoding="utf-8")
     proc = _entry_point("model.py", "--format", "concise", cwd=project)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
+@pytest.mark.process
 def test_process_baseline_survives_an_edit_above(project):
     # A fresh process for the second run, as in real use: the checker reads source lines
     # through linecache, which a long-lived process would need to refresh after the edit.

@@ -234,6 +234,7 @@ def test_directory_walk_skips_hidden_and_venv(tmp_path):
     assert code == 0 and [m["name"] for m in data["models"]] == ["Typed"]
 
 
+@pytest.mark.process
 def test_console_script_end_to_end(tmp_path):
     """One real subprocess: the installed entry point, stdout JSON and exit code."""
     exe = Path(sys.executable).parent / "typecheck-nn"

@@ -8,6 +8,10 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
+pytestmark = pytest.mark.process  # each test runs the CLI in a subprocess
+
 MODEL = textwrap.dedent(
     """
     import torch

@@ -35,7 +35,7 @@ import primer_compat  # noqa: E402
 # torchvision's PyPI wheel cannot load its C++ ops next to the CPU torch; without this,
 # importing torchvision (and every transformers model, which imports it) fails. It must run
 # before anything imports torchvision, so it runs at import, before the other test modules'
-# tests (tests/test_real_models.py imports transformers' models) run in this process.
+# tests (tests/engine/test_real_models.py imports transformers' models) run in this process.
 primer_compat.allow_torchvision_import()
 
 import primer  # noqa: E402
@@ -82,6 +82,7 @@ def test_subset_is_in_the_registry_and_spans_libraries():
     assert any(MODELS[k].label.recurrent for k in SUBSET)
 
 
+@pytest.mark.process
 @pytest.mark.parametrize("key", [_param(k) for k in SUBSET])
 def test_primer_model_matches_its_label(outcomes, key):
     o = outcomes[key]
@@ -98,6 +99,7 @@ def test_primer_model_matches_its_label(outcomes, key):
     assert not o.lineless, o.lineless
 
 
+@pytest.mark.process
 def test_compare_reports_verdict_and_unknown_op_changes(outcomes):
     before = list(outcomes.values())
     after = [primer._outcome_from_dict(primer.asdict(o)) for o in before]

@@ -162,25 +162,45 @@ def check(
         False, "--version", callback=_version, is_eager=True, help="print the version and exit"
     ),
 ) -> None:
-    from typecheck_nn.report import renderers
-
-    table = renderers()
-    if output_format not in table:
-        raise _fail(f"unknown format {output_format!r}; choose from {', '.join(table)}")
+    render = _renderer(output_format)
     select_text, ignore_text = _joined(select), _joined(ignore)
     strict = _preflight(targets, select_text, ignore_text, baseline) or strict
     for path, option in ((output_file, "-o"), (html, "--html"), (write_baseline, "--write-baseline")):
         if path is not None:
             _prepare_file(path, option)
+    stderr = _stderr()
+    report = _check_targets(
+        targets, stderr, jobs=jobs, timeout=timeout, debug=debug, html=html, no_progress=no_progress
+    )
+    report = _configured(report, targets, select_text, ignore_text, baseline, write_baseline, timings=timings)
+    report = replace(report, strict=strict)
+    if not report.models and not report.errors and not report.skipped:
+        stderr.print("[yellow]warning[/]: no models found (an nn.Module subclass with example inputs is checked)")
+    _write_reports(report, render, output_file, html)
+    raise typer.Exit(report.exit_code)
 
+
+def _renderer(output_format: str):
+    """The renderer of `--format`, checked before anything is imported or checked."""
+    from typecheck_nn.report import renderers
+
+    table = renderers()
+    if output_format not in table:
+        raise _fail(f"unknown format {output_format!r}; choose from {', '.join(table)}")
+    return table[output_format]
+
+
+def _check_targets(
+    targets: list[str], stderr: Console, *, jobs: int, timeout: float, debug: bool, html: Path | None, no_progress: bool
+):
+    """Check the targets in worker processes, with a progress bar when stderr is a terminal."""
     from typecheck_nn.run.runner import check_files, default_jobs
     from typecheck_nn.run.worker import RunOptions
 
-    stderr = _stderr()
     options = RunOptions(timeout=timeout or None, debug=debug, with_graph=html is not None)
     progress, stop_progress = _progress(stderr) if not no_progress and stderr.is_terminal else (None, None)
     try:
-        report = check_files(
+        return check_files(
             targets,
             options,
             jobs=jobs or default_jobs(),
@@ -191,24 +211,40 @@ def check(
         if stop_progress is not None:
             stop_progress()
 
+
+def _configured(
+    report,
+    targets: list[str],
+    select: str | None,
+    ignore: str | None,
+    baseline: Path | None,
+    write_baseline: Path | None,
+    *,
+    timings: bool,
+):
+    """The report as the user configured it (selection, suppressions, baseline), without
+    timings unless asked: machine formats are then byte-identical across runs."""
     from typecheck_nn.policy.policies import apply
 
     report = apply(
         report,
         targets=targets,
-        select=select_text,
-        ignore=ignore_text,
+        select=select,
+        ignore=ignore,
         baseline=baseline,
         write_baseline=write_baseline,
     )
     if not timings:  # machine formats are byte-identical across runs without --timings
         report = replace(report, models=[replace(m, seconds={}) for m in report.models])
-    report = replace(report, strict=strict)
-    if not report.models and not report.errors and not report.skipped:
-        stderr.print("[yellow]warning[/]: no models found (an nn.Module subclass with example inputs is checked)")
+    return report
+
+
+def _write_reports(report, render, output_file: Path | None, html: Path | None) -> None:
+    """Write the report (to `-o` or stdout, coloured only on a terminal) and the HTML one;
+    a report that cannot be written fails the run in one line."""
     root = Path.cwd()
     color = output_file is None and color_wanted(sys.stdout)
-    text = table[output_format](report, root=root, color=color)
+    text = render(report, root=root, color=color)
     if text and not text.endswith("\n"):
         text += "\n"
     try:
@@ -222,7 +258,6 @@ def check(
             html.write_bytes(html_report.render(report, root=root).encode("utf-8", "backslashreplace"))
     except OSError as exc:
         raise _fail(f"cannot write the report: {exc.strerror or exc}: {exc.filename}") from None
-    raise typer.Exit(report.exit_code)
 
 
 def _progress(console: Console):

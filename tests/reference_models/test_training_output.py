@@ -30,6 +30,7 @@ def _run_cli(args, tmp_path) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 def test_without_a_terminal_one_line_per_evaluation_and_a_summary(tmp_path):
     out = tmp_path / "run"
     proc = _run_cli(

@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.process  # every test reads the kernels run by one worker subprocess
+
 WORKER = Path(__file__).with_name("_triton_interpret_worker.py")
 ROOT = Path(__file__).resolve().parents[2]
 CASES = [f"{kind}-T{T}" for T in (1, 7, 37) for kind in ("scan", "tlstm")]

@@ -9,6 +9,8 @@ import pytest
 
 from reference_models import MODELS
 
+pytestmark = pytest.mark.process  # every test reads one report from the installed CLI run in a subprocess
+
 ROOT = Path(__file__).resolve().parents[2]
 CHECKER = Path(sys.executable).parent / "typecheck-nn"
 

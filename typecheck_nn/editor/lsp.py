@@ -457,11 +457,26 @@ def _python_path(uri: str) -> str | None:
 
 
 def build_server(options: RunOptions) -> TypecheckServer:
+    """The server with its handlers, registered in the order the protocol meets them:
+    workers start when the editor is ready and stop when it shuts the server down."""
     server = TypecheckServer(options)
 
     @server.feature(lsp.INITIALIZED)
     def initialized(ls: TypecheckServer, params: lsp.InitializedParams) -> None:
         ls.start_checker()  # workers import torch while the editor opens its first file
+
+    _register_documents(server)
+    _register_language_features(server)
+
+    @server.feature(lsp.SHUTDOWN)
+    def shutdown(ls: TypecheckServer, params: None) -> None:
+        ls.shutdown_checker()
+
+    return server
+
+
+def _register_documents(server: TypecheckServer) -> None:
+    """Check on open and save, forget on close (the text of unsaved edits is not checked)."""
 
     @server.feature(lsp.TEXT_DOCUMENT_DID_OPEN)
     async def did_open(ls: TypecheckServer, params: lsp.DidOpenTextDocumentParams) -> None:
@@ -483,6 +498,10 @@ def build_server(options: RunOptions) -> TypecheckServer:
     @server.feature(lsp.TEXT_DOCUMENT_DID_CLOSE)
     def did_close(ls: TypecheckServer, params: lsp.DidCloseTextDocumentParams) -> None:
         ls.forget(params.text_document.uri)
+
+
+def _register_language_features(server: TypecheckServer) -> None:
+    """Types on hover, and code actions to suppress a rule or open its documentation."""
 
     @server.feature(lsp.TEXT_DOCUMENT_HOVER)
     def hover(ls: TypecheckServer, params: lsp.HoverParams) -> lsp.Hover | None:
@@ -507,41 +526,43 @@ def build_server(options: RunOptions) -> TypecheckServer:
         for diag in params.context.diagnostics:
             if diag.source != SOURCE or not isinstance(diag.code, str):
                 continue
-            line = diag.range.start.line
-            url = diag.code_description.href if diag.code_description else None
-            if (line, diag.code) in seen:
+            if (diag.range.start.line, diag.code) in seen:
                 continue
-            seen.add((line, diag.code))
-            edit = suppression_edit(ls.line_text(uri, line), line, diag.code, ls.codec)
-            if edit is not None:
-                actions.append(
-                    lsp.CodeAction(
-                        title=f"Ignore {diag.code} on this line",
-                        kind=lsp.CodeActionKind.QuickFix,
-                        diagnostics=[diag],
-                        edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
-                    )
-                )
-            if url:
-                actions.append(
-                    lsp.CodeAction(
-                        title=f"Open the documentation of {diag.code}",
-                        kind=lsp.CodeActionKind.QuickFix,
-                        diagnostics=[diag],
-                        command=lsp.Command(title=f"Open {diag.code}", command=OPEN_RULE, arguments=[url]),
-                    )
-                )
+            seen.add((diag.range.start.line, diag.code))
+            actions += _actions_for(ls, uri, diag, diag.code)
         return actions
 
     @server.command(OPEN_RULE)
     async def open_rule(ls: TypecheckServer, url: str) -> None:
         await ls.window_show_document_async(lsp.ShowDocumentParams(uri=url, take_focus=True))
 
-    @server.feature(lsp.SHUTDOWN)
-    def shutdown(ls: TypecheckServer, params: None) -> None:
-        ls.shutdown_checker()
 
-    return server
+def _actions_for(ls: TypecheckServer, uri: str, diag: lsp.Diagnostic, code: str) -> list[lsp.CodeAction]:
+    """The quick fixes for one of our diagnostics: an inline suppression (when the line
+    can take one) and a link to the rule's documentation (when it has one)."""
+    line = diag.range.start.line
+    url = diag.code_description.href if diag.code_description else None
+    actions: list[lsp.CodeAction] = []
+    edit = suppression_edit(ls.line_text(uri, line), line, code, ls.codec)
+    if edit is not None:
+        actions.append(
+            lsp.CodeAction(
+                title=f"Ignore {code} on this line",
+                kind=lsp.CodeActionKind.QuickFix,
+                diagnostics=[diag],
+                edit=lsp.WorkspaceEdit(changes={uri: [edit]}),
+            )
+        )
+    if url:
+        actions.append(
+            lsp.CodeAction(
+                title=f"Open the documentation of {code}",
+                kind=lsp.CodeActionKind.QuickFix,
+                diagnostics=[diag],
+                command=lsp.Command(title=f"Open {code}", command=OPEN_RULE, arguments=[url]),
+            )
+        )
+    return actions
 
 
 def serve(options: RunOptions) -> None:

@@ -481,60 +481,81 @@ def _search(uf: UnionFind, hard_only: UnionFind | None, choices: list[Choice], b
     """
     if not choices:
         return {}, 0, False
-    base = len(uf.conflicts)
-    start_mark = uf.mark()
-    preferred: dict[str, int] = {}
-    chosen: dict[int, int] = {}
-    # (choice, mark before it, alternatives left, conflicts accepted before it)
-    stack: list[tuple[int, int, list[int], int]] = []
-    i, steps, n = 0, 0, len(choices)
+    return _Search(uf, hard_only, choices, budget).run()
 
-    def try_alternatives(j: int, order: list[int]) -> bool:
-        nonlocal steps
-        accepted = base
+
+class _Search:
+    """The state of one depth-first search, so that each of its moves (try a choice,
+    commit an unavoidable one, backtrack) reads as one method over shared state."""
+
+    def __init__(self, uf: UnionFind, hard_only: UnionFind | None, choices: list[Choice], budget: int):
+        self.uf, self.hard_only, self.choices, self.budget = uf, hard_only, choices, budget
+        self.base = len(uf.conflicts)  # conflicts accepted so far (unavoidable ones)
+        self.start_mark = uf.mark()
+        self.preferred: dict[str, int] = {}
+        self.chosen: dict[int, int] = {}
+        # (choice, mark before it, alternatives left, conflicts accepted before it)
+        self.stack: list[tuple[int, int, list[int], int]] = []
+        self.steps = 0
+
+    def run(self):
+        uf, choices = self.uf, self.choices
+        i, n = 0, len(choices)
+        while i < n:
+            if self.steps >= self.budget:
+                uf.undo(self.start_mark)
+                return _greedy(uf, choices), self.steps, True
+            ch = choices[i]
+            first = self.preferred.get(ch.site, 0)
+            order = [k for k in (first, 1 - first) if k < len(ch.alternatives)]
+            if self.try_alternatives(i, order):
+                i += 1
+                continue
+            if _unavoidable(self.hard_only, ch):
+                self.commit_unavoidable(i)
+                i += 1
+                continue
+            resumed = self.backtrack()
+            if resumed is None:
+                uf.undo(self.start_mark)
+                return _greedy(uf, choices), self.steps, False
+            i = resumed
+        return self.chosen, self.steps, False
+
+    def try_alternatives(self, j: int, order: list[int]) -> bool:
+        """Take the first alternative of choice `j` in `order` that adds no conflict."""
+        uf = self.uf
+        accepted = self.base
         while order:
             k = order.pop(0)
             mark = uf.mark()
-            _apply_alternative(uf, choices[j].alternatives[k])
-            steps += 1
-            if len(uf.conflicts) == base:
-                stack.append((j, mark, order, accepted))
-                chosen[j] = k
-                preferred[choices[j].site] = k
+            _apply_alternative(uf, self.choices[j].alternatives[k])
+            self.steps += 1
+            if len(uf.conflicts) == self.base:
+                self.stack.append((j, mark, order, accepted))
+                self.chosen[j] = k
+                self.preferred[self.choices[j].site] = k
                 return True
             uf.undo(mark)
         return False
 
-    while i < n:
-        if steps >= budget:
-            uf.undo(start_mark)
-            return _greedy(uf, choices), steps, True
-        ch = choices[i]
-        first = preferred.get(ch.site, 0)
-        order = [k for k in (first, 1 - first) if k < len(ch.alternatives)]
-        if try_alternatives(i, order):
-            i += 1
-            continue
-        if _unavoidable(hard_only, ch):
-            mark = uf.mark()
-            chosen[i] = _greedy_one(uf, ch)
-            stack.append((i, mark, [], base))
-            base = len(uf.conflicts)
-            i += 1
-            continue
-        resumed = False
-        while stack:
-            j, mark, left, base = stack.pop()
-            uf.undo(mark)
-            chosen.pop(j, None)
-            if left and try_alternatives(j, left):
-                i = j + 1
-                resumed = True
-                break
-        if not resumed:
-            uf.undo(start_mark)
-            return _greedy(uf, choices), steps, False
-    return chosen, steps, False
+    def commit_unavoidable(self, i: int) -> None:
+        """Commit choice `i` greedily and accept its conflicts: no backtracking can avoid them."""
+        mark = self.uf.mark()
+        self.chosen[i] = _greedy_one(self.uf, self.choices[i])
+        self.stack.append((i, mark, [], self.base))
+        self.base = len(self.uf.conflicts)
+
+    def backtrack(self) -> int | None:
+        """Undo choices until one has an alternative left that works; returns the index of
+        the next choice to make, or None when the search space is exhausted."""
+        while self.stack:
+            j, mark, left, self.base = self.stack.pop()
+            self.uf.undo(mark)
+            self.chosen.pop(j, None)
+            if left and self.try_alternatives(j, left):
+                return j + 1
+        return None
 
 
 def _greedy_one(uf: UnionFind, ch: Choice) -> int:

@@ -208,7 +208,22 @@ def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted:
     """
     view = GraphView()
     table = TypeTable(namer)
-    # register every axis first, in graph order, so names (and subscripts) are stable
+    _register_axes(tg, table)
+    node_ids = _add_inputs(view, tg, table)
+    _add_params(view, tg, table)
+    param_of: dict[str, Param] = {}
+    for fx_name, idx in tg.param_nodes.items():
+        param_of[fx_name] = tg.params[idx]
+    for op in tg.ops:
+        view.nodes.append(_op_node(op, tg, table, param_of, firmware, conflicted))
+        view.edges.extend(_op_edges(op, tg, table, param_of, node_ids))
+    view.types = table.graph_types()
+    return view
+
+
+def _register_axes(tg: TypedGraph, table: TypeTable) -> None:
+    """Register every axis first, in graph order: the first use fixes a type's name and
+    subscript, so registering up front keeps names stable whatever is drawn later."""
     for name in tg.inputs:
         for a in _axes_of(tg.values.get(name)):
             table.add(a)
@@ -220,6 +235,9 @@ def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted:
             for a in p.axes:
                 table.add(a)
 
+
+def _add_inputs(view: GraphView, tg: TypedGraph, table: TypeTable) -> set[str]:
+    """One node per graph input; returns their ids, which edges may start from."""
     node_ids: set[str] = set()
     for name in tg.inputs:
         info = tg.values.get(name)
@@ -237,6 +255,11 @@ def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted:
             )
         )
         node_ids.add(name)
+    return node_ids
+
+
+def _add_params(view: GraphView, tg: TypedGraph, table: TypeTable) -> None:
+    """One node per trained parameter (kept for the JSON output; the page folds them)."""
     for p in tg.params:
         if is_buffer(p):
             continue
@@ -254,44 +277,50 @@ def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted:
                 axes=axes,
             )
         )
-    param_of: dict[str, Param] = {}
-    for fx_name, idx in tg.param_nodes.items():
-        param_of[fx_name] = tg.params[idx]
-    for op in tg.ops:
-        first = _first_value(tg.values.get(op.node))
-        axes = table.axes(_axes_of(first))
-        attrs = []
-        for src in op.inputs:
-            read = param_of.get(src)
-            if read is not None and read.shape:
-                attrs.append(GraphAttr(read.name, tuple(read.shape), table.axes(read.axes), is_buffer(read)))
-        view.nodes.append(
-            GraphNode(
-                id=op.node,
-                op=op.target,
-                kind="op",
-                module=op.module,
-                type=_type_text(axes) if first is not None else "",
-                role="firmware" if op.id in firmware else "learnware",
-                location=op.location,
-                conflict=op.id in conflicted,
-                shape=getattr(first, "shape", None),
-                axes=axes,
-                attrs=attrs,
-                site=op.site,
-            )
-        )
-        for src in op.inputs:
-            read = param_of.get(src)
-            if read is not None:
-                if is_buffer(read):
-                    continue
-                src_id = f"param:{read.name}"
-            elif src in node_ids or src in tg.node_to_op:
-                src_id = src
-            else:
+
+
+def _op_node(
+    op, tg: TypedGraph, table: TypeTable, param_of: dict[str, Param], firmware: set[int], conflicted: set[int]
+) -> GraphNode:
+    """An op with its output type and shape, and the parameters and buffers it reads as
+    attributes (as Netron folds initializers into their node)."""
+    first = _first_value(tg.values.get(op.node))
+    axes = table.axes(_axes_of(first))
+    attrs = []
+    for src in op.inputs:
+        read = param_of.get(src)
+        if read is not None and read.shape:
+            attrs.append(GraphAttr(read.name, tuple(read.shape), table.axes(read.axes), is_buffer(read)))
+    return GraphNode(
+        id=op.node,
+        op=op.target,
+        kind="op",
+        module=op.module,
+        type=_type_text(axes) if first is not None else "",
+        role="firmware" if op.id in firmware else "learnware",
+        location=op.location,
+        conflict=op.id in conflicted,
+        shape=getattr(first, "shape", None),
+        axes=axes,
+        attrs=attrs,
+        site=op.site,
+    )
+
+
+def _op_edges(op, tg: TypedGraph, table: TypeTable, param_of: dict[str, Param], node_ids: set[str]) -> list[GraphEdge]:
+    """The edges into an op from drawn nodes: inputs, parameters and other ops; edges from
+    buffers, and from values the view does not show, are left out."""
+    edges: list[GraphEdge] = []
+    for src in op.inputs:
+        read = param_of.get(src)
+        if read is not None:
+            if is_buffer(read):
                 continue
-            src_axes = table.axes(_axes_of(_first_value(tg.values.get(src))))
-            view.edges.append(GraphEdge(src_id, op.node, _type_text(src_axes), src_axes))
-    view.types = table.graph_types()
-    return view
+            src_id = f"param:{read.name}"
+        elif src in node_ids or src in tg.node_to_op:
+            src_id = src
+        else:
+            continue
+        src_axes = table.axes(_axes_of(_first_value(tg.values.get(src))))
+        edges.append(GraphEdge(src_id, op.node, _type_text(src_axes), src_axes))
+    return edges

@@ -218,55 +218,76 @@ def apply(
     config is reported even when no model could be loaded from under it.
     """
     errors: list[FileError] = []
-    cli_select = _split(select, "--select", errors)
-    cli_ignore = _split(ignore, "--ignore", errors)
-
-    configs: dict[Path, Config] = {}
-    config_errors: dict[str, FileError] = {}
-
-    def config_at(path: str) -> Config:
-        """The config for a file or directory, looked up once per directory."""
-        resolved = Path(path).resolve()
-        directory = resolved if resolved.is_dir() else resolved.parent
-        if directory not in configs:
-            try:
-                configs[directory] = config_for(directory)
-            except ConfigError as exc:
-                where = str(exc.path) if exc.path is not None else path
-                config_errors.setdefault(str(exc), FileError(path=where, message=exc.message))
-                configs[directory] = Config()
-        return configs[directory]
-
+    configs = _Configs(_split(select, "--select", errors), _split(ignore, "--ignore", errors))
     for target in targets:
         target_path = target.split("::", 1)[0]
         if Path(target_path).exists():
-            config_at(target_path)
+            configs.at(target_path)
 
-    def selection(path: str) -> Selection:
-        cfg = config_at(path)
-        return Selection(
-            cfg,
-            cli_select if cli_select is not None else cfg.select,
-            cli_ignore if cli_ignore is not None else cfg.ignore,
-        )
+    models = [m for m in report.models if not configs.excludes(m.path)]
+    skipped = [s for s in report.skipped if not configs.excludes(s.path)]
+    load_errors = [e for e in report.errors if not configs.excludes(e.path)]
+    models = [_configure(m, configs.selection(m.path)) for m in models]
 
-    models = [m for m in report.models if not is_excluded(m.path, config_at(m.path))]
-    skipped = [s for s in report.skipped if not is_excluded(s.path, config_at(s.path))]
-    load_errors = [e for e in report.errors if not is_excluded(e.path, config_at(e.path))]
-    models = [_configure(m, selection(m.path)) for m in models]
-
-    # Suppressions: every file a diagnostic points into, plus the model files themselves.
-    files = {_file_key(m.path): m.path for m in models}
-    for m in models:
-        files |= {_file_key(d.location.path): d.location.path for d in [*m.violations, *m.notes] if d.location}
-    suppressions = {k: read_suppressions(p) for k, p in files.items()}
+    suppressions = _suppressions_for(models)
     used: set = set()
     models = _suppress(models, suppressions, used)
 
-    models = _report_unused(models, suppressions, used, skipped, selection)
+    models = _report_unused(models, suppressions, used, skipped, configs.selection)
     models = [_verdict(m) for m in models]
-    out = replace(report, models=models, skipped=skipped, errors=[*load_errors, *errors, *config_errors.values()])
+    out = replace(report, models=models, skipped=skipped, errors=[*load_errors, *errors, *configs.errors.values()])
+    return _apply_baseline(out, baseline, write_baseline)
 
+
+class _Configs:
+    """The configs of one run, looked up once per directory.
+
+    A broken config is recorded once (as a report-level error) and treated as the default
+    config, so checking results are still shown.
+    """
+
+    def __init__(self, cli_select: tuple[str, ...] | None, cli_ignore: tuple[str, ...] | None) -> None:
+        self.cli_select, self.cli_ignore = cli_select, cli_ignore
+        self.configs: dict[Path, Config] = {}
+        self.errors: dict[str, FileError] = {}
+
+    def at(self, path: str) -> Config:
+        """The config for a file or directory."""
+        resolved = Path(path).resolve()
+        directory = resolved if resolved.is_dir() else resolved.parent
+        if directory not in self.configs:
+            try:
+                self.configs[directory] = config_for(directory)
+            except ConfigError as exc:
+                where = str(exc.path) if exc.path is not None else path
+                self.errors.setdefault(str(exc), FileError(path=where, message=exc.message))
+                self.configs[directory] = Config()
+        return self.configs[directory]
+
+    def excludes(self, path: str) -> bool:
+        return is_excluded(path, self.at(path))
+
+    def selection(self, path: str) -> Selection:
+        """The rule selection for a file: the command line's selectors replace the config's."""
+        cfg = self.at(path)
+        return Selection(
+            cfg,
+            self.cli_select if self.cli_select is not None else cfg.select,
+            self.cli_ignore if self.cli_ignore is not None else cfg.ignore,
+        )
+
+
+def _suppressions_for(models: list[ModelResult]) -> dict[str, list[Suppression]]:
+    """Inline suppressions of every file a diagnostic points into, plus the model files themselves."""
+    files = {_file_key(m.path): m.path for m in models}
+    for m in models:
+        files |= {_file_key(d.location.path): d.location.path for d in [*m.violations, *m.notes] if d.location}
+    return {k: read_suppressions(p) for k, p in files.items()}
+
+
+def _apply_baseline(out: Report, baseline: Path | None, write_baseline: Path | None) -> Report:
+    """Write the baseline (and drop what it now records), or drop what a given one records;
+    a baseline that cannot be read or written becomes a report-level error."""
     try:
         if write_baseline is not None:
             baseline_mod.write_baseline(out, write_baseline)

@@ -86,74 +86,99 @@ def key_type(axes: list[str], frequency: Counter) -> str | None:
 
 def graph_payload(graph: GraphView, violations: list[Diagnostic]) -> dict:
     """Columnar form of the graph, plus for each violation the nodes on its lines."""
-    types, vtypes, ops, modules, paths, shapes, sites = (_Interner() for _ in range(7))
-    structure = {t.name: t.structure for t in graph.types}
-    for t in graph.types:  # the view's order: names in first-use order, parts before wholes
-        types(t.name)
-    index_of: dict[str, int] = {}
-    cols: dict[str, list] = {
-        k: [] for k in ("ids", "op", "kind", "mod", "vt", "kt", "role", "locPath", "locLine", "shape", "site")
-    }
-    conflict: list[int] = []
-    nodes_at: dict[tuple[str, int], list[int]] = {}
-    attrs: list[list] = []
-    modules("")  # the root is always module 0
+    payload = _Payload(graph)
     drawn = [n for n in graph.nodes if n.kind != "param"]
     frequency = Counter(a for n in drawn for a in node_axes(n))
-
-    def vtype(axes: list[str]) -> int:
-        return vtypes(tuple(types(a) for a in axes))
-
     for i, node in enumerate(drawn):
-        index_of[node.id] = i
+        payload.add_node(i, node, frequency)
+    payload.add_edges(graph)
+    return payload.as_dict([payload.violation_nodes(diag) for diag in violations])
+
+
+class _Payload:
+    """The interned tables and columns of one graph, filled node by node.
+
+    Each table interns in first-seen order, so nodes, then edges, are added in the view's
+    order: the same graph gives the same payload, byte for byte.
+    """
+
+    COLUMNS = ("ids", "op", "kind", "mod", "vt", "kt", "role", "locPath", "locLine", "shape", "site")
+
+    def __init__(self, graph: GraphView) -> None:
+        self.types, self.vtypes, self.ops, self.modules, self.paths, self.shapes, self.sites = (
+            _Interner() for _ in range(7)
+        )
+        self.structure = {t.name: t.structure for t in graph.types}
+        for t in graph.types:  # the view's order: names in first-use order, parts before wholes
+            self.types(t.name)
+        self.index_of: dict[str, int] = {}
+        self.cols: dict[str, list] = {k: [] for k in self.COLUMNS}
+        self.conflict: list[int] = []
+        self.nodes_at: dict[tuple[str, int], list[int]] = {}
+        self.attrs: list[list] = []
+        self.edges: list[int] = []
+        self.modules("")  # the root is always module 0
+
+    def vtype(self, axes: list[str]) -> int:
+        return self.vtypes(tuple(self.types(a) for a in axes))
+
+    def add_node(self, i: int, node: GraphNode, frequency: Counter) -> None:
+        """Node `i`'s columns, its attributes, and the source line it sits on."""
+        self.index_of[node.id] = i
         axes = node_axes(node)
         key = key_type(axes, frequency)
+        cols = self.cols
         cols["ids"].append(node.id)
-        cols["op"].append(ops(node.op))
+        cols["op"].append(self.ops(node.op))
         cols["kind"].append(KINDS.index(node.kind) if node.kind in KINDS else 2)
-        cols["mod"].append(modules(node.module or ""))
-        cols["vt"].append(vtype(axes))
-        cols["kt"].append(-1 if key is None else types(key))
+        cols["mod"].append(self.modules(node.module or ""))
+        cols["vt"].append(self.vtype(axes))
+        cols["kt"].append(-1 if key is None else self.types(key))
         cols["role"].append(ROLES.index(node.role) if node.role in ROLES else 3)
         loc = node.location
-        cols["locPath"].append(paths(loc.path) if loc else -1)
+        cols["locPath"].append(self.paths(loc.path) if loc else -1)
         cols["locLine"].append(loc.line if loc else 0)
-        cols["shape"].append(shapes(shape_text(node.shape)))
-        cols["site"].append(sites(node.site) if node.site else -1)
+        cols["shape"].append(self.shapes(shape_text(node.shape)))
+        cols["site"].append(self.sites(node.site) if node.site else -1)
         for a in node.attrs:
-            attrs.append([i, a.name, shape_text(a.shape), vtype(a.axes), 1 if a.buffer else 0])
+            self.attrs.append([i, a.name, shape_text(a.shape), self.vtype(a.axes), 1 if a.buffer else 0])
         if node.conflict:
-            conflict.append(i)
+            self.conflict.append(i)
         line = _line_key(loc)
         if line is not None:
-            nodes_at.setdefault(line, []).append(i)
-    edges: list[int] = []
-    for edge in graph.edges:
-        src, dst = index_of.get(edge.source), index_of.get(edge.target)
-        if src is not None and dst is not None:
-            edges += (src, dst, vtype(list(edge.axes) if edge.axes else ([edge.type] if edge.type else [])))
-    per_violation = []
-    for diag in violations:
+            self.nodes_at.setdefault(line, []).append(i)
+
+    def add_edges(self, graph: GraphView) -> None:
+        """Edges between drawn nodes as (source, target, value type) triples."""
+        for edge in graph.edges:
+            src, dst = self.index_of.get(edge.source), self.index_of.get(edge.target)
+            if src is not None and dst is not None:
+                axes = list(edge.axes) if edge.axes else ([edge.type] if edge.type else [])
+                self.edges += (src, dst, self.vtype(axes))
+
+    def violation_nodes(self, diag: Diagnostic) -> list[int]:
+        """The nodes a violation names, or failing that the nodes on the lines it blames."""
         if diag.nodes:  # the checker named the conflicting operations exactly
-            hits = sorted(index_of[n] for n in diag.nodes if n in index_of)
-        else:
-            hits = sorted({i for line in violation_lines(diag) for i in nodes_at.get(line, ())})
-        per_violation.append(hits)
-    return {
-        **cols,
-        "ops": ops.items,
-        "modules": modules.items,
-        "types": types.items,
-        "typeFull": [structure.get(t, t) for t in types.items],
-        "colors": [type_color(t) for t in types.items],
-        "vtypes": [list(v) for v in vtypes.items],
-        "shapes": shapes.items,
-        "sites": len(sites.items),
-        "paths": paths.items,
-        "kinds": list(KINDS),
-        "roles": list(ROLES),
-        "attrs": attrs,
-        "conflict": conflict,
-        "edges": edges,
-        "violations": per_violation,
-    }
+            return sorted(self.index_of[n] for n in diag.nodes if n in self.index_of)
+        return sorted({i for line in violation_lines(diag) for i in self.nodes_at.get(line, ())})
+
+    def as_dict(self, per_violation: list[list[int]]) -> dict:
+        types = self.types.items
+        return {
+            **self.cols,
+            "ops": self.ops.items,
+            "modules": self.modules.items,
+            "types": types,
+            "typeFull": [self.structure.get(t, t) for t in types],
+            "colors": [type_color(t) for t in types],
+            "vtypes": [list(v) for v in self.vtypes.items],
+            "shapes": self.shapes.items,
+            "sites": len(self.sites.items),
+            "paths": self.paths.items,
+            "kinds": list(KINDS),
+            "roles": list(ROLES),
+            "attrs": self.attrs,
+            "conflict": self.conflict,
+            "edges": self.edges,
+            "violations": per_violation,
+        }

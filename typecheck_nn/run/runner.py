@@ -225,67 +225,96 @@ class Pool:
         retried: set[int] = set()
         while True:
             if self._aborted:
-                for w in workers:
-                    if w.task is not None:
-                        collector.fail(w.task.index, w.model, ABORTED)
-                        w.task = None
-                while pending:
-                    collector.fail(pending.popleft().index, None, ABORTED)
+                self._fail_all(workers, pending, collector)
                 break
-            for i, w in enumerate(workers):
-                if w.task is None and pending:
-                    if not w.process.is_alive():  # died between files (a user thread, say)
-                        w.kill()
-                        workers[i] = w = self._spawn()
-                    w.assign(pending.popleft())
+            self._assign(workers, pending)
             busy = [w for w in workers if w.task is not None]
             if not busy:
                 break
             deadlines = [d for d in (w.deadline(options.timeout) for w in busy) if d is not None]
             wait_for = max(0.0, min(deadlines) - time.monotonic()) if deadlines else None
             ready = wait([w.conn for w in busy] + [w.process.sentinel for w in busy], timeout=wait_for)
-            lost: list[tuple[_Worker, str]] = []
-            for w in busy:
-                if w.conn in ready or w.process.sentinel in ready:
-                    try:
-                        while w.task is not None and w.conn.poll():
-                            msg = w.conn.recv()
-                            _follow(w, msg)
-                            collector.handle(msg)
-                    except (EOFError, OSError):
-                        pass
-                    if w.task is not None and not w.process.is_alive():
-                        w.process.join(1)
-                        lost.append((w, _death_reason(w.process.exitcode, _phase_text(w.model))))
-                deadline = w.deadline(options.timeout)
-                if (
-                    w.task is not None
-                    and deadline is not None
-                    and time.monotonic() >= deadline
-                    and w not in (x for x, _ in lost)
-                ):
-                    what = "import" if w.model is None else "checking"
-                    if w.phase_started is None:
-                        reason = f"the checker's worker process did not start within {STARTUP_SECONDS:g} s"
-                    else:
-                        reason = timeout_message(what, options.timeout)
-                    lost.append((w, reason))
-            for w, reason in lost:
-                task, model, began = w.task, w.model, w.phase_started is not None
-                w.kill()
-                workers.remove(w)
-                assert task is not None
-                if not began and task.index not in retried and not self._aborted:
-                    # lost before it began this file (died idle, or while starting): once more
-                    retried.add(task.index)
-                    pending.appendleft(task)
-                    workers.append(self._spawn())
-                    continue
-                rest = collector.fail(task.index, model, ABORTED if self._aborted else reason)
-                if rest is not None:
-                    pending.appendleft(rest)
-                if not self._aborted and (pending or self.keep_warm):
-                    workers.append(self._spawn())
+            lost = self._lost_workers(busy, ready, collector)
+            self._replace_lost(workers, lost, pending, retried, collector)
+
+    def _fail_all(self, workers: list[_Worker], pending: deque[Task], collector: _Collector) -> None:
+        """After `abort`: what was in progress and what was left to check get an error."""
+        for w in workers:
+            if w.task is not None:
+                collector.fail(w.task.index, w.model, ABORTED)
+                w.task = None
+        while pending:
+            collector.fail(pending.popleft().index, None, ABORTED)
+
+    def _assign(self, workers: list[_Worker], pending: deque[Task]) -> None:
+        """Give every idle worker the next task, replacing one that died between files."""
+        for i, w in enumerate(workers):
+            if w.task is None and pending:
+                if not w.process.is_alive():  # died between files (a user thread, say)
+                    w.kill()
+                    workers[i] = w = self._spawn()
+                w.assign(pending.popleft())
+
+    def _lost_workers(self, busy: list[_Worker], ready: list, collector: _Collector) -> list[tuple[_Worker, str]]:
+        """Read what the ready workers sent; returns the workers lost (died, or past their
+        deadline) with the reason to report for each."""
+        timeout = self.options.timeout
+        lost: list[tuple[_Worker, str]] = []
+        for w in busy:
+            if w.conn in ready or w.process.sentinel in ready:
+                try:
+                    while w.task is not None and w.conn.poll():
+                        msg = w.conn.recv()
+                        _follow(w, msg)
+                        collector.handle(msg)
+                except (EOFError, OSError):
+                    pass
+                if w.task is not None and not w.process.is_alive():
+                    w.process.join(1)
+                    lost.append((w, _death_reason(w.process.exitcode, _phase_text(w.model))))
+            deadline = w.deadline(timeout)
+            if (
+                w.task is not None
+                and deadline is not None
+                and time.monotonic() >= deadline
+                and w not in (x for x, _ in lost)
+            ):
+                lost.append((w, self._overdue_reason(w)))
+        return lost
+
+    def _overdue_reason(self, w: _Worker) -> str:
+        """Why a worker past its deadline is stopped: it never started, or its phase timed out."""
+        what = "import" if w.model is None else "checking"
+        if w.phase_started is None:
+            return f"the checker's worker process did not start within {STARTUP_SECONDS:g} s"
+        return timeout_message(what, self.options.timeout)
+
+    def _replace_lost(
+        self,
+        workers: list[_Worker],
+        lost: list[tuple[_Worker, str]],
+        pending: deque[Task],
+        retried: set[int],
+        collector: _Collector,
+    ) -> None:
+        """Kill and replace lost workers. A task lost before its worker began it is retried
+        once; otherwise it fails with the reason, and what its file had left is queued again."""
+        for w, reason in lost:
+            task, model, began = w.task, w.model, w.phase_started is not None
+            w.kill()
+            workers.remove(w)
+            assert task is not None
+            if not began and task.index not in retried and not self._aborted:
+                # lost before it began this file (died idle, or while starting): once more
+                retried.add(task.index)
+                pending.appendleft(task)
+                workers.append(self._spawn())
+                continue
+            rest = collector.fail(task.index, model, ABORTED if self._aborted else reason)
+            if rest is not None:
+                pending.appendleft(rest)
+            if not self._aborted and (pending or self.keep_warm):
+                workers.append(self._spawn())
 
     def abort(self) -> None:
         """Stop the run in progress from another thread (a language server shutting down):

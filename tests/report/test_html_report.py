@@ -12,6 +12,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from support.chromium_driver import chromium, console_errors, missing_reason, wait_ready
+from support.html_reports import hostile_report, lstm_report, synthetic_report
 
 from typecheck_nn.core.model import (
     Diagnostic,
@@ -27,12 +29,8 @@ from typecheck_nn.core.model import (
 from typecheck_nn.report import html as html_report
 from typecheck_nn.report.html_graph import graph_payload, key_type, shape_text, type_color
 
-sys.path.insert(0, str(Path(__file__).parent))
-from chromium_driver import chromium, console_errors, missing_reason, wait_ready  # noqa: E402
-from html_reports import hostile_report, lstm_report, synthetic_report  # noqa: E402
-
 EVIL = "<script>alert(1)</script>"
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 DATA_RE = re.compile(r'<script type="application/json" id="tcnn-data">(.*?)</script>', re.S)
 
 
@@ -330,6 +328,7 @@ def initial_view_ok(driver, model: int) -> str:
     return ""
 
 
+@pytest.mark.process
 @pytest.mark.browser
 def test_report_works_in_headless_chromium(tmp_path):
     require_browser()
@@ -404,6 +403,7 @@ def real_models_page(tmp_path_factory):
     return page, report
 
 
+@pytest.mark.process
 @pytest.mark.browser
 def test_three_real_models_are_drawn_soundly(real_models_page, tmp_path):
     """A small ResNet, a transformer block and an LSTM language model, as a user sees them."""
@@ -443,6 +443,7 @@ def test_three_real_models_are_drawn_soundly(real_models_page, tmp_path):
         assert console_errors(driver) == []
 
 
+@pytest.mark.process
 @pytest.mark.browser
 def test_recurrence_folds_into_one_cell_with_a_back_edge(real_models_page):
     require_browser()
@@ -480,6 +481,7 @@ def test_recurrence_folds_into_one_cell_with_a_back_edge(real_models_page):
         assert console_errors(driver) == []
 
 
+@pytest.mark.process
 @pytest.mark.browser
 def test_hostile_report_runs_no_injected_script(tmp_path):
     require_browser()
@@ -499,19 +501,8 @@ def test_hostile_report_runs_no_injected_script(tmp_path):
 # --- end to end with the real checker ----------------------------------------------------
 
 
-def checker_available() -> bool:
-    from typecheck_nn import api
-
-    try:
-        api.check_paths([str(ROOT / "tests" / "fixtures" / "html_small_rnn.py")])
-    except NotImplementedError:
-        return False
-    return True
-
-
+@pytest.mark.process
 def test_cli_writes_html_for_a_real_model(tmp_path):
-    if not checker_available():
-        pytest.skip("the checker core is not implemented yet (api.check_paths raises NotImplementedError)")
     out = tmp_path / "report.html"
     fixture = ROOT / "tests" / "fixtures" / "html_small_rnn.py"
     proc = subprocess.run(

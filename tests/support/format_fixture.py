@@ -21,7 +21,7 @@ from typecheck_nn.core.model import (
 )
 from typecheck_nn.core.rules import RECURRENT_STATE, SQUARE_RESIDUAL, UNKNOWN_OP
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 FIXTURE = REPO / "tests" / "fixtures" / "formats" / "weak_rnn.py"
 GOLDEN = FIXTURE.parent
 

@@ -14,7 +14,7 @@ from rich.console import Console
 from typecheck_nn.core.rules import ALL_RULES, RECURRENT_STATE
 from typecheck_nn.report.rule_docs import DOCS_DIR, print_rule, print_rule_table, rule_markdown
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 SECTIONS = ["## What it does", "## Why is this bad?", "## Example", "## Use instead", "## Options", "## Suppression"]
 
 
@@ -95,6 +95,7 @@ def _cli(*args: str) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.process
 def test_cli_rule_subcommand():
     shown = _cli("rule", "TNN002")
     assert shown.returncode == 0 and "Use instead" in shown.stdout

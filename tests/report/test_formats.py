@@ -1,7 +1,7 @@
-"""Renderers on a hand-built report (tests/format_fixture.py): no checker involved.
+"""Renderers on a hand-built report (tests/support/format_fixture.py): no checker involved.
 
 Golden files pin `concise` and `github` byte for byte; regenerate them with
-`UPDATE_GOLDEN=1 pytest tests/test_formats.py` and review the diff.
+`UPDATE_GOLDEN=1 pytest tests/report/test_formats.py` and review the diff.
 """
 
 from __future__ import annotations
@@ -15,13 +15,13 @@ from pathlib import Path
 
 import jsonschema
 import pytest
-from format_fixture import FIXTURE, GOLDEN, REPO, build_report
+from support.format_fixture import FIXTURE, GOLDEN, REPO, build_report
 
 from typecheck_nn.core.model import Diagnostic, Location, ModelResult, RecurrenceSummary, Report
 from typecheck_nn.core.rules import ALL_RULES
 from typecheck_nn.report import concise, full, github, junit, renderers, sarif
 
-SCHEMA = Path(__file__).parent / "data" / "sarif-schema-2.1.0.json"
+SCHEMA = Path(__file__).parents[1] / "data" / "sarif-schema-2.1.0.json"
 ANSI = re.compile(r"\x1b\[")
 
 

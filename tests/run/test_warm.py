@@ -59,6 +59,7 @@ def checker():
         yield c
 
 
+@pytest.mark.process
 def test_cache_and_edits_that_old_bytecode_would_hide(tmp_path: Path, checker: WarmChecker) -> None:
     model, helper = tmp_path / "model.py", tmp_path / "helper.py"
     weak_model, strong_model = HEADER + MODEL.format(arg="h"), HEADER + MODEL.format(arg="x")
@@ -83,6 +84,7 @@ def test_cache_and_edits_that_old_bytecode_would_hide(tmp_path: Path, checker: W
     assert fixed == [("Cell", True, [])] and not cached
 
 
+@pytest.mark.process
 def test_a_crashed_worker_is_replaced_for_the_next_check(tmp_path: Path, checker: WarmChecker) -> None:
     crash = tmp_path / "crash.py"
     crash.write_text(
@@ -130,6 +132,7 @@ def test_fingerprint_covers_content_and_neighbours(tmp_path: Path) -> None:
         fingerprint(str(tmp_path / "missing.py"))
 
 
+@pytest.mark.process
 def test_abort_stops_a_hanging_check_from_another_thread(tmp_path: Path) -> None:
     """What a language server does on shutdown while a check runs."""
     import threading

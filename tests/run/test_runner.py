@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 
 HEADER = "import torch\nfrom torch import nn\n"
 GOOD = """
@@ -74,6 +74,7 @@ def write(path: Path, text: str) -> Path:
     return path
 
 
+@pytest.mark.process
 def test_one_run_survives_hangs_exits_and_prints(tmp_path):
     marker = tmp_path / "MARKER"
     write(tmp_path / "good.py", HEADER + GOOD)
@@ -118,6 +119,7 @@ def test_one_run_survives_hangs_exits_and_prints(tmp_path):
     assert "fake_tensor" not in result.stderr and "hello from forward" not in result.stderr
 
 
+@pytest.mark.process
 def test_worker_killed_or_stuck_in_native_code_loses_only_that_model(tmp_path):
     """SIGKILL mid-model and a hang SIGALRM cannot interrupt: the parent notices the dead
     worker and kills the stuck one; the file's other models are checked by a fresh worker."""
@@ -140,6 +142,7 @@ def test_worker_killed_or_stuck_in_native_code_loses_only_that_model(tmp_path):
     assert "error" not in models["Fine"] and models["Fine"]["strongly_typed"] is True
 
 
+@pytest.mark.process
 def test_os_exit_at_import_exits_2(tmp_path):
     write(tmp_path / "bye.py", HEADER + model("M", "pass") + "\nimport os\nos._exit(0)\n")
     result = cli("bye.py", cwd=tmp_path)
@@ -170,6 +173,7 @@ HELPER_MODEL = HEADER + textwrap.dedent(
 )
 
 
+@pytest.mark.process
 def test_same_named_helpers_give_order_independent_verdicts(tmp_path):
     write(tmp_path / "a" / "helpers.py", "def combine(x, h, v):\n    return x + h\n")
     write(tmp_path / "b" / "helpers.py", "def combine(x, h, v):\n    return x + v(h)\n")
@@ -184,6 +188,7 @@ def test_same_named_helpers_give_order_independent_verdicts(tmp_path):
     assert verdicts("a", "b") == verdicts("b", "a") == {"a": True, "b": False}
 
 
+@pytest.mark.process
 def test_instant_answers_never_import_torch(tmp_path):
     """--help, --version, rule docs, bad paths and config errors answer without torch."""
     bad_config = tmp_path / "proj"
@@ -221,6 +226,7 @@ def test_instant_answers_never_import_torch(tmp_path):
         assert text in run.stdout + run.stderr, (args, run.stdout, run.stderr)
 
 
+@pytest.mark.process
 def test_help_names_every_subcommand_and_train_its_program():
     assert "typecheck-nn rule" in cli("--help", cwd=REPO).stdout
     assert "typecheck-nn train" in cli("--help", cwd=REPO).stdout
@@ -242,6 +248,7 @@ def test_train_errors_exit_non_zero(args, capsys):
     assert exc.value.code == 2
 
 
+@pytest.mark.process
 @pytest.mark.slow
 def test_7b_llama_is_checked_without_allocating_its_weights():
     """27 GB of float32 weights if allocated: built and traced on meta, it stays far below."""

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
-from format_fixture import FIXTURE, build_report
+from support.format_fixture import FIXTURE, build_report
 
 from typecheck_nn import policy
 from typecheck_nn.core.model import Diagnostic, Location

@@ -1,6 +1,6 @@
 """An editor stand-in: pygls's client driving `typecheck-nn lsp` in a real subprocess.
 
-Shared by tests/test_lsp.py and benchmarks/editor_latency.py. It records every
+Shared by tests/editor/test_lsp.py and benchmarks/editor_latency.py. It records every
 `publishDiagnostics` and every `window/showDocument`, and lets a caller wait for the next
 diagnostics of a file.
 """

@@ -305,7 +305,7 @@ def test_semantics_doc_table_matches_the_registry():
 
     from typecheck_nn.engine.ops.registry import markdown_table
 
-    doc = (Path(__file__).parent.parent / "docs" / "semantics.md").read_text()
+    doc = (Path(__file__).parents[2] / "docs" / "semantics.md").read_text()
     start = doc.index("<!-- BEGIN generated op table -->\n") + len("<!-- BEGIN generated op table -->\n")
     end = doc.index("<!-- END generated op table -->")
     assert doc[start:end] == markdown_table(REGISTRY), "regenerate with `python scripts/regen_op_table.py`"

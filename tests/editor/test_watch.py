@@ -11,6 +11,8 @@ import threading
 import time
 from pathlib import Path
 
+import pytest
+
 from typecheck_nn.core.model import Diagnostic, Location, ModelResult, Report
 from typecheck_nn.editor.watch import changes, findings
 
@@ -64,6 +66,7 @@ class Lines:
                 return got
 
 
+@pytest.mark.process
 def test_watch_reports_a_violation_as_fixed(tmp_path: Path) -> None:
     model = tmp_path / "cell.py"
     model.write_text(WEAK)
@@ -123,7 +126,7 @@ def test_editor_doc_names_every_flag_of_watch_and_lsp() -> None:
 
     from typecheck_nn.cli import lsp_app, watch_app
 
-    doc = (Path(__file__).resolve().parents[1] / "docs" / "editor.md").read_text()
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "editor.md").read_text()
     for app in (watch_app, lsp_app):
         for param in typer.main.get_command(app).params:
             flags = [o for o in getattr(param, "opts", []) if o.startswith("--") and o != "--help"]

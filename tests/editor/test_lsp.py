@@ -1,5 +1,5 @@
 """`typecheck-nn lsp`, driven as an editor drives it: a real subprocess speaking JSON-RPC
-over stdio (tests/editor_client.py, pygls's client), and the conversions tested alone."""
+over stdio (tests/support/editor_client.py, pygls's client), and the conversions tested alone."""
 
 from __future__ import annotations
 
@@ -7,9 +7,10 @@ import asyncio
 import shutil
 from pathlib import Path
 
-from editor_client import Editor
+import pytest
 from lsprotocol import types as lsp
 from pygls.workspace import PositionCodec
+from support.editor_client import Editor
 
 from typecheck_nn.core.model import (
     Diagnostic,
@@ -23,7 +24,7 @@ from typecheck_nn.core.model import (
 )
 from typecheck_nn.editor.lsp import hover_text, lsp_diagnostics, lsp_range, suppression_edit
 
-REPO = Path(__file__).resolve().parents[1]
+REPO = Path(__file__).resolve().parents[2]
 RECURRENT_LINE = 25  # examples/rnns.py: h = torch.tanh(self.W(x) + self.V(h))
 
 
@@ -37,6 +38,7 @@ def _apply(text: str, edit: lsp.TextEdit) -> str:
     return "\n".join(lines)
 
 
+@pytest.mark.process
 def test_editor_session_weak_rnn(tmp_path: Path) -> None:
     model = tmp_path / "rnns.py"
     shutil.copy(REPO / "examples" / "rnns.py", model)
@@ -108,6 +110,7 @@ def test_editor_session_weak_rnn(tmp_path: Path) -> None:
     asyncio.run(session())
 
 
+@pytest.mark.process
 def test_syntax_error_is_one_diagnostic_and_server_lives_on(tmp_path: Path) -> None:
     broken = tmp_path / "broken.py"
     broken.write_text("import torch\n\n\ndef f(:\n    pass\n")

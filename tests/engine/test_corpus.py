@@ -17,7 +17,7 @@ from torch import nn
 
 from typecheck_nn import check_paths
 
-CORPUS = Path(__file__).parent / "corpus"
+CORPUS = Path(__file__).parents[1] / "corpus"
 
 
 def _cases():
