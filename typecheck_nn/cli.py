@@ -17,7 +17,7 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-from typecheck_nn import __version__
+from typecheck_nn.core.version import __version__
 from typecheck_nn.report.common import escape_control
 
 SUBCOMMANDS = ("rule", "train", "watch", "lsp")

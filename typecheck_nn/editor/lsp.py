@@ -34,9 +34,9 @@ from pygls.lsp.server import LanguageServer
 from pygls.uris import from_fs_path, to_fs_path
 from pygls.workspace import PositionCodec
 
-from typecheck_nn import __version__
 from typecheck_nn.core.model import Diagnostic, GraphNode, Location, ModelResult, Report
 from typecheck_nn.core.source import assigned_targets
+from typecheck_nn.core.version import __version__
 from typecheck_nn.policy.suppress import parse_directive
 from typecheck_nn.run.warm import FileCheck, WarmChecker
 from typecheck_nn.run.worker import RunOptions

@@ -304,7 +304,7 @@ def page_data(report: Report) -> dict:
 
 def render(report: Report, *, root: Path | None = None, color: bool = False) -> str:
     """The whole page. `color` is accepted for the renderer signature; HTML is always colour."""
-    from typecheck_nn import __version__
+    from typecheck_nn.core.version import __version__
 
     cache: dict[str, list[str] | None] = {}
     sections = "".join(model_section(i, m, root, cache) for i, m in enumerate(report.models))

@@ -100,7 +100,7 @@ def _notification(level: str, text: str, loc: Location | None, path: str, root: 
 
 
 def sarif_log(report: Report, root: Path | None) -> dict:
-    from typecheck_nn import __version__
+    from typecheck_nn.core.version import __version__
 
     index = {rule.code: i for i, rule in enumerate(ALL_RULES)}
     seen: Counter = Counter()

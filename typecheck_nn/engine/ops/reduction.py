@@ -11,7 +11,7 @@ from __future__ import annotations
 from typecheck_nn.engine.ir import Value
 from typecheck_nn.engine.ops.common import RuleArgs, fresh_output, full, is_value, keep, norm_dim, resized, tensor_meta
 from typecheck_nn.engine.ops.elementwise import binary
-from typecheck_nn.engine.ops.registry import GiveUp, OpKind, aten, op_name, rule, target_name
+from typecheck_nn.engine.ops.registry import Gate, GiveUp, OpKind, aten, op_name, rule, target_name
 
 REDUCES = "`{sym}` keeps the types of the axes it does not reduce"
 NORMALISES = "`{sym}` normalises its input, keeping its type"
@@ -108,7 +108,7 @@ def _written_out_contraction(r: RuleArgs, x: Value, dims) -> None:
         return
     w_node, o_node = (factors[0], factors[1]) if learned[0] else (factors[1], factors[0])
     w, o = r.b.current_value(w_node), r.b.current_value(o_node)
-    if not is_value(w) or not is_value(o):
+    if not isinstance(w, Value) or not isinstance(o, Value):
         return
     n = x.ndim
     summed = _reduced_dims(dims, n)
@@ -178,17 +178,24 @@ def weight_norm_interface(r: RuleArgs):
     aten.special_softmax,
     kind=OpKind.UNARY,
     note="`{sym}` keeps the type and yields a gate",
-    gate=True,
+    gate=Gate.MAKES,
 )
 def softmax(r: RuleArgs):
     """softmax keeps types and yields a gate (a point of the simplex acts on what it multiplies)."""
-    return keep(r.arg(0), is_gate=True)
+    return keep(r.arg(0))
 
 
-@rule(aten.log_softmax, aten._log_softmax, aten.special_log_softmax, kind=OpKind.UNARY, note="`{sym}` keeps the type")
+@rule(
+    aten.log_softmax,
+    aten._log_softmax,
+    aten.special_log_softmax,
+    kind=OpKind.UNARY,
+    note="`{sym}` keeps the type",
+    gate=Gate.DROPS,
+)
 def log_softmax(r: RuleArgs):
     """log_softmax keeps types but is no gate."""
-    return keep(r.arg(0), is_gate=False)
+    return keep(r.arg(0))
 
 
 POOLS = (
