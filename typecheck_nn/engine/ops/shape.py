@@ -295,6 +295,18 @@ def split(r: RuleArgs):
     return result
 
 
+@rule(aten.glu, kind=OpKind.PRODUCT, note="`{sym}` gates the first half of an axis by its second half")
+def glu(r: RuleArgs):
+    """glu(x, dim) = a * sigmoid(b) where x = a ⊕ b along `dim`: the gate acts on a, so
+    the result has a's type and b's is left free (the paper's gate rule)."""
+    x, shape = r.arg(0, "self"), r.out_shape
+    if shape is None:
+        raise GiveUp
+    dim = norm_dim(r.arg(1, "dim", -1), x.ndim)
+    first, _gate = _split_axis(r, x, dim, [shape[dim], shape[dim]])
+    return Value(x.axes[:dim] + (first,) + x.axes[dim + 1 :], shape)
+
+
 def _without(x: Value, dim: int) -> Value:
     return Value(x.axes[:dim] + x.axes[dim + 1 :], x.shape[:dim] + x.shape[dim + 1 :], is_gate=x.is_gate)
 
