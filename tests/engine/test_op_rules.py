@@ -83,7 +83,8 @@ def test_metadata_lives_in_the_record_the_dispatcher_and_diagnostics_read():
     assert REGISTRY.lookup("sigmoid").gate is registry.Gate.MAKES
     assert REGISTRY.lookup("tanh").gate is registry.Gate.DROPS
     assert REGISTRY.lookup("clone").gate is registry.Gate.KEEPS
-    assert REGISTRY.lookup("lstm").kind is OpKind.RECURRENT and REGISTRY.lookup("lstm").symbol == "lstm"
+    assert REGISTRY.lookup("lstm").kind is OpKind.RECURRENT and REGISTRY.lookup("lstm").symbol_for("lstm") == "lstm"
+    assert REGISTRY.lookup("gru_cell").symbol_for("gru_cell") == "gru"  # named by the cell it computes
 
 
 def test_every_rule_has_kind_and_note():

@@ -12,6 +12,7 @@ are block-diagonal: the group index is kept and each group's matrix changes type
 from __future__ import annotations
 
 import string
+from functools import partial
 
 from typecheck_nn.engine.ir import Value
 from typecheck_nn.engine.ops.common import RuleArgs, fresh_output, full, is_value, resized, unify_broadcast
@@ -300,47 +301,39 @@ def _groups(value) -> int:
     return value if isinstance(value, int) else 1
 
 
-@rule(
+# a convolution's kernel is a matrix from input to output channels, linear in every input
+_conv_rule = partial(rule, kind=OpKind.CONTRACTION, note=CONTRACTS, linear=(True, True, True), requires=(0, 1))
+
+
+@_conv_rule(
     aten.conv1d,
     aten.conv2d,
     aten.conv3d,
     aten.conv1d.padding,
     aten.conv2d.padding,
     aten.conv3d.padding,
-    kind=OpKind.CONTRACTION,
-    note=CONTRACTS,
     symbol="conv",
-    linear=(True, True, True),
-    requires=(0, 1),
 )
 def conv(r: RuleArgs):
     return convolution(r, transposed=False, groups=_groups(r.arg(6, "groups", 1)))
 
 
-@rule(
+@_conv_rule(
     aten.convolution,
     aten._convolution,
     aten.cudnn_convolution,
     aten.mkldnn_convolution,
-    kind=OpKind.CONTRACTION,
-    note=CONTRACTS,
     symbol="conv",
-    linear=(True, True, True),
-    requires=(0, 1),
 )
 def aten_convolution(r: RuleArgs):
     return convolution(r, transposed=bool(r.arg(6, "transposed", False)), groups=_groups(r.arg(8, "groups", 1)))
 
 
-@rule(
+@_conv_rule(
     aten.conv_transpose1d,
     aten.conv_transpose2d,
     aten.conv_transpose3d,
-    kind=OpKind.CONTRACTION,
-    note=CONTRACTS,
     symbol="conv_transpose",
-    linear=(True, True, True),
-    requires=(0, 1),
 )
 def conv_transpose(r: RuleArgs):
     return convolution(r, transposed=True, groups=_groups(r.arg(6, "groups", 1)))

@@ -11,6 +11,7 @@ built-in one, at the user's call line.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 from typecheck_nn.engine.ir import Stacked, Value
 from typecheck_nn.engine.ops.common import RuleArgs, is_value, tensor_meta
@@ -137,9 +138,20 @@ class _FusedArgs:
         return per
 
 
-def fused_rnn(r: RuleArgs, kind: str):
+@rule(
+    aten.lstm,
+    aten.gru,
+    aten.rnn_tanh,
+    aten.rnn_relu,
+    kind=OpKind.RECURRENT,
+    note=RECURS,
+    requires=(),
+    keeps_parts=(1, 2),
+)
+def fused_rnn(r: RuleArgs):
     """aten.lstm / gru / rnn_tanh (nn.LSTM and friends as one op): every layer and
     direction is replayed as the cell's equations over a state that must keep its type."""
+    kind = r.packet  # the op names the cell: lstm, gru, rnn_tanh, rnn_relu
     a = _FusedArgs.read(r)
     outs = r.out if isinstance(r.out, (list, tuple)) else None
     if outs is None or not a.params or not all(is_value(p) for p in a.params):
@@ -220,20 +232,6 @@ def _per_layer(r: RuleArgs, h0, n: int) -> list:
     return [None] * n
 
 
-def _fused(kind: str):
-    def typed(r: RuleArgs):
-        return fused_rnn(r, kind)
-
-    typed.__name__ = f"fused_{kind}"
-    return typed
-
-
-for _kind in N_GATES:
-    rule(getattr(aten, _kind), kind=OpKind.RECURRENT, note=RECURS, symbol=_kind, requires=(), keeps_parts=(1, 2))(
-        _fused(_kind)
-    )
-
-
 @rule(aten.mkldnn_rnn_layer, kind=OpKind.RECURRENT, note=RECURS, requires=(0, 1, 2))
 def mkldnn_rnn_layer(r: RuleArgs):
     """One layer and direction of nn.LSTM as CPU runs it (input, w_ih, w_hh, b_ih, b_hh,
@@ -271,8 +269,19 @@ def mkldnn_rnn_layer(r: RuleArgs):
     return result
 
 
-def cell(r: RuleArgs, kind: str):
+# one step of a cell: the same record for each, named by the cell it computes
+_cell_rule = partial(
+    rule, kind=OpKind.CONTRACTION, note="`{sym}` is one step of a recurrent cell's equations", requires=(0, 2, 3)
+)
+
+
+@_cell_rule(aten.lstm_cell, symbol="lstm")
+@_cell_rule(aten.gru_cell, symbol="gru")
+@_cell_rule(aten.rnn_tanh_cell, symbol="rnn_tanh")
+@_cell_rule(aten.rnn_relu_cell, symbol="rnn_relu")
+def cell(r: RuleArgs):
     """aten.lstm_cell / gru_cell / rnn_tanh_cell: one step; the user's loop is the recurrence."""
+    kind = r.packet.removesuffix("_cell")
     x, hx = r.arg(0), r.arg(1)
     w_ih, w_hh, b_ih, b_hh = r.arg(2), r.arg(3), r.arg(4), r.arg(5)
     hx_list = _values(hx) if isinstance(hx, (list, tuple)) else [hx]
@@ -296,21 +305,3 @@ def cell(r: RuleArgs, kind: str):
             raise GiveUp
         result.append(Value(tuple(batch) + (feat,), shape))
     return result if isinstance(r.out, (list, tuple)) else result[0]
-
-
-def _cell_rule(kind: str):
-    def typed(r: RuleArgs):
-        return cell(r, kind)
-
-    typed.__name__ = f"{kind}_cell"
-    return typed
-
-
-for _kind in N_GATES:
-    rule(
-        getattr(aten, f"{_kind}_cell"),
-        kind=OpKind.CONTRACTION,
-        symbol=_kind,
-        note="`{sym}` is one step of a recurrent cell's equations",
-        requires=(0, 2, 3),
-    )(_cell_rule(_kind))

@@ -180,11 +180,6 @@ def weight_norm_interface(r: RuleArgs):
     note="`{sym}` keeps the type and yields a gate",
     gate=Gate.MAKES,
 )
-def softmax(r: RuleArgs):
-    """softmax keeps types and yields a gate (a point of the simplex acts on what it multiplies)."""
-    return keep(r.arg(0))
-
-
 @rule(
     aten.log_softmax,
     aten._log_softmax,
@@ -193,8 +188,9 @@ def softmax(r: RuleArgs):
     note="`{sym}` keeps the type",
     gate=Gate.DROPS,
 )
-def log_softmax(r: RuleArgs):
-    """log_softmax keeps types but is no gate."""
+def softmax(r: RuleArgs):
+    """softmax keeps types and yields a gate (a point of the simplex acts on what it
+    multiplies); log_softmax keeps types but is no gate (the registry says which)."""
     return keep(r.arg(0))
 
 

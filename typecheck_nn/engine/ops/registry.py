@@ -189,10 +189,10 @@ def markdown_table(registry: Registry, shown: int = 10) -> str:
     """The rule table of docs/semantics.md, generated from the registry (a test keeps the
     doc and the registry in agreement: `python -m typecheck_nn.engine.ops` prints it)."""
     rows = ["| rule | kind | ops | how it types |", "| --- | --- | --- | --- |"]
-    by_fn: dict[Callable, list[OpRule]] = {}
-    for rec in registry.families:  # stacked decorators: one row per rule body
-        by_fn.setdefault(rec.fn, []).append(rec)
-    for recs in sorted(by_fn.values(), key=lambda rs: (rs[0].kind.value, rs[0].family)):
+    by_fn: dict[tuple[Callable, str], list[OpRule]] = {}
+    for rec in registry.families:  # stacked decorators: one row per rule body and note
+        by_fn.setdefault((rec.fn, rec.note), []).append(rec)
+    for recs in sorted(by_fn.values(), key=lambda rs: (rs[0].kind.value, rs[0].family, rs[0].note)):
         fam = recs[0]
         names = sorted(n for rec in recs for n in rec.names)
         listed = ", ".join(f"`{n}`" for n in names[:shown])

@@ -937,12 +937,6 @@ CREATION = (
 )
 
 
-@rule(*CREATION, kind=OpKind.SOURCE, note="`{sym}` makes a new tensor, constrained only by its uses", requires=())
-def create(r: RuleArgs):
-    """New tensors (zeros, arange, randn...) carry fresh types: they are constrained by use."""
-    return fresh_output(r.b, r.out)
-
-
 # ops whose result is a new index set or a new quantity computed from values (positions,
 # counts, bins): their outputs are genuinely unconstrained, so fresh types are exact
 @rule(
@@ -970,7 +964,10 @@ def create(r: RuleArgs):
     note="`{sym}` computes new indices or counts from values: a new type",
     requires=(),
 )
-def new_index_set(r: RuleArgs):
+@rule(*CREATION, kind=OpKind.SOURCE, note="`{sym}` makes a new tensor, constrained only by its uses", requires=())
+def create(r: RuleArgs):
+    """New tensors (zeros, arange, randn...) and new index sets carry fresh types: they are
+    constrained by their uses."""
     return fresh_output(r.b, r.out)
 
 
