@@ -50,8 +50,114 @@ def ponder_weights(h: torch.Tensor, cum: torch.Tensor, running: torch.Tensor, la
     return p, remainder, cum + h, running - halts
 
 
-class ACTElman(nn.Module):
-    """Elman RNN with ACT (Graves 2016, section 2; the parity experiment's network):
+def ponder(step, x_first: torch.Tensor, x_later: torch.Tensor, s: torch.Tensor, max_ponder: int):
+    """ACT at one input step: runs ``step(x^n, s^{n-1}) -> (s^n, h^n)`` up to ``max_ponder`` times.
+
+    Returns (s_t = sum_n p^n s^n, N(t) (B,1), R(t) (B,1)). Under tracing every one of the
+    ``max_ponder`` steps is run (see the module docstring); otherwise the loop stops once
+    every row has halted, which skips only steps with p^n = 0.
+    """
+    tracing = is_tracing(s)  # s comes from the inputs: meta or fake when they are
+    mean = torch.zeros_like(s)
+    cum = s.new_zeros(s.shape[0], 1)
+    running = torch.ones_like(cum)
+    steps, remainder = torch.zeros_like(cum), torch.zeros_like(cum)
+    for n in range(max_ponder):
+        s, h = step(x_first if n == 0 else x_later, s)
+        steps = steps + running
+        p, r, cum, running = ponder_weights(h, cum, running, last=n == max_ponder - 1)
+        remainder = remainder + r
+        mean = mean + p * s
+        if not tracing and not running.any():
+            break  # every later step has p = 0: skipping it changes no value
+    return mean, steps, remainder
+
+
+def with_flag(x: torch.Tensor, first: bool) -> torch.Tensor:
+    """x^n = [x, delta(n = 1)]."""
+    return torch.cat([x, (torch.ones_like if first else torch.zeros_like)(x[..., :1])], -1)
+
+
+class ElmanPonderCell(nn.Module):
+    """One input step of ACT on an Elman cell: forward(x (B, d_in), s (B, H)) -> s_t.
+
+    s^n = tanh(W x^n + U s^{n-1} + b)         halting h^n = sigmoid(w_h . s^n + b_h)
+    """
+
+    def __init__(self, d_in: int, hidden: int, max_ponder: int):
+        super().__init__()
+        self.max_ponder = max_ponder
+        self.W = nn.Linear(d_in + 1, hidden)  # the extra input is the first-step flag
+        self.U = nn.Linear(hidden, hidden, bias=False)
+        self.halt = nn.Linear(hidden, 1)
+        nn.init.constant_(self.halt.bias, 1.0)  # Graves: a positive halting bias, short ponders at first
+
+    def step(self, wx: torch.Tensor, s: torch.Tensor):
+        s = torch.tanh(wx + self.U(s))
+        return s, torch.sigmoid(self.halt(s))
+
+    def ponder(self, x: torch.Tensor, s: torch.Tensor):
+        return ponder(self.step, self.W(with_flag(x, True)), self.W(with_flag(x, False)), s, self.max_ponder)
+
+    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        return self.ponder(x, s)[0]
+
+
+class TRNNPonderCell(nn.Module):
+    """One input step of ACT on a T-RNN cell: forward(x (B, d_in), s (B, H)) -> s_t.
+
+    z^n = W x^n     f^n = sigmoid(V x^n + b)     h^n = sigmoid(w_h . x^n + b_h)
+    s^n = f^n * s^{n-1} + (1 - f^n) * z^n
+    """
+
+    def __init__(self, d_in: int, hidden: int, max_ponder: int):
+        super().__init__()
+        self.max_ponder = max_ponder
+        self.W = nn.Linear(d_in + 1, hidden, bias=False)
+        self.V = nn.Linear(d_in + 1, hidden)
+        self.halt = nn.Linear(d_in + 1, 1)
+        nn.init.constant_(self.halt.bias, 1.0)
+
+    def learnware(self, x: torch.Tensor):
+        """(z, f, h) for one ponder input: functions of the input alone."""
+        return self.W(x), torch.sigmoid(self.V(x)), torch.sigmoid(self.halt(x))
+
+    @staticmethod
+    def step(zfh, s: torch.Tensor):
+        z, f, h = zfh
+        return f * s + (1 - f) * z, h
+
+    def ponder(self, x: torch.Tensor, s: torch.Tensor):
+        first, later = self.learnware(with_flag(x, True)), self.learnware(with_flag(x, False))
+        return ponder(self.step, first, later, s, self.max_ponder)
+
+    def forward(self, x: torch.Tensor, s: torch.Tensor) -> torch.Tensor:
+        return self.ponder(x, s)[0]
+
+
+class _ACTSequence:
+    """Mixin: runs ``self.cell`` over a time-major sequence; ``forward_with_ponder`` also returns N and R."""
+
+    def forward(self, xs: torch.Tensor, state: torch.Tensor | None = None):
+        out, state, _ = self.forward_with_ponder(xs, state)
+        return out, state
+
+    def forward_with_ponder(self, xs: torch.Tensor, state: torch.Tensor | None = None):
+        """Returns (outputs (T,B,H), state, ponder (T,B,2): [N(t), R(t)])."""
+        s = zeros_state(xs, self.hidden) if state is None else state
+        outputs, ponders = [], []
+        for t in range(xs.shape[0]):
+            s, steps, remainder = self.cell.ponder(xs[t], s)
+            outputs.append(s)
+            ponders.append(torch.cat([steps, remainder], -1))
+        return torch.stack(outputs), s, torch.stack(ponders)
+
+    def example_inputs(self):
+        return (torch.randn(4, 2, self.d_in),)
+
+
+class ACTElman(_ACTSequence, nn.Module):
+    """Elman RNN with ACT (Graves 2016, section 2; the network of his parity experiment):
 
         s^n = tanh(W x^n + U s^{n-1} + b)         halting h^n = sigmoid(w_h . s^n + b_h)
 
@@ -64,47 +170,10 @@ class ACTElman(nn.Module):
     def __init__(self, d_in: int = 16, hidden: int = 32, max_ponder: int = 4):
         super().__init__()
         self.d_in, self.hidden, self.d_out, self.max_ponder = d_in, hidden, hidden, max_ponder
-        self.W = nn.Linear(d_in + 1, hidden)  # the extra input is the first-step flag
-        self.U = nn.Linear(hidden, hidden, bias=False)
-        self.halt = nn.Linear(hidden, 1)
-        nn.init.constant_(self.halt.bias, 1.0)  # Graves: a positive halting bias, short ponders at first
-
-    def forward(self, xs: torch.Tensor, state: torch.Tensor | None = None):
-        out, state, _ = self.forward_with_ponder(xs, state)
-        return out, state
-
-    def forward_with_ponder(self, xs: torch.Tensor, state: torch.Tensor | None = None):
-        """Returns (outputs (T,B,H), state, ponder (T,B,2): [N(t), R(t)])."""
-        s_prev = zeros_state(xs, self.hidden) if state is None else state
-        tracing = is_tracing(xs, s_prev)
-        first = self.W(torch.cat([xs, torch.ones_like(xs[..., :1])], -1))  # W x^1 + b, all t at once
-        later = self.W(torch.cat([xs, torch.zeros_like(xs[..., :1])], -1))  # W x^n + b, n > 1
-        outputs, ponders = [], []
-        for t in range(xs.shape[0]):
-            s = s_prev
-            mean = torch.zeros_like(s_prev)
-            cum = s_prev.new_zeros(s_prev.shape[0], 1)
-            running = torch.ones_like(cum)
-            steps, remainder = torch.zeros_like(cum), torch.zeros_like(cum)
-            for n in range(self.max_ponder):
-                s = torch.tanh((first[t] if n == 0 else later[t]) + self.U(s))
-                h = torch.sigmoid(self.halt(s))
-                steps = steps + running
-                p, r, cum, running = ponder_weights(h, cum, running, last=n == self.max_ponder - 1)
-                remainder = remainder + r
-                mean = mean + p * s
-                if not tracing and not running.any():
-                    break  # every later step has p = 0: skipping it changes no value
-            s_prev = mean
-            outputs.append(mean)
-            ponders.append(torch.cat([steps, remainder], -1))
-        return torch.stack(outputs), s_prev, torch.stack(ponders)
-
-    def example_inputs(self):
-        return (torch.randn(4, 2, self.d_in),)
+        self.cell = ElmanPonderCell(d_in, hidden, max_ponder)
 
 
-class TACTRNN(nn.Module):
+class TACTRNN(_ACTSequence, nn.Module):
     """T-RNN with ACT (this package's typed design), Balduzzi & Ghifary's T-RNN pondering:
 
         z^n = W x^n     f^n = sigmoid(V x^n + b)     h^n = sigmoid(w_h . x^n + b_h)
@@ -112,9 +181,10 @@ class TACTRNN(nn.Module):
 
     The halting unit reads the ponder step's input, as the forget gate does; it never
     reads the state. Its probabilities only weigh the states elementwise
-    (s_t = sum_n p^n s^n), so the state keeps one type. Since x^n takes two values (first
-    step or not), the learnware is two matmuls over the whole window; the cost of typing:
-    the number of ponder steps is a function of x_t, not of what the cell has computed.
+    (s_t = sum_n p^n s^n), so the state keeps one type. The cost of typing: the number
+    of ponder steps is a function of x_t, not of what the cell has computed, and since
+    x^n takes two values (first step or not) the ponder steps after the first repeat one
+    affine map: pondering adds no depth to a typed cell.
     """
 
     expected_strongly_typed = True
@@ -122,43 +192,4 @@ class TACTRNN(nn.Module):
     def __init__(self, d_in: int = 16, hidden: int = 32, max_ponder: int = 4):
         super().__init__()
         self.d_in, self.hidden, self.d_out, self.max_ponder = d_in, hidden, hidden, max_ponder
-        self.W = nn.Linear(d_in + 1, hidden, bias=False)
-        self.V = nn.Linear(d_in + 1, hidden)
-        self.halt = nn.Linear(d_in + 1, 1)
-        nn.init.constant_(self.halt.bias, 1.0)
-
-    def forward(self, xs: torch.Tensor, state: torch.Tensor | None = None):
-        out, state, _ = self.forward_with_ponder(xs, state)
-        return out, state
-
-    def forward_with_ponder(self, xs: torch.Tensor, state: torch.Tensor | None = None):
-        """Returns (outputs (T,B,H), state, ponder (T,B,2): [N(t), R(t)])."""
-        s_prev = zeros_state(xs, self.hidden) if state is None else state
-        tracing = is_tracing(xs, s_prev)
-        learnware = []  # (z, f, h) for the first ponder step and for the later ones
-        for flag in (torch.ones_like(xs[..., :1]), torch.zeros_like(xs[..., :1])):
-            x = torch.cat([xs, flag], -1)
-            learnware.append((self.W(x), torch.sigmoid(self.V(x)), torch.sigmoid(self.halt(x))))
-        outputs, ponders = [], []
-        for t in range(xs.shape[0]):
-            s = s_prev
-            mean = torch.zeros_like(s_prev)
-            cum = s_prev.new_zeros(s_prev.shape[0], 1)
-            running = torch.ones_like(cum)
-            steps, remainder = torch.zeros_like(cum), torch.zeros_like(cum)
-            for n in range(self.max_ponder):
-                z, f, h = learnware[min(n, 1)]
-                s = f[t] * s + (1 - f[t]) * z[t]
-                steps = steps + running
-                p, r, cum, running = ponder_weights(h[t], cum, running, last=n == self.max_ponder - 1)
-                remainder = remainder + r
-                mean = mean + p * s
-                if not tracing and not running.any():
-                    break  # every later step has p = 0: skipping it changes no value
-            s_prev = mean
-            outputs.append(mean)
-            ponders.append(torch.cat([steps, remainder], -1))
-        return torch.stack(outputs), s_prev, torch.stack(ponders)
-
-    def example_inputs(self):
-        return (torch.randn(4, 2, self.d_in),)
+        self.cell = TRNNPonderCell(d_in, hidden, max_ponder)

@@ -46,6 +46,59 @@ class AdditiveAttention(nn.Module):
         return (alpha.unsqueeze(-1) * enc).sum(0), alpha
 
 
+class GRUAttentionDecoderCell(nn.Module):
+    """One step of Bahdanau's decoder: forward(enc (S,B,2H), d (B,H)) -> d'.
+
+    c = attention(d, enc)
+    r = sigmoid(W_r c + U_r d)   u = sigmoid(W_u c + U_u d)
+    n = tanh(W_n c + r * (U_n d))     d' = (1 - u) * n + u * d
+    """
+
+    def __init__(self, hidden: int, attention: bool = True):
+        super().__init__()
+        self.attention = attention
+        self.attend = AdditiveAttention(hidden, 2 * hidden, hidden)
+        self.W = nn.Linear(2 * hidden, 3 * hidden)
+        self.U = nn.Linear(hidden, 3 * hidden)
+
+    def step(self, d: torch.Tensor, keys: torch.Tensor, enc: torch.Tensor):
+        """(d', context, alpha (S, B)); ``keys = attend.U_k(enc)``, computed once per source."""
+        if self.attention:
+            c, alpha = self.attend(d, keys, enc)
+        else:
+            c, alpha = torch.zeros_like(enc[0]), torch.zeros_like(enc[..., 0])
+        wr, wu, wn = self.W(c).chunk(3, dim=-1)
+        ur, uu, un = self.U(d).chunk(3, dim=-1)
+        r, u = torch.sigmoid(wr + ur), torch.sigmoid(wu + uu)
+        n = torch.tanh(wn + r * un)
+        return (1 - u) * n + u * d, c, alpha
+
+    def forward(self, enc: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+        return self.step(d, self.attend.U_k(enc), enc)[0]
+
+
+class TGRUAttentionDecoderCell(nn.Module):
+    """One step of the typed decoder: forward(enc (S,B,2H), d (B,H)) -> d'.
+
+        [z, f, o] = learnware of the constant input     d' = sigmoid(f) * d + z * tanh(o)
+        c = attention(d', enc)                          (an output only: it never enters d)
+
+    The T-GRU is the same module that runs the whole decoder as one scan
+    (``AttentionTGRU``); here it runs a window of one step.
+    """
+
+    def __init__(self, hidden: int, attention: bool = True):
+        super().__init__()
+        self.attention = attention
+        self.decoder = TGRU(1, hidden)
+        self.attend = AdditiveAttention(hidden, 2 * hidden, hidden)
+
+    def forward(self, enc: torch.Tensor, d: torch.Tensor) -> torch.Tensor:
+        go = torch.zeros_like(enc[:1, :, :1])  # the decoder's input: nothing but time
+        ds, _ = self.decoder(go, (d, go[0]))
+        return ds[0]
+
+
 class AttentionGRU(nn.Module):
     """Bahdanau et al. 2015: bidirectional GRU encoder, GRU decoder reading the context:
 
@@ -65,9 +118,7 @@ class AttentionGRU(nn.Module):
         self.d_in, self.hidden, self.d_out, self.attention = d_in, hidden, 3 * hidden, attention
         self.enc_fwd, self.enc_bwd = GRU(d_in, hidden), GRU(d_in, hidden)
         self.init = nn.Linear(hidden, hidden)
-        self.attend = AdditiveAttention(hidden, 2 * hidden, hidden)
-        self.W = nn.Linear(2 * hidden, 3 * hidden)
-        self.U = nn.Linear(hidden, 3 * hidden)
+        self.cell = GRUAttentionDecoderCell(hidden, attention)
 
     def forward(self, xs: torch.Tensor, state: torch.Tensor | None = None):
         out, d, _ = self.forward_with_attention(xs)
@@ -76,19 +127,11 @@ class AttentionGRU(nn.Module):
     def forward_with_attention(self, xs: torch.Tensor):
         """Returns (outputs (T,B,3H), final decoder state, alpha (T, S, B))."""
         enc = bidirectional(self.enc_fwd, self.enc_bwd, xs)
-        keys = self.attend.U_k(enc)
+        keys = self.cell.attend.U_k(enc)
         d = torch.tanh(self.init(enc[0, :, self.hidden :]))
         outputs, alphas = [], []
         for _ in range(xs.shape[0]):
-            if self.attention:
-                c, alpha = self.attend(d, keys, enc)
-            else:
-                c, alpha = torch.zeros_like(enc[0]), torch.zeros_like(enc[..., 0])
-            wr, wu, wn = self.W(c).chunk(3, dim=-1)
-            ur, uu, un = self.U(d).chunk(3, dim=-1)
-            r, u = torch.sigmoid(wr + ur), torch.sigmoid(wu + uu)
-            n = torch.tanh(wn + r * un)
-            d = (1 - u) * n + u * d
+            d, c, alpha = self.cell.step(d, keys, enc)
             outputs.append(torch.cat([d, c], -1))
             alphas.append(alpha)
         return torch.stack(outputs), d, torch.stack(alphas)
@@ -121,8 +164,7 @@ class AttentionTGRU(nn.Module):
         self.d_in, self.hidden, self.d_out, self.attention = d_in, hidden, 3 * hidden, attention
         self.enc_fwd, self.enc_bwd = TGRU(d_in, hidden), TGRU(d_in, hidden)
         self.init = nn.Linear(hidden, hidden)
-        self.decoder = TGRU(1, hidden)
-        self.attend = AdditiveAttention(hidden, 2 * hidden, hidden)
+        self.cell = TGRUAttentionDecoderCell(hidden, attention)
 
     def forward(self, xs: torch.Tensor, state: torch.Tensor | None = None):
         out, d, _ = self.forward_with_attention(xs)
@@ -133,14 +175,14 @@ class AttentionTGRU(nn.Module):
         enc = bidirectional(self.enc_fwd, self.enc_bwd, xs)
         d0 = torch.tanh(self.init(enc[0, :, self.hidden :]))
         go = torch.zeros_like(xs[..., :1])  # the decoder's input: nothing but time
-        ds, (d_last, _) = self.decoder(go, (d0, go[0]))
+        ds, (d_last, _) = self.cell.decoder(go, (d0, go[0]))  # all decoder steps: one scan
         if self.attention:
-            keys = self.attend.U_k(enc)
-            contexts, alphas = zip(*(self.attend(ds[t], keys, enc) for t in range(xs.shape[0])), strict=True)
+            keys = self.cell.attend.U_k(enc)
+            contexts, alphas = zip(*(self.cell.attend(ds[t], keys, enc) for t in range(xs.shape[0])), strict=True)
             cs, alpha = torch.stack(contexts), torch.stack(alphas)
         else:
             cs = torch.zeros_like(enc)
-            alpha = torch.zeros_like(enc[..., 0]).unsqueeze(1).expand(-1, xs.shape[0], -1)
+            alpha = enc.new_zeros(xs.shape[0], *enc.shape[:2])
         return torch.cat([ds, cs], -1), d_last, alpha
 
     def example_inputs(self):
