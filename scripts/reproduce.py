@@ -453,6 +453,104 @@ def _plots(out: Path, docs: Path, suffix: str = "") -> list[str]:
     return figs
 
 
+def _final_net(out: Path, name: str):
+    """The run's network with its final weights (checkpoint.pt), rebuilt from its metrics' config."""
+    import torch
+
+    from reference_models.train import TrainConfig, build_core, make_task
+
+    m = _load(out, name)
+    if m is None or not (out / name / "checkpoint.pt").exists():
+        return None, None
+    c = m["config"]
+    fields = {f.name for f in dataclasses.fields(TrainConfig)}
+    cfg = TrainConfig(**{k: v for k, v in c.items() if k in fields and k not in ("out",)})
+    cfg.device = "cpu"
+    task = make_task(cfg, torch.device("cpu"))
+    net = task.build(build_core(cfg, task.core_input))
+    net.load_state_dict(torch.load(out / name / "checkpoint.pt", map_location="cpu", weights_only=False)["net"])
+    return net.eval(), m
+
+
+def _claim_plots(out: Path, docs: Path, suffix: str) -> list[str]:
+    """Ponder time vs difficulty (ACT), attention heat-maps, HM learning curves with boundary rates."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import torch
+
+    target = docs / "results"
+    target.mkdir(parents=True, exist_ok=True)
+    figs = []
+    runs = [(n, _load(out, n)) for n in ("act-rnn", "act-rnn-noact", "t-act-rnn", "t-act-rnn-noact")]
+    runs = [(n, m) for n, m in runs if m is not None]
+    if runs:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        for k, (name, m) in enumerate(runs):
+            by_k = m["final"]["by_difficulty"]
+            ks = sorted(by_k, key=int)
+            x = [int(d) for d in ks]
+            if not name.endswith("noact"):
+                left.plot(x, [by_k[d]["ponder"] for d in ks], "o-", color=f"C{k}", label=name)
+            right.plot(x, [by_k[d]["error"] for d in ks], "o-", color=f"C{k}", label=name, ms=3)
+        left.set_xlabel("difficulty: nonzero bits of the 16")
+        left.set_ylabel("mean ponder steps N (held-out)")
+        right.set_xlabel("difficulty: nonzero bits of the 16")
+        right.set_ylabel("parity error rate (held-out)")
+        left.legend()
+        right.legend()
+        fig.tight_layout()
+        path = target / f"act_ponder{suffix}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        figs.append(f"![ACT ponder time and error vs difficulty{suffix}](results/{path.name})")
+    nets = [(n, *_final_net(out, n)) for n in ("attn-gru", "t-attn-gru")]
+    nets = [(n, net, m) for n, net, m in nets if net is not None]
+    if nets:
+        from reference_models.tasks.reversal import make_batch
+
+        length = 2 * int(nets[0][2]["config"]["seq_len"])
+        xs, _ = make_batch(length, 1, torch.Generator().manual_seed(7), "cpu")
+        fig, axes = plt.subplots(1, len(nets), figsize=(5.5 * len(nets), 5), squeeze=False)
+        for ax, (name, net, _m) in zip(axes[0], nets, strict=True):
+            with torch.no_grad():
+                _, _, alpha = net.core.forward_with_attention(xs)
+            ax.imshow(alpha[:, :, 0].numpy(), cmap="viridis", vmin=0, vmax=1)
+            ax.set_xlabel("source position s")
+            ax.set_ylabel("output step t (target: source position L-1-t)")
+            ax.set_title(f"{name}: attention at length {length} (2× trained)")
+        fig.tight_layout()
+        path = target / f"attention{suffix}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        figs.append(f"![attention heat-maps{suffix}](results/{path.name})")
+    hm = [(n, _load(out, n)) for n in ("lm-thmrnn", "lm-hmlstm")]
+    hm = [(n, m) for n, m in hm if m is not None and any("boundaries" in e for e in m["evals"])]
+    if hm:
+        fig, (left, right) = plt.subplots(1, 2, figsize=(11, 4))
+        for k, (_name, m) in enumerate(hm):
+            evals = [e for e in m["evals"] if "boundaries" in e]
+            steps = [e["step"] for e in evals]
+            left.plot(steps, [e["valid_bpc"] for e in evals], "o-", color=f"C{k}", label=m["model"], ms=3)
+            at = [e["boundaries"]["layer1"]["rate_at_word_boundary"] for e in evals]
+            else_ = [e["boundaries"]["layer1"]["rate_elsewhere"] for e in evals]
+            right.plot(steps, at, "o-", color=f"C{k}", ms=3, label=f"{m['model']}: at word boundaries")
+            right.plot(steps, else_, "s--", color=f"C{k}", ms=3, label=f"{m['model']}: elsewhere")
+        left.set_xlabel("optimizer step")
+        left.set_ylabel("validation bits per character")
+        right.set_xlabel("optimizer step")
+        right.set_ylabel("layer-1 boundary rate (validation)")
+        left.legend()
+        right.legend()
+        fig.tight_layout()
+        path = target / f"hm_boundaries{suffix}.png"
+        fig.savefig(path, dpi=100)
+        plt.close(fig)
+        figs.append(f"![HM-RNN learning curves and boundary rates{suffix}](results/{path.name})")
+    return figs
+
+
 def _section(out: Path, docs: Path, mode: str, commands: list[str], level: str) -> list[str]:
     """One mode's table, runs, classic-NTM curve, speed details, plots and commands."""
     rows = char_lm_rows(out) + copy_rows(out) + hm_rows(out) + act_rows(out) + attention_rows(out) + speed_rows(out)
@@ -491,6 +589,7 @@ def _section(out: Path, docs: Path, mode: str, commands: list[str], level: str) 
             for name, r in res["runs"]["fp32"]["models"].items():
                 lines.append(f"- {size} {name}: median {r['median_ms']:.1f} ms, min {r['min_ms']:.1f} ms")
     figs = _plots(out, docs, suffix="" if mode == "quick" else f"-{mode}")
+    figs += _claim_plots(out, docs, suffix="" if mode == "quick" else f"-{mode}")
     if figs:
         lines += ["", f"{level} Learning curves ({mode})", "", *figs]
     invocations = out / "invocations.txt"
