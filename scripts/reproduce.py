@@ -299,14 +299,19 @@ def act_rows(out: Path) -> list[Row]:
     for label, act, plain in (("Elman", "act-rnn", "act-rnn-noact"), ("T-RNN (typed)", "t-act-rnn", "t-act-rnn-noact")):
         a, b = _load(out, act), _load(out, plain)
         same = a is not None and b is not None and a["params_total"] == b["params_total"]
+        margin = None
+        if a is not None and b is not None:  # two standard errors of the difference of two error rates
+            n = a["data"]["eval_vectors"]
+            margin = 2 * ((err(a) * (1 - err(a)) + err(b) * (1 - err(b))) / n) ** 0.5
         rows.append(
             Row(
                 f"ACT parity, {label} cell: ACT beats the same cell without it",
                 "error rate, 4,096 held-out 16-bit vectors, final checkpoint (with ACT vs without; params equal)",
                 _fs(err(a), a),
                 _fs(err(b), b) + ("" if b is None else f", {b['params_total']:,} params each" if same else ""),
-                "with ACT < without (same parameters)",
-                None if a is None or b is None else (same and err(a) < err(b)),
+                "with ACT < without by more than 2 standard errors (same parameters)"
+                + ("" if margin is None else f": {margin:.3f}"),
+                None if a is None or b is None else (same and err(a) < err(b) - margin),
             )
         )
         trend = ponder_trend(a)
