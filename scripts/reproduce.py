@@ -563,6 +563,12 @@ def _section(out: Path, docs: Path, mode: str, commands: list[str], level: str) 
         rows = [r for r in rows if r.met is not None or r.reported]
     lines = ["| claim | metric | typed | classic | goal | met? |", "| --- | --- | --- | --- | --- | --- |"]
     lines += ["| " + " | ".join(r.cells()) + " |" for r in rows]
+    if any(r.met is None and not r.reported for r in rows):
+        lines += [
+            "",
+            f"Rows marked *not run* have no run on disk in `{out.relative_to(ROOT) if out.is_relative_to(ROOT) else out}`"
+            " for this report; the figures of earlier reports stay in git history (`git log -p docs/results.md`).",
+        ]
     lines += ["", f"{level} Runs ({mode})", ""]
     for run in plan(mode == "quick", 0):
         m = _load(out, run.name)
