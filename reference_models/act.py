@@ -32,7 +32,7 @@ import torch
 from torch import nn
 
 from ._common import zeros_state
-from .scan import is_tracing
+from .backends import is_tracing
 
 EPS = 0.01  # Graves: halt once the cumulative halting probability reaches 1 - eps
 
@@ -50,8 +50,9 @@ def ponder_weights(h: torch.Tensor, cum: torch.Tensor, running: torch.Tensor, la
     return p, remainder, cum + h, running - halts
 
 
-def ponder(step, x_first: torch.Tensor, x_later: torch.Tensor, s: torch.Tensor, max_ponder: int):
-    """ACT at one input step: runs ``step(x^n, s^{n-1}) -> (s^n, h^n)`` up to ``max_ponder`` times.
+def ponder(step, x_first, x_later, s: torch.Tensor, max_ponder: int):
+    """ACT at one input step: runs ``step(x^n, s^{n-1}) -> (s^n, h^n)`` up to ``max_ponder`` times
+    (``x_first`` for n = 1, ``x_later`` after: whatever the cell's step takes for its input).
 
     Returns (s_t = sum_n p^n s^n, N(t) (B,1), R(t) (B,1)). Under tracing every one of the
     ``max_ponder`` steps is run (see the module docstring); otherwise the loop stops once
