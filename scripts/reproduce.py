@@ -637,6 +637,9 @@ def write_report(out: Path, docs: Path, mode: str, commands: list[str]) -> Path:
             "",
             *_section(other_out, docs, other, [], "###"),
         ]
+    readings = docs / "results" / "readings.md"
+    if readings.exists():  # the one hand-written part: what the figures above mean, and why a claim failed
+        lines += ["## Readings (hand-written: docs/results/readings.md)", "", readings.read_text().strip(), ""]
     path = docs / "results.md"
     path.write_text("\n".join(lines))
     return path
