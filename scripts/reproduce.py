@@ -81,14 +81,14 @@ def plan(quick: bool, seed: int) -> list[Run]:
     rev = ("--task", "reverse", "--steps", str(cap(4000, 1500)), "--batch-size", "64", "--seq-len", "10")
     rev += ("--hidden", "64", "--eval-every", "250", "--lr", "3e-3", "--seed", str(seed))
     return [
-        Run("act", "act-rnn", "act-rnn", (*par, "--max-ponder", "10"), cap(30, 6)),
-        Run("act", "act-rnn-noact", "act-rnn", (*par, "--max-ponder", "1"), cap(30, 6)),
-        Run("act", "t-act-rnn", "t-act-rnn", (*par, "--max-ponder", "10"), cap(30, 6)),
-        Run("act", "t-act-rnn-noact", "t-act-rnn", (*par, "--max-ponder", "1"), cap(30, 6)),
-        Run("attention", "attn-gru", "attn-gru", rev, cap(30, 6)),
-        Run("attention", "attn-gru-noattn", "attn-gru", (*rev, "--no-attention"), cap(30, 6)),
-        Run("attention", "t-attn-gru", "t-attn-gru", rev, cap(30, 6)),
-        Run("attention", "t-attn-gru-noattn", "t-attn-gru", (*rev, "--no-attention"), cap(30, 6)),
+        Run("act", "act-rnn", "act-rnn", (*par, "--max-ponder", "10"), cap(30, 3)),
+        Run("act", "act-rnn-noact", "act-rnn", (*par, "--max-ponder", "1"), cap(30, 3)),
+        Run("act", "t-act-rnn", "t-act-rnn", (*par, "--max-ponder", "10"), cap(30, 3)),
+        Run("act", "t-act-rnn-noact", "t-act-rnn", (*par, "--max-ponder", "1"), cap(30, 3)),
+        Run("attention", "attn-gru", "attn-gru", rev, cap(30, 3)),
+        Run("attention", "attn-gru-noattn", "attn-gru", (*rev, "--no-attention"), cap(30, 3)),
+        Run("attention", "t-attn-gru", "t-attn-gru", rev, cap(30, 3)),
+        Run("attention", "t-attn-gru-noattn", "t-attn-gru", (*rev, "--no-attention"), cap(30, 3)),
         Run("copy", "copy-tntm", "t-ntm", (*cp, "--hidden", "100"), cap(120, 15)),
         Run("copy", "copy-lstm", "torch-lstm", (*cp, "--hidden", "256"), cap(60, 8)),
         Run("copy", "copy-ntm", "ntm", (*cp, "--hidden", "100"), cap(120, 15)),
