@@ -8,12 +8,14 @@ package needs only torch (no checker, no libcst).
 
 from __future__ import annotations
 
+from .act import TACTRNN, ACTElman
 from .gru import GRU, TGRU
 from .hmrnn import HMLSTM, THMRNN
 from .lstm import LSTM, TLSTM, TorchLSTM
 from .ntm import NTM, TNTM
 from .qrnn import QRNN, QRNNF, QRNNIFO
 from .rnn import TRNN, ElmanRNN
+from .seq2seq import AttentionGRU, AttentionTGRU
 
 MODELS = {
     "rnn": ElmanRNN,
@@ -30,6 +32,10 @@ MODELS = {
     "t-hmrnn": THMRNN,
     "ntm": NTM,
     "t-ntm": TNTM,
+    "act-rnn": ACTElman,
+    "t-act-rnn": TACTRNN,
+    "attn-gru": AttentionGRU,
+    "t-attn-gru": AttentionTGRU,
 }
 
 __all__ = ["MODELS", *(cls.__name__ for cls in MODELS.values())]

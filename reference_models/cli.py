@@ -36,7 +36,7 @@ def list_models() -> None:
 @app.command("train")
 def train_command(
     model: str = typer.Argument(..., help="model name (see `list`)"),
-    task: str = typer.Option(..., "--task", help="char-lm or copy"),
+    task: str = typer.Option(..., "--task", help="char-lm, copy, parity or reverse"),
     steps: int | None = typer.Option(None, help="optimizer steps (task default if omitted)"),
     batch_size: int | None = typer.Option(None, "--batch-size"),
     seq_len: int | None = typer.Option(None, "--seq-len", help="BPTT window (char-lm) / max train length (copy)"),
@@ -71,6 +71,13 @@ def train_command(
         "--match-params",
         help="choose --hidden so the total parameter count matches MODEL (with this run's --layers/--hidden) "
         "or MODEL:LAYERSxHIDDEN, e.g. torch-lstm:1x512",
+    ),
+    max_ponder: int | None = typer.Option(
+        None, "--max-ponder", help="ACT models: most ponder steps per input (1: the same cell without ACT)"
+    ),
+    ponder_cost: float = typer.Option(1e-3, "--ponder-cost", help="ACT: tau, the ponder cost's weight (parity)"),
+    attention: bool = typer.Option(
+        True, "--attention/--no-attention", help="encoder-decoders: with or without attention"
     ),
     quiet: bool = typer.Option(False, help="no progress output (the summary table is still printed)"),
     log: bool | None = typer.Option(
@@ -109,6 +116,9 @@ def train_command(
         resume=resume,
         max_minutes=max_minutes,
         match_params=match_params,
+        max_ponder=max_ponder,
+        ponder_cost=ponder_cost,
+        attention=attention,
     )
     console = Console(stderr=True)
     from . import MODELS

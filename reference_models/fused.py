@@ -40,13 +40,10 @@ double precision and compares them with that loop.
 
 from __future__ import annotations
 
-import functools
-import warnings
-
 import torch
 
 from . import native
-from .scan import triton_runs_on
+from .backends import dispatch, triton_kernels
 
 __all__ = [
     "conv2",
@@ -197,14 +194,9 @@ def _cpu_backward(G, c0, C, dh, dcT):
 # ---------------------------------------------------------------- firmware: CUDA (Triton)
 
 
-@functools.lru_cache(maxsize=1)
-def _triton_kernels():
-    """Compile the Triton firmware kernels on first use; None if Triton is unavailable."""
-    try:
-        import triton
-        import triton.language as tl
-    except Exception:  # noqa: BLE001 - any import problem means "no fused GPU path"
-        return None
+@triton_kernels
+def _triton_kernels(triton, tl):
+    """The Triton firmware kernels, built on first use (``backends.triton_kernels``); None without Triton."""
 
     @triton.jit
     def fwd_kernel(g_ptr, c0_ptr, c_ptr, h_ptr, T, B, H, BLOCK: tl.constexpr):
@@ -264,7 +256,7 @@ def _triton_kernels():
             c = c_prev
         tl.store(dc0_ptr + cols, f_next * g, mask=mask)
 
-    return triton, fwd_kernel, bwd_kernel
+    return fwd_kernel, bwd_kernel
 
 
 _BLOCK = 128
@@ -291,10 +283,6 @@ def _cuda_backward(G, c0, C, dh, dcT):
     return dG, dc0
 
 
-def _use_triton(t: torch.Tensor) -> bool:
-    return triton_runs_on(t) and _triton_kernels() is not None
-
-
 class TLSTMFirmware(torch.autograd.Function):
     """(G (T,B,3H) = [z, f, o] pre-activations, c0 (B,H)) -> (h (T,B,H), c_T (B,H)).
 
@@ -308,25 +296,17 @@ class TLSTMFirmware(torch.autograd.Function):
         ctx.c0_dtype = c0.dtype
         G = G.contiguous()
         c0 = c0.to(cd).contiguous()
-        ctx.backend = "torch"
         with torch.no_grad():
-            if _use_triton(G):
-                try:
-                    Hout, C = _cuda_forward(G, c0)
-                    ctx.backend = "triton"
-                except Exception as err:  # noqa: BLE001 - a broken toolchain must not stop training
-                    warnings.warn(
-                        f"Triton T-LSTM kernel failed ({err!r}); using torch ops", RuntimeWarning, stacklevel=2
-                    )
-            if ctx.backend == "torch":
-                lib = native.usable(G)
-                if lib is not None:
-                    Hout, C = lib.gated_forward(G.to(cd).contiguous(), c0, native.TLSTM)
-                    ctx.backend = "native"
-                else:
-                    Hout, C = _cpu_forward(G.to(cd), c0)
-                if G.dtype in (torch.bfloat16, torch.float16):
-                    Hout = Hout.to(G.dtype)
+            (Hout, C), ctx.backend = dispatch(
+                "T-LSTM firmware",
+                (G,),
+                triton=lambda: _cuda_forward(G, c0),
+                kernels=_triton_kernels,
+                native_impl=lambda lib: lib.gated_forward(G.to(cd).contiguous(), c0, native.TLSTM),
+                torch_impl=lambda: _cpu_forward(G.to(cd), c0),
+            )
+            if ctx.backend != "triton" and G.dtype in (torch.bfloat16, torch.float16):
+                Hout = Hout.to(G.dtype)
         ctx.save_for_backward(G, c0, C)
         return Hout, C[-1].clone()
 
@@ -352,7 +332,11 @@ class TLSTMFirmware(torch.autograd.Function):
 
 
 def tlstm_firmware(G: torch.Tensor, c0: torch.Tensor):
-    """Fused T-LSTM firmware; see the module docstring. Returns (h, c_T)."""
+    """Fused T-LSTM firmware; see the module docstring. Returns (h, c_T).
+
+    The backend (Triton, compiled C++, torch) is ``backends.dispatch``'s choice in forward;
+    backward uses the same one.
+    """
     return TLSTMFirmware.apply(G, c0)
 
 

@@ -5,12 +5,15 @@ Balduzzi & Ghifary, "Strongly-Typed Recurrent Neural Networks", ICML 2016.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 from torch import nn
 
 from ._common import CausalConv2, zeros_state
+from .backends import dispatch
 from .fused import tlstm_firmware
-from .scan import is_tracing, linear_scan
+from .scan import linear_scan
 
 
 class LSTM(nn.Module):
@@ -100,26 +103,34 @@ class TLSTM(nn.Module):
                 (zeros_state(xs, self.hidden), torch.zeros_like(xs[0]) if l == 0 else zeros_state(xs, self.hidden))
                 for l in range(self.num_layers)
             )
-        tracing = is_tracing(xs, *(s for layer in state for s in layer))
         new_state = []
         for l in range(self.num_layers):
             if l > 0 and self.dropout > 0:
                 xs = nn.functional.dropout(xs, self.dropout, self.training)
             c0, x_prev = state[l]
-            if tracing:
-                # The defining equations, step by step: what the checker verifies.
-                z, f, o = self.conv[l](xs, x_prev).chunk(3, dim=-1)
-                f, o = torch.sigmoid(f), torch.tanh(o)
-                cs = linear_scan(f, (1 - f) * z, c0)
-                new_state.append((cs[-1], xs[-1]))
-                xs = cs * o
-            else:
-                # Same function: learnware as accumulated GEMMs, firmware as one fused op
-                # (reference_models/fused.py, gradchecked against the loop above).
-                h, c_last = tlstm_firmware(self.conv[l](xs, x_prev), c0)
-                new_state.append((c_last, xs[-1]))
-                xs = h
+            # Traced: the defining equations, step by step (what the checker verifies). Run: the
+            # same function, learnware as accumulated GEMMs and firmware as one fused op
+            # (reference_models/fused.py, gradchecked against the equations).
+            (h, c_last), _ = dispatch(
+                "T-LSTM layer",
+                (xs, c0, x_prev),
+                reference=functools.partial(self._equations, l, xs, x_prev, c0),
+                torch_impl=functools.partial(self._fused, l, xs, x_prev, c0),
+            )
+            new_state.append((c_last, xs[-1]))
+            xs = h
         return xs, tuple(new_state)
+
+    def _equations(self, l: int, xs: torch.Tensor, x_prev: torch.Tensor, c0: torch.Tensor):
+        """Layer l's defining equations: returns (h (T,B,H), c_T)."""
+        z, f, o = self.conv[l](xs, x_prev).chunk(3, dim=-1)
+        f, o = torch.sigmoid(f), torch.tanh(o)
+        cs = linear_scan(f, (1 - f) * z, c0)
+        return cs * o, cs[-1]
+
+    def _fused(self, l: int, xs: torch.Tensor, x_prev: torch.Tensor, c0: torch.Tensor):
+        """The same function: accumulated GEMMs and one fused firmware op; returns (h, c_T)."""
+        return tlstm_firmware(self.conv[l](xs, x_prev), c0)
 
     def example_inputs(self):
         return (torch.randn(4, 2, self.d_in),)

@@ -23,8 +23,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from ._common import CausalConv2, zeros_state
+from .backends import dispatch
 from .fused import tlstm_firmware
-from .scan import is_tracing, linear_scan
+from .scan import linear_scan
 
 _SHIFTS = (-1, 0, 1)
 
@@ -172,13 +173,17 @@ class TNTM(nn.Module):
         else:
             c0, x_prev, memory, w_r, w_w = state
         G = self.controller(xs, x_prev)
-        if is_tracing(xs, c0, x_prev):  # the defining equations: what the checker verifies
+
+        def equations():  # the defining equations: what the checker verifies
             z, f, o = G.chunk(3, dim=-1)
             f = torch.sigmoid(f)
             cs = linear_scan(f, (1 - f) * z, c0)
-            hs, c_last = cs * torch.tanh(o), cs[-1]
-        else:  # the same T-LSTM firmware as one fused op (compiled on CPU, Triton on CUDA)
-            hs, c_last = tlstm_firmware(G, c0)
+            return cs * torch.tanh(o), cs[-1]
+
+        # run: the same T-LSTM firmware as one fused op (compiled on CPU, Triton on CUDA)
+        (hs, c_last), _ = dispatch(
+            "T-NTM controller", (xs, c0, x_prev), reference=equations, torch_impl=lambda: tlstm_firmware(G, c0)
+        )
         wk, wb, wg, wgm, ws, we, wa = self.write_head(hs)
         rk, rb, rg, rgm, rs, _, _ = self.read_head(hs)
         outputs = []

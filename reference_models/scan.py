@@ -26,7 +26,8 @@ Three implementations share those equations:
   ``no_grad``; fast because it is one node and allocates nothing per step.
 * CUDA path - a Triton kernel, one program per block of (batch x hidden)
   columns walking over time (memory bound, coalesced). Triton is imported lazily;
-  without it the CUDA path uses the same loop as the CPU. With ``TRITON_INTERPRET=1``
+  without it the CUDA path uses the same loop as the CPU. The choice between these
+  is ``backends.dispatch``'s, shared with the fused firmware. With ``TRITON_INTERPRET=1``
   the same kernel also runs on CPU tensors (Triton's interpreter), which is how it is
   tested without a GPU.
 
@@ -35,34 +36,11 @@ Tests check all of them against each other and ``torch.autograd.gradcheck``.
 
 from __future__ import annotations
 
-import functools
-import os
-import warnings
-
 import torch
 
-from . import native
+from .backends import dispatch, is_tracing, triton_kernels, triton_runs_on
 
 __all__ = ["linear_scan", "reference_scan", "LinearScan", "is_tracing", "triton_runs_on"]
-
-
-def triton_runs_on(t: torch.Tensor) -> bool:
-    """Whether a Triton kernel can take this tensor: a CUDA tensor, or a CPU tensor under
-    Triton's interpreter (``TRITON_INTERPRET=1``, read when the kernels are first built).
-
-    The interpreter case exists so the GPU kernels are tested on machines without a GPU
-    (tests/reference_models/test_triton_interpret.py); it is far slower than the CPU path.
-    """
-    return t.is_cuda or (t.device.type == "cpu" and os.environ.get("TRITON_INTERPRET") == "1")
-
-
-def is_tracing(*tensors: torch.Tensor) -> bool:
-    """True while torch.export / meta / fake-tensor tracing runs through the model."""
-    if torch.compiler.is_exporting():
-        return True
-    from torch._subclasses.fake_tensor import FakeTensor
-
-    return any(t.is_meta or isinstance(t, FakeTensor) for t in tensors)
 
 
 def reference_scan(f: torch.Tensor, u: torch.Tensor, c0: torch.Tensor) -> torch.Tensor:
@@ -75,14 +53,9 @@ def reference_scan(f: torch.Tensor, u: torch.Tensor, c0: torch.Tensor) -> torch.
     return torch.stack(states)
 
 
-@functools.lru_cache(maxsize=1)
-def _triton_kernel():
-    """Compile the Triton scan kernel on first use; None if Triton is unavailable."""
-    try:
-        import triton
-        import triton.language as tl
-    except Exception:  # noqa: BLE001 - any import problem means "no fused path"
-        return None
+@triton_kernels
+def _triton_kernel(triton, tl):
+    """The Triton scan kernel, built on first use (``backends.triton_kernels``); None without Triton."""
 
     @triton.jit
     def scan_kernel(f_ptr, u_ptr, c0_ptr, out_ptr, T, N, REVERSE: tl.constexpr, BLOCK: tl.constexpr):
@@ -106,7 +79,7 @@ def _triton_kernel():
             c = f.to(tl.float32) * c + u.to(tl.float32)
             tl.store(out_ptr + t * N + cols, c, mask=mask)
 
-    return triton, scan_kernel
+    return (scan_kernel,)
 
 
 def _run_triton(f, u, c0, reverse: bool):
@@ -135,19 +108,25 @@ def _scan_loop(f, u, c0, reverse: bool):
     return out
 
 
+def _run_native(lib, f, u, c0, reverse: bool):
+    """Compiled loop: rows of the first state axis in parallel, the rest vectorised."""
+    T = f.shape[0]
+    rows = f.shape[1] if f.dim() > 1 else 1
+    view = (T, rows, -1)
+    return lib.scan(f.reshape(view), u.reshape(view), c0.reshape(rows, -1), reverse).view(u.shape)
+
+
 def _scan(f, u, c0, reverse: bool = False):
-    if triton_runs_on(f) and _triton_kernel() is not None:
-        try:
-            return _run_triton(f, u, c0, reverse)
-        except Exception as err:  # noqa: BLE001 - a broken toolchain must not stop training
-            warnings.warn(f"Triton scan failed ({err!r}); using the loop", RuntimeWarning, stacklevel=2)
-    lib = native.usable(f) if f.shape[0] > 0 and f.dtype in (torch.float32, torch.float64) else None
-    if lib is not None:  # compiled loop: rows of the first state axis in parallel, the rest vectorised
-        T = f.shape[0]
-        rows = f.shape[1] if f.dim() > 1 else 1
-        view = (T, rows, -1)
-        return lib.scan(f.reshape(view), u.reshape(view), c0.reshape(rows, -1), reverse).view(u.shape)
-    return _scan_loop(f, u, c0, reverse)
+    out, _ = dispatch(
+        "scan",
+        (f, u, c0),
+        triton=lambda: _run_triton(f, u, c0, reverse),
+        kernels=_triton_kernel,
+        native_impl=lambda lib: _run_native(lib, f, u, c0, reverse),
+        native_ok=f.shape[0] > 0 and f.dtype in (torch.float32, torch.float64),
+        torch_impl=lambda: _scan_loop(f, u, c0, reverse),
+    )
+    return out
 
 
 class LinearScan(torch.autograd.Function):
@@ -178,11 +157,12 @@ def linear_scan(f: torch.Tensor, u: torch.Tensor, c0: torch.Tensor) -> torch.Ten
     Computed in float32 (bf16 accumulation over long sequences drifts). Under
     tracing this is exactly ``reference_scan`` so the checker sees the recurrence.
     """
-    if is_tracing(f, u, c0):
-        return reference_scan(f, u, c0)
-    shape = torch.broadcast_shapes(f.shape, u.shape, (1,) + tuple(c0.shape))
-    dtype = torch.promote_types(torch.promote_types(f.dtype, u.dtype), torch.float32)
-    f = f.to(dtype).expand(shape)
-    u = u.to(dtype).expand(shape)
-    c0 = c0.to(dtype).expand(shape[1:])
-    return LinearScan.apply(f, u, c0)
+
+    def fused():
+        shape = torch.broadcast_shapes(f.shape, u.shape, (1,) + tuple(c0.shape))
+        dtype = torch.promote_types(torch.promote_types(f.dtype, u.dtype), torch.float32)
+        return LinearScan.apply(f.to(dtype).expand(shape), u.to(dtype).expand(shape), c0.to(dtype).expand(shape[1:]))
+
+    # the kernel ladder runs inside LinearScan (``_scan``); here: the loop when traced
+    out, _ = dispatch("scan", (f, u, c0), reference=lambda: reference_scan(f, u, c0), torch_impl=fused)
+    return out

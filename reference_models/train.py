@@ -50,6 +50,9 @@ class TrainConfig:
     resume: bool = False
     max_minutes: float | None = None
     match_params: str | None = None  # "MODEL" or "MODEL:LAYERSxHIDDEN": choose hidden to match its parameters
+    max_ponder: int | None = None  # ACT models: most ponder steps per input (1: the cell without ACT)
+    ponder_cost: float = 1e-3  # ACT: tau, the weight of the ponder cost N + R in the loss (parity task)
+    attention: bool = True  # encoder-decoders: False is the same model without attention
 
     def resolved(self, task_cls) -> TrainConfig:
         c = dataclasses.replace(self)
@@ -87,6 +90,8 @@ def build_core(cfg: TrainConfig, d_in: int) -> torch.nn.Module:
         "slots": cfg.slots,
         "word": cfg.word,
         "dropout": cfg.dropout or None,
+        "max_ponder": cfg.max_ponder,
+        "attention": None if cfg.attention else False,
     }
     params = inspect.signature(cls.__init__).parameters
     return cls(**{k: v for k, v in wanted.items() if k in params and v is not None})
@@ -233,186 +238,258 @@ def _smoothed(history: list[dict], n: int = 50) -> float:
     return sum(h["loss"] for h in tail) / max(len(tail), 1)
 
 
-def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
-    """Run (or resume) training; returns the metrics written to <out>/metrics.json."""
-    reporter = reporter or Reporter()
+def _check_names(cfg: TrainConfig) -> None:
     if cfg.model not in MODELS:
         raise UnknownName(f"unknown model {cfg.model!r}; valid models: {', '.join(MODELS)}")
     if cfg.task not in TASKS:
         raise UnknownName(f"unknown task {cfg.task!r}; valid tasks: {', '.join(TASKS)}")
     if cfg.schedule not in SCHEDULES:
         raise ValueError(f"unknown schedule {cfg.schedule!r}; valid schedules: {', '.join(SCHEDULES)}")
-    task_cls = TASKS[cfg.task]
-    cfg = cfg.resolved(task_cls)
-    device = resolve_device(cfg.device)
-    seed_everything(cfg.seed)
-    task = task_cls(
-        cfg.batch_size,
-        cfg.seq_len,
-        device,
-        **({"embed": cfg.embed, "dropout": cfg.dropout} if cfg.task == "char-lm" else {"seed": cfg.seed}),
-    )
-    partner_info = None
-    if cfg.match_params:
-        partner = Partner.parse(cfg.match_params, cfg)
-        pcfg = dataclasses.replace(cfg, model=partner.model, layers=partner.layers, hidden=partner.hidden)
-        target = count_params(pcfg, task)
-        cfg.hidden = matched_hidden(cfg, task, target)
-        partner_info = {**dataclasses.asdict(partner), "params_total": target}
-    net = task.build(build_core(cfg, task.core_input)).to(device)
-    if cfg.weight_decay:  # decoupled decay on matrices only (not biases, gains or embeddings' rows alike)
-        decay = [p for n, p in net.named_parameters() if p.dim() >= 2 and not n.startswith("embed")]
-        rest = [p for n, p in net.named_parameters() if not (p.dim() >= 2 and not n.startswith("embed"))]
-        opt = torch.optim.AdamW(
-            [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=cfg.lr
-        )
-    else:
-        opt = torch.optim.Adam(net.parameters(), lr=cfg.lr)
-    cfg.out.mkdir(parents=True, exist_ok=True)
-    ckpt_path = cfg.out / "checkpoint.pt"
-    best_path = cfg.out / "best.pt"  # early stopping: weights at the best periodic validation score
-    step, history, evals = 0, [], []
-    if cfg.resume and ckpt_path.exists():
-        ckpt = torch.load(ckpt_path, map_location=device, weights_only=False)
-        net.load_state_dict(ckpt["net"])
-        opt.load_state_dict(ckpt["opt"])
-        task.load_state_dict(ckpt["task"])
-        step, history, evals = ckpt["step"], ckpt["history"], ckpt["evals"]
-        torch.set_rng_state(ckpt["rng"])
-    amp = device.type == "cuda"
-    anneal = hasattr(net.core, "set_slope")
 
-    def save_checkpoint():
+
+def make_task(cfg: TrainConfig, device: torch.device):
+    """The task object for a resolved config (data, heads, metrics)."""
+    task_cls = TASKS[cfg.task]
+    if cfg.task == "char-lm":
+        extra = {"embed": cfg.embed, "dropout": cfg.dropout}
+    elif cfg.task == "parity":
+        extra = {"seed": cfg.seed, "tau": cfg.ponder_cost}
+    else:
+        extra = {"seed": cfg.seed}
+    return task_cls(cfg.batch_size, cfg.seq_len, device, **extra)
+
+
+def _match_params(cfg: TrainConfig, task) -> dict | None:
+    """Apply ``--match-params`` (sets ``cfg.hidden``); returns the partner's description."""
+    if not cfg.match_params:
+        return None
+    partner = Partner.parse(cfg.match_params, cfg)
+    pcfg = dataclasses.replace(cfg, model=partner.model, layers=partner.layers, hidden=partner.hidden)
+    target = count_params(pcfg, task)
+    cfg.hidden = matched_hidden(cfg, task, target)
+    return {**dataclasses.asdict(partner), "params_total": target}
+
+
+def make_optimizer(net: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """Adam, or AdamW with decoupled decay on matrices only (not biases, gains or embeddings)."""
+    if not cfg.weight_decay:
+        return torch.optim.Adam(net.parameters(), lr=cfg.lr)
+    decay = [p for n, p in net.named_parameters() if p.dim() >= 2 and not n.startswith("embed")]
+    rest = [p for n, p in net.named_parameters() if not (p.dim() >= 2 and not n.startswith("embed"))]
+    return torch.optim.AdamW(
+        [{"params": decay, "weight_decay": cfg.weight_decay}, {"params": rest, "weight_decay": 0.0}], lr=cfg.lr
+    )
+
+
+@dataclasses.dataclass
+class _Run:
+    """Everything one training run mutates: the model, its optimizer, the task, progress so far."""
+
+    cfg: TrainConfig
+    device: torch.device
+    task: object
+    net: torch.nn.Module
+    opt: torch.optim.Optimizer
+    step: int = 0
+    history: list = dataclasses.field(default_factory=list)
+    evals: list = dataclasses.field(default_factory=list)
+
+    @property
+    def amp(self) -> bool:
+        return self.device.type == "cuda"
+
+    @property
+    def ckpt_path(self) -> Path:
+        return self.cfg.out / "checkpoint.pt"
+
+    @property
+    def best_path(self) -> Path:  # early stopping: weights at the best periodic validation score
+        return self.cfg.out / "best.pt"
+
+    def autocast(self):
+        return torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=self.amp)
+
+    def save_checkpoint(self) -> None:
         torch.save(
             {
-                "net": net.state_dict(),
-                "opt": opt.state_dict(),
-                "task": task.state_dict(),
-                "step": step,
-                "history": history,
-                "evals": evals,
+                "net": self.net.state_dict(),
+                "opt": self.opt.state_dict(),
+                "task": self.task.state_dict(),
+                "step": self.step,
+                "history": self.history,
+                "evals": self.evals,
                 "rng": torch.get_rng_state(),
-                "config": {k: str(v) for k, v in dataclasses.asdict(cfg).items()},
+                "config": {k: str(v) for k, v in dataclasses.asdict(self.cfg).items()},
             },
-            ckpt_path,
+            self.ckpt_path,
         )
 
-    start_step, t0, items = step, time.perf_counter(), 0
-    params_total = sum(p.numel() for p in net.parameters())
-    core_params = sum(p.numel() for p in net.core.parameters())
-    reporter.start(
-        RunInfo(
-            label=f"{cfg.model} / {cfg.task}",
-            total_steps=cfg.steps,
-            start_step=step,
-            device=str(device),
-            params_total=params_total,
-            params_core=core_params,
-            unit=task.item_unit,
-            loss_unit=task.loss_unit,
-            metric=task.metric,
-            partner=None
-            if partner_info is None
-            else f"{partner_info['model']} {partner_info['layers']}x{partner_info['hidden']} "
-            f"({partner_info['params_total']:,} parameters; this model: hidden {cfg.hidden})",
-        )
-    )
-    net.train()
-    deadline = None if cfg.max_minutes is None else t0 + 60 * cfg.max_minutes
-    while step < cfg.steps:
-        if deadline is not None and time.perf_counter() > deadline:
-            save_checkpoint()
-            break
-        if anneal:  # Chung et al.: slope from 1 to 5 over training
-            net.core.set_slope(min(5.0, 1.0 + 4.0 * step / max(cfg.steps - 1, 1)))
-        if cfg.schedule != "constant":
-            # cosine: a function of the step alone, so --resume continues it exactly.
-            # cosine-budget: over whichever budget runs out first, steps or --max-minutes, so
-            # a run stopped by its time cap still ends annealed (its final checkpoint is not
-            # taken at full learning rate); not step-reproducible across machine speeds.
-            progress = step / cfg.steps
-            if cfg.schedule == "cosine-budget" and deadline is not None:
-                progress = max(progress, (time.perf_counter() - t0) / (deadline - t0))
-            for group in opt.param_groups:
-                group["lr"] = cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
-        with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-            loss, n_items = task.loss(net, step)
-        opt.zero_grad(set_to_none=True)
+    def resume(self) -> None:
+        ckpt = torch.load(self.ckpt_path, map_location=self.device, weights_only=False)
+        self.net.load_state_dict(ckpt["net"])
+        self.opt.load_state_dict(ckpt["opt"])
+        self.task.load_state_dict(ckpt["task"])
+        self.step, self.history, self.evals = ckpt["step"], ckpt["history"], ckpt["evals"]
+        torch.set_rng_state(ckpt["rng"])
+
+    def save_best(self) -> None:
+        torch.save({"net": self.net.state_dict(), "step": self.step}, self.best_path)
+
+    def set_learning_rate(self, t0: float, deadline: float | None) -> None:
+        cfg = self.cfg
+        if cfg.schedule == "constant":
+            return
+        # cosine: a function of the step alone, so --resume continues it exactly.
+        # cosine-budget: over whichever budget runs out first, steps or --max-minutes, so
+        # a run stopped by its time cap still ends annealed (its final checkpoint is not
+        # taken at full learning rate); not step-reproducible across machine speeds.
+        progress = self.step / cfg.steps
+        if cfg.schedule == "cosine-budget" and deadline is not None:
+            progress = max(progress, (time.perf_counter() - t0) / (deadline - t0))
+        for group in self.opt.param_groups:
+            group["lr"] = cfg.lr * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(progress, 1.0))))
+
+    def optimizer_step(self) -> int:
+        """One step: loss, backward, clipping, update. Returns the items it counted."""
+        with self.autocast():
+            loss, n_items = self.task.loss(self.net, self.step)
+        self.opt.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(net.parameters(), cfg.clip)
-        opt.step()
-        step += 1
-        items += n_items
-        history.append({"step": step, "loss": loss.item()})
-        rate = items / max(time.perf_counter() - t0, 1e-9)
-        reporter.step(step, history[-1]["loss"], rate)
-        if step % cfg.eval_every == 0:
-            net.eval()
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                evals.append({"step": step, **task.evaluate(net, final=False)})
-            scores = [e[task.metric] for e in evals]
-            if evals[-1][task.metric] == (min if task.metric_lower_is_better else max)(scores):
-                torch.save({"net": net.state_dict(), "step": step}, best_path)
-            reporter.evaluation(step, evals[-1], final=False)
-            net.train()
-        if step % cfg.checkpoint_every == 0 or step == cfg.steps:
-            save_checkpoint()
-    elapsed = time.perf_counter() - t0
-    net.eval()
-    with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-        final = task.evaluate(net, final=True)
-    reporter.evaluation(step, final, final=True)
-    better = (lambda a, b: a < b) if task.metric_lower_is_better else (lambda a, b: a > b)
-    best_info = None
-    if not evals or not best_path.exists():
-        # the final evaluation is the only one: it is the best checkpoint by definition
-        torch.save({"net": net.state_dict(), "step": step}, best_path)
-        best_info = {"step": step, **final}
-    else:
-        best = (min if task.metric_lower_is_better else max)(e[task.metric] for e in evals)
+        torch.nn.utils.clip_grad_norm_(self.net.parameters(), self.cfg.clip)
+        self.opt.step()
+        self.step += 1
+        self.history.append({"step": self.step, "loss": loss.item()})
+        return n_items
+
+    def periodic_evaluation(self, reporter: Reporter) -> None:
+        task = self.task
+        self.net.eval()
+        with self.autocast():
+            self.evals.append({"step": self.step, **task.evaluate(self.net, final=False)})
+        scores = [e[task.metric] for e in self.evals]
+        if self.evals[-1][task.metric] == (min if task.metric_lower_is_better else max)(scores):
+            self.save_best()
+        reporter.evaluation(self.step, self.evals[-1], final=False)
+        self.net.train()
+
+    def final_and_best(self) -> tuple[dict, dict]:
+        """The final evaluation and the best checkpoint's (early stopping by validation score)."""
+        task, net = self.task, self.net
+        net.eval()
+        with self.autocast():
+            final = task.evaluate(net, final=True)
+        if not self.evals or not self.best_path.exists():
+            # the final evaluation is the only one: it is the best checkpoint by definition
+            self.save_best()
+            return final, {"step": self.step, **final}
+        best = (min if task.metric_lower_is_better else max)(e[task.metric] for e in self.evals)
         final[f"best_periodic_{task.metric}"] = best
-        if better(best, final[task.metric]):
-            # Early stopping by validation score: report the best checkpoint on every split.
-            saved = torch.load(best_path, map_location=device, weights_only=False)
-            last = {k: v.clone() for k, v in net.state_dict().items()}
-            net.load_state_dict(saved["net"])
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=amp):
-                best_info = {"step": saved["step"], **task.evaluate(net, final=True)}
-            net.load_state_dict(last)
-        else:
-            torch.save({"net": net.state_dict(), "step": step}, best_path)  # the final weights are the best
-            best_info = {"step": step, **final}
+        better = (best < final[task.metric]) if task.metric_lower_is_better else (best > final[task.metric])
+        if not better:
+            self.save_best()  # the final weights are the best
+            return final, {"step": self.step, **final}
+        # report the best checkpoint on every split
+        saved = torch.load(self.best_path, map_location=self.device, weights_only=False)
+        last = {k: v.clone() for k, v in net.state_dict().items()}
+        net.load_state_dict(saved["net"])
+        with self.autocast():
+            best_info = {"step": saved["step"], **task.evaluate(net, final=True)}
+        net.load_state_dict(last)
+        return final, best_info
+
+
+def _run_info(cfg: TrainConfig, run: _Run, partner_info: dict | None) -> RunInfo:
+    task = run.task
+    return RunInfo(
+        label=f"{cfg.model} / {cfg.task}",
+        total_steps=cfg.steps,
+        start_step=run.step,
+        device=str(run.device),
+        params_total=sum(p.numel() for p in run.net.parameters()),
+        params_core=sum(p.numel() for p in run.net.core.parameters()),
+        unit=task.item_unit,
+        loss_unit=task.loss_unit,
+        metric=task.metric,
+        partner=None
+        if partner_info is None
+        else f"{partner_info['model']} {partner_info['layers']}x{partner_info['hidden']} "
+        f"({partner_info['params_total']:,} parameters; this model: hidden {cfg.hidden})",
+    )
+
+
+def _metrics(run: _Run, info: RunInfo, partner_info, start_step, elapsed, items, final, best_info) -> dict:
+    cfg, task, net = run.cfg, run.task, run.net
     metrics = {
         "model": cfg.model,
         "model_class": type(net.core).__name__,
         "task": cfg.task,
         "expected_strongly_typed": type(net.core).expected_strongly_typed,
         "config": {k: str(v) if isinstance(v, Path) else v for k, v in dataclasses.asdict(cfg).items()},
-        "device": str(device),
-        "amp_bf16": amp,
+        "device": str(run.device),
+        "amp_bf16": run.amp,
         "torch": torch.__version__,
-        "params_total": params_total,
-        "params_core": core_params,
+        "params_total": info.params_total,
+        "params_core": info.params_core,
         "param_match": partner_info,
         "item_unit": task.item_unit,
         "loss_unit": task.loss_unit,
         "metric": task.metric,
         "data": task.sizes,
-        "steps_done": step,
-        "steps_this_run": step - start_step,
+        "steps_done": run.step,
+        "steps_this_run": run.step - start_step,
         "seconds_this_run": elapsed,
         "items_per_second": items / max(elapsed, 1e-9),
-        "final_train_loss_avg50": _smoothed(history),
+        "final_train_loss_avg50": _smoothed(run.history),
         "final": final,
         "best_checkpoint": best_info,
-        "evals": evals,
-        "history": history,
+        "evals": run.evals,
+        "history": run.history,
     }
     if cfg.task == "char-lm":
         metrics["final_train_bpc_avg50"] = metrics["final_train_loss_avg50"] / math.log(2)
-    plot = _plot(history, evals, task, cfg.out / "learning_curve.png", f"{cfg.model} on {cfg.task}")
+    return metrics
+
+
+def train(cfg: TrainConfig, reporter: Reporter | None = None) -> dict:
+    """Run (or resume) training; returns the metrics written to <out>/metrics.json."""
+    reporter = reporter or Reporter()
+    _check_names(cfg)
+    cfg = cfg.resolved(TASKS[cfg.task])
+    device = resolve_device(cfg.device)
+    seed_everything(cfg.seed)
+    task = make_task(cfg, device)
+    partner_info = _match_params(cfg, task)
+    net = task.build(build_core(cfg, task.core_input)).to(device)
+    run = _Run(cfg, device, task, net, make_optimizer(net, cfg))
+    cfg.out.mkdir(parents=True, exist_ok=True)
+    if cfg.resume and run.ckpt_path.exists():
+        run.resume()
+    anneal = hasattr(net.core, "set_slope")
+    start_step, t0, items = run.step, time.perf_counter(), 0
+    info = _run_info(cfg, run, partner_info)
+    reporter.start(info)
+    net.train()
+    deadline = None if cfg.max_minutes is None else t0 + 60 * cfg.max_minutes
+    while run.step < cfg.steps:
+        if deadline is not None and time.perf_counter() > deadline:
+            run.save_checkpoint()
+            break
+        if anneal:  # Chung et al.: slope from 1 to 5 over training
+            net.core.set_slope(min(5.0, 1.0 + 4.0 * run.step / max(cfg.steps - 1, 1)))
+        run.set_learning_rate(t0, deadline)
+        items += run.optimizer_step()
+        reporter.step(run.step, run.history[-1]["loss"], items / max(time.perf_counter() - t0, 1e-9))
+        if run.step % cfg.eval_every == 0:
+            run.periodic_evaluation(reporter)
+        if run.step % cfg.checkpoint_every == 0 or run.step == cfg.steps:
+            run.save_checkpoint()
+    elapsed = time.perf_counter() - t0
+    final, best_info = run.final_and_best()
+    reporter.evaluation(run.step, final, final=True)
+    metrics = _metrics(run, info, partner_info, start_step, elapsed, items, final, best_info)
+    plot = _plot(run.history, run.evals, task, cfg.out / "learning_curve.png", f"{cfg.model} on {cfg.task}")
     metrics["plot"] = str(plot)
-    metrics["outputs"] = [str(cfg.out / "metrics.json"), str(plot), str(ckpt_path), str(best_path)]
+    metrics["outputs"] = [str(cfg.out / "metrics.json"), str(plot), str(run.ckpt_path), str(run.best_path)]
     (cfg.out / "metrics.json").write_text(json.dumps(metrics, indent=1))
     reporter.done(metrics)
     return metrics

@@ -128,7 +128,12 @@ class CharLM:
 
     def evaluate(self, net, final: bool) -> dict:
         if not final:
-            return {"valid_bpc": self.bpc(net, "valid")}
+            out = {"valid_bpc": self.bpc(net, "valid")}
+            if hasattr(net.core, "forward_with_boundaries"):  # the boundary rates' learning curve
+                from .boundaries import boundary_rates
+
+                out["boundaries"] = boundary_rates(net, self, "valid")
+            return out
         out = {
             "valid_bpc": self.bpc(net, "valid"),
             "test_bpc": self.bpc(net, "test"),

@@ -26,6 +26,8 @@ def test_contract_and_shapes(name):
 @pytest.mark.parametrize("name", NAMES)
 def test_state_carries_across_windows(name):
     """Running two halves with carried state equals running the whole sequence."""
+    if not getattr(MODELS[name], "carries_state", True):
+        pytest.skip("an encoder-decoder: it reads the whole source before its first output")
     torch.manual_seed(0)
     model = MODELS[name]().eval()
     xs = torch.randn(6, 2, model.d_in)

@@ -44,3 +44,20 @@ def test_verdict_matches_expected(report, cls):
         f"{cls.__name__}: checker says {entry['strongly_typed']} (error: {entry.get('error')}, "
         f"violations: {[v.get('message') for v in entry['violations']][:3]}), theory says {cls.expected_strongly_typed}"
     )
+
+
+# Classic models and the source line the checker must name as the culprit (a substring of it).
+CULPRITS = {
+    "act-rnn": "s = torch.tanh(wx + self.U(s))",
+    "attn-gru": "ur, uu, un = self.U(d).chunk(3, dim=-1)",
+}
+
+
+@pytest.mark.parametrize("name", list(CULPRITS))
+def test_classic_model_names_its_culprit_line(report, name):
+    cls = MODELS[name]
+    source = Path(sys.modules[cls.__module__].__file__).resolve()
+    (entry,) = [m for m in report["models"] if m["name"] == cls.__name__ and Path(m["path"]).resolve() == source]
+    lines = source.read_text().splitlines()
+    named = [lines[v["line"] - 1] for v in entry["violations"] if Path(v["path"]).resolve() == source]
+    assert any(CULPRITS[name] in line for line in named), (named, entry["violations"])
