@@ -1,0 +1,601 @@
+"""Example inputs for a built model that has no `example_inputs()`.
+
+Tried in order, the first that gives candidates wins (each candidate is then built and
+traced, and a failure moves on to the next candidate):
+
+1. `example_inputs()`;
+2. Lightning's `example_input_array`;
+3. transformers' `dummy_inputs` (keyed by `main_input_name`);
+4. timm's `pretrained_cfg` / `default_cfg` `input_size`;
+5. shape annotations on `forward` (jaxtyping `Float[Tensor, "b t d"]`);
+6. the first use of each `forward` argument, read from the source (ast) and resolved
+   against the built module's submodules: `nn.Embedding` -> integer ids below
+   `num_embeddings`; `Linear` -> last axis `in_features`; `ConvNd` -> rank N+2 with
+   `in_channels` and a spatial size its strides allow; `RNN/LSTM/GRU` -> (T, B,
+   input_size) or batch-first; a custom submodule -> the first use inside its own
+   forward; a loop `for x in xs` or `xs[t]` -> one more (time) axis in front. A
+   hidden-state argument comes from the model's own `init_hidden`/`init_state`, else its
+   default; optional arguments keep their defaults.
+
+Sizes: batch 2, sequence length 8 (kept below a `block_size`/`max_len` the model
+declares), images 32x32 then 64x64. Only shapes and dtypes matter to the checker, and a
+sequence length above 1 keeps time steps apart.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+BATCH = 2
+SEQ = 8
+SPATIAL = (32, 64)
+_HIDDEN_NAME = re.compile(
+    r"^(hidden|hiddens|hx|h0|h_0|hc|h|state|states|prev_state|init_state|memory|mems|cache|carry)$"
+)
+_INIT_METHODS = (
+    "init_hidden",
+    "init_state",
+    "init_states",
+    "initial_state",
+    "begin_state",
+    "init_hidden_state",
+    "reset",
+)
+_PASS_THROUGH = (
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Dropout3d,
+    nn.AlphaDropout,
+    nn.Identity,
+    nn.ReLU,
+    nn.GELU,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.SiLU,
+    nn.LeakyReLU,
+    nn.ELU,
+    nn.Softmax,
+    nn.LogSoftmax,
+    nn.Hardtanh,
+    nn.PReLU,
+    nn.Mish,
+)
+
+
+@dataclass
+class InputPlan:
+    """One candidate set of inputs: `make(model)` returns (args, kwargs), run under the
+    device context the model was built in."""
+
+    strategy: str
+    make: Callable[[nn.Module], tuple[tuple, dict]]
+
+
+@dataclass
+class InputPlans:
+    plans: list[InputPlan]
+    reason: str | None = None  # why none could be made, naming the argument
+
+
+def normalise(got: Any) -> tuple[tuple, dict]:
+    if isinstance(got, dict):
+        return (), got
+    if isinstance(got, list):
+        got = tuple(got)
+    if not isinstance(got, tuple):
+        got = (got,)
+    return got, {}
+
+
+def describe_value(v: Any) -> str:
+    """`long[2, 8]` for a tensor; a short text for anything else."""
+    if isinstance(v, torch.Tensor):
+        dtype = str(v.dtype).removeprefix("torch.")
+        short = {"float32": "float", "int64": "long", "float64": "double", "int32": "int"}.get(dtype, dtype)
+        return f"{short}[{', '.join(str(s) for s in v.shape)}]"
+    if isinstance(v, (tuple, list)):
+        inner = ", ".join(describe_value(x) for x in v)
+        return f"({inner})" if isinstance(v, tuple) else f"[{inner}]"
+    if v is None:
+        return "None"
+    text = repr(v)
+    return text if len(text) <= 40 else type(v).__name__
+
+
+def describe_inputs(args: tuple, kwargs: dict) -> list[str]:
+    return [describe_value(a) for a in args] + [f"{k}={describe_value(v)}" for k, v in kwargs.items()]
+
+
+# ---------------------------------------------------------------------------------------
+# declared inputs (1-4)
+
+
+def _declared(model: nn.Module) -> InputPlan | None:
+    if callable(getattr(model, "example_inputs", None)):
+        return InputPlan("example_inputs()", lambda m: normalise(m.example_inputs()))
+    if getattr(model, "example_input_array", None) is not None:
+        return InputPlan("example_input_array", lambda m: normalise(m.example_input_array))
+    return None
+
+
+def _transformers(model: nn.Module) -> InputPlan | None:
+    if not any(k.__name__ == "PreTrainedModel" for k in type(model).__mro__):
+        return None
+
+    def make(m: nn.Module) -> tuple[tuple, dict]:
+        dummy = dict(m.dummy_inputs)  # type: ignore[operator]
+        main = getattr(m, "main_input_name", None)
+        if main in dummy:
+            return (), {main: dummy[main]}
+        return (), dummy
+
+    return InputPlan("transformers dummy_inputs", make)
+
+
+def _timm(model: nn.Module) -> InputPlan | None:
+    for attr in ("pretrained_cfg", "default_cfg"):
+        cfg = getattr(model, attr, None)
+        size = cfg.get("input_size") if isinstance(cfg, dict) else getattr(cfg, "input_size", None)
+        if isinstance(size, (tuple, list)) and all(isinstance(s, int) for s in size):
+            shape = (BATCH, *size)
+            return InputPlan(f"timm {attr} input_size", lambda m, shape=shape: ((torch.randn(*shape),), {}))
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# reading forward
+
+
+def _forward_node(module: nn.Module) -> tuple[ast.FunctionDef | None, int]:
+    fn = inspect.unwrap(type(module).forward)
+    try:
+        lines, start = inspect.getsourcelines(fn)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return None, 0
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return node, start - 1  # type: ignore[return-value]
+    return None, 0
+
+
+def _resolve(expr: ast.AST, module: nn.Module, loops: dict[str, ast.AST]) -> Any:
+    """The object an expression names: `self.a.b`, `self.layers[0]`, a loop variable over
+    `self.blocks`; None when it is not a submodule."""
+    if isinstance(expr, ast.Name):
+        if expr.id == "self":
+            return module
+        if expr.id in loops:
+            container = _resolve(loops[expr.id], module, loops)
+            return _first_child(container)
+        return None
+    if isinstance(expr, ast.Attribute):
+        owner = _resolve(expr.value, module, loops)
+        if owner is None:
+            return None
+        return getattr(owner, expr.attr, None)
+    if isinstance(expr, ast.Subscript):
+        owner = _resolve(expr.value, module, loops)
+        if isinstance(owner, (nn.ModuleList, nn.Sequential)):
+            return _first_child(owner)
+        if isinstance(owner, nn.ModuleDict) and isinstance(expr.slice, ast.Constant):
+            return owner[expr.slice.value] if expr.slice.value in owner else None
+        return None
+    return None
+
+
+def _first_child(container: Any) -> Any:
+    if isinstance(container, (nn.ModuleList, nn.Sequential)) and len(container):
+        return container[0]
+    if isinstance(container, nn.ModuleDict) and len(container):
+        return next(iter(container.values()))
+    return None
+
+
+@dataclass
+class ArgSpec:
+    """How to make one argument: alternatives (tried in order) and where that came from."""
+
+    options: list[Callable[[], Any]]
+    how: str
+
+
+@dataclass
+class _Ctx:
+    seq: int
+    depth: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _float(*shape: int) -> Callable[[], Any]:
+    return lambda: torch.randn(*shape)
+
+
+def _rank_hint(fn: ast.FunctionDef, name: str) -> int | None:
+    """`B, T = idx.size()` / `b, t, c = x.shape`: the argument's rank."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple):
+            value = node.value
+            if isinstance(value, ast.Call):
+                value = value.func
+            if (
+                isinstance(value, ast.Attribute)
+                and value.attr in ("size", "shape")
+                and isinstance(value.value, ast.Name)
+                and value.value.id == name
+                and not any(isinstance(e, ast.Starred) for e in node.targets[0].elts)
+            ):
+                return len(node.targets[0].elts)
+    return None
+
+
+def _for_leaf(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    """The input that one built-in layer takes as its `index`-th argument."""
+    B, T = BATCH, ctx.seq
+    if isinstance(sub, (nn.Embedding, nn.EmbeddingBag)):
+        n = sub.num_embeddings
+        if rank == 1:
+            return ArgSpec([lambda: torch.randint(0, n, (T,))], f"nn.Embedding({n}, ...): ids")
+        # batch-first or time-first: the layers after the embedding decide, so both are tried
+        return ArgSpec(
+            [lambda: torch.randint(0, n, (B, T)), lambda: torch.randint(0, n, (T, B))],
+            f"nn.Embedding({n}, ...): token ids",
+        )
+    if isinstance(sub, nn.Bilinear):
+        f = sub.in1_features if index == 0 else sub.in2_features
+        return ArgSpec([_float(B, f)], f"nn.Bilinear: last axis {f}")
+    if isinstance(sub, nn.Linear) and not isinstance(sub, nn.modules.linear.NonDynamicallyQuantizableLinear):
+        f = sub.in_features
+        if rank is not None and rank >= 1:
+            shape = [B, T, T][: rank - 1] + [f]
+            return ArgSpec([_float(*shape)], f"nn.Linear({f}, ...)")
+        return ArgSpec([_float(B, f), _float(B, T, f)], f"nn.Linear({f}, ...): last axis {f}")
+    if isinstance(sub, nn.modules.conv._ConvNd):
+        n = len(sub.kernel_size)
+        c = sub.in_channels
+        opts = [_float(B, c, *([s] * n)) for s in SPATIAL] if n > 1 else [_float(B, c, s) for s in (T * 4, 64)]
+        return ArgSpec(opts, f"nn.Conv{n}d({c}, ...)")
+    if isinstance(sub, (nn.RNNBase,)):
+        size = sub.input_size
+        shape = (B, T, size) if sub.batch_first else (T, B, size)
+        return ArgSpec([_float(*shape)], f"nn.{type(sub).__name__}({size}, ...)")
+    if isinstance(sub, nn.RNNCellBase):
+        return ArgSpec([_float(B, sub.input_size)], f"nn.{type(sub).__name__}({sub.input_size}, ...)")
+    if isinstance(sub, nn.MultiheadAttention):
+        e = sub.embed_dim
+        shape = (B, T, e) if sub.batch_first else (T, B, e)
+        return ArgSpec([_float(*shape)], f"nn.MultiheadAttention({e}, ...)")
+    if isinstance(sub, (nn.TransformerEncoderLayer, nn.TransformerDecoderLayer)):
+        e = sub.self_attn.embed_dim
+        shape = (B, T, e) if sub.self_attn.batch_first else (T, B, e)
+        return ArgSpec([_float(*shape)], f"nn.{type(sub).__name__}(d_model={e})")
+    if isinstance(sub, (nn.TransformerEncoder, nn.TransformerDecoder)) and len(sub.layers):
+        return _for_leaf(sub.layers[0], index, rank, ctx)
+    if isinstance(sub, nn.Transformer):
+        layer = sub.encoder.layers[0]
+        e = layer.self_attn.embed_dim
+        shape = (B, T, e) if layer.self_attn.batch_first else (T, B, e)
+        return ArgSpec([_float(*shape)], f"nn.Transformer(d_model={e})")
+    if isinstance(sub, nn.LayerNorm) or isinstance(sub, nn.RMSNorm):
+        norm = tuple(sub.normalized_shape)
+        lead = [B, T][: max(1, (rank or 3) - len(norm))]
+        return ArgSpec([_float(*lead, *norm)], f"nn.{type(sub).__name__}({list(norm)})")
+    if isinstance(sub, nn.modules.batchnorm._BatchNorm):
+        c = sub.num_features
+        if isinstance(sub, nn.BatchNorm1d):
+            opts = [_float(B, c), _float(B, c, T)] if rank is None else [_float(*([B, c, T][:rank]))]
+        else:
+            dims = 2 if isinstance(sub, nn.BatchNorm2d) else 3
+            opts = [_float(B, c, *([s] * dims)) for s in SPATIAL]
+        return ArgSpec(opts, f"nn.{type(sub).__name__}({c})")
+    if isinstance(sub, nn.GroupNorm):
+        c = sub.num_channels
+        return ArgSpec([_float(B, c, s, s) for s in SPATIAL], f"nn.GroupNorm(..., {c})")
+    return None
+
+
+def _arg_spec(module: nn.Module, name: str, ctx: _Ctx) -> ArgSpec | None:
+    """The input `module.forward` takes as `name`, from the first call that receives it."""
+    if ctx.depth > 5:
+        return None
+    fn, offset = _forward_node(module)
+    if fn is None:
+        return None
+    rank = _rank_hint(fn, name)
+    loops: dict[str, ast.AST] = {}
+    per_step: set[str] = set()  # loop variables that are one time step of the argument
+    for node in ast.walk(fn):
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+            loops[node.target.id] = node.iter
+            if isinstance(node.iter, ast.Name) and node.iter.id == name:
+                per_step.add(node.target.id)
+    calls = sorted(
+        (n for n in ast.walk(fn) if isinstance(n, ast.Call)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    for call in calls:
+        positions: list[tuple[int | str, bool]] = []  # (position or keyword, one time step of it)
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Name) and a.id == name:
+                positions.append((i, False))
+            elif isinstance(a, ast.Name) and a.id in per_step:
+                positions.append((i, True))
+            elif (
+                isinstance(a, ast.Subscript)
+                and isinstance(a.value, ast.Name)
+                and a.value.id == name
+                and not isinstance(a.slice, (ast.Slice, ast.Tuple))
+            ):
+                positions.append((i, True))
+        for kw in call.keywords:
+            if isinstance(kw.value, ast.Name) and kw.value.id == name and kw.arg:
+                positions.append((kw.arg, False))
+        if not positions:
+            continue
+        target = _resolve(call.func, module, loops)
+        if not isinstance(target, nn.Module):
+            continue
+        where = f"line {call.lineno + offset}"
+        position, step = positions[0]
+        spec = _spec_for_module(target, position, None if step else rank, ctx)
+        if spec is None:
+            if isinstance(target, _PASS_THROUGH):
+                continue
+            return None
+        if step:
+            spec = _with_time_axis(spec, ctx.seq)
+        spec.how = f"first use at {where} of {type(module).__name__}.forward: {spec.how}"
+        return spec
+    return None
+
+
+def _with_time_axis(spec: ArgSpec, seq: int) -> ArgSpec:
+    def stacked(make: Callable[[], Any]) -> Callable[[], Any]:
+        def build() -> Any:
+            one = make()
+            return one.unsqueeze(0).expand(seq, *one.shape).contiguous()
+
+        return build
+
+    return ArgSpec([stacked(m) for m in spec.options], spec.how + ", one time step of it")
+
+
+def _spec_for_module(target: nn.Module, position: int | str, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    if isinstance(target, _PASS_THROUGH):
+        return None
+    if isinstance(target, nn.Sequential):
+        for child in target:
+            if isinstance(child, _PASS_THROUGH):
+                continue
+            return _spec_for_module(child, 0, rank, ctx)
+        return None
+    index = position if isinstance(position, int) else 0
+    leaf = _for_leaf(target, index, rank, ctx)
+    if leaf is not None or type(target).__module__.startswith("torch.nn"):
+        return leaf
+    params = _forward_params(target)
+    if isinstance(position, int):
+        if position >= len(params):
+            return None
+        inner = params[position].name
+    else:
+        inner = position
+    sub_ctx = _Ctx(ctx.seq, ctx.depth + 1)
+    spec = _arg_spec(target, inner, sub_ctx)
+    return spec
+
+
+def _forward_params(module: nn.Module) -> list[inspect.Parameter]:
+    try:
+        sig = inspect.signature(module.forward)
+    except (TypeError, ValueError):
+        return []
+    return [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _seq_len(model: nn.Module) -> int:
+    """8, or less when the model declares a smaller context (block_size, max_len...)."""
+    limits = []
+    holders = [model, getattr(model, "config", None), getattr(model, "cfg", None)]
+    for holder in holders:
+        if holder is None:
+            continue
+        for attr in ("block_size", "max_len", "max_seq_len", "max_length", "seq_len", "n_positions", "n_ctx"):
+            value = getattr(holder, attr, None)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 1:
+                limits.append(value)
+    getter = getattr(model, "get_block_size", None)
+    if callable(getter):
+        try:
+            value = getter()
+            if isinstance(value, int) and value > 1:
+                limits.append(value)
+        except Exception:  # noqa: BLE001
+            pass
+    return min([SEQ, *limits])
+
+
+def _hidden_maker(model: nn.Module) -> tuple[Callable[[], Any], str] | None:
+    for attr in _INIT_METHODS:
+        method = getattr(model, attr, None)
+        if not callable(method):
+            continue
+        try:
+            params = [
+                p
+                for p in inspect.signature(method).parameters.values()
+                if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+        except (TypeError, ValueError):
+            continue
+        if len(params) == 1:
+            return (lambda method=method: method(BATCH)), f"{attr}({BATCH})"
+        if not params:
+            return (lambda method=method: method()), f"{attr}()"
+    return None
+
+
+@dataclass
+class _Param:
+    name: str
+    spec: ArgSpec | None
+    keyword: bool = False
+
+
+def _inferred(model: nn.Module) -> InputPlans:
+    params = _forward_params(model)
+    kwonly = []
+    try:
+        kwonly = [
+            p
+            for p in inspect.signature(model.forward).parameters.values()
+            if p.kind == p.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+        ]
+    except (TypeError, ValueError):
+        pass
+    if not params and not kwonly:
+        return InputPlans([InputPlan("forward takes no arguments", lambda m: ((), {}))])
+    ctx = _Ctx(_seq_len(model))
+    chosen: list[_Param] = []
+    failed: list[str] = []
+    fn, offset = _forward_node(model)
+    for p in [*params, *kwonly]:
+        keyword = p.kind == p.KEYWORD_ONLY
+        has_default = p.default is not inspect.Parameter.empty
+        if _HIDDEN_NAME.match(p.name.lower()) and chosen:
+            if has_default:
+                break  # left at its default, and so is every later argument
+            maker = _hidden_maker(model)
+            if maker is not None:
+                chosen.append(_Param(p.name, ArgSpec([maker[0]], f"the model's {maker[1]}"), keyword))
+            else:
+                chosen.append(_Param(p.name, ArgSpec([lambda: None], "None"), keyword))
+            continue
+        spec = _arg_spec(model, p.name, _Ctx(ctx.seq))
+        if spec is None:
+            if has_default and chosen:
+                break  # optional arguments keep their defaults
+            failed.append(p.name)
+            continue
+        chosen.append(_Param(p.name, spec, keyword))
+    if failed:
+        where = f" ({type(model).__name__}.forward, line {fn.lineno + offset})" if fn is not None else ""
+        names = ", ".join(f"`{n}`" for n in failed)
+        return InputPlans(
+            [], f"cannot infer forward argument {names}{where}: its first use is not a layer with a known input"
+        )
+    options = [range(len(p.spec.options)) for p in chosen if p.spec]
+    plans = []
+    for combo in itertools.islice(itertools.product(*options), 6):
+
+        def make(m: nn.Module, combo=combo) -> tuple[tuple, dict]:
+            args: list[Any] = []
+            kwargs: dict[str, Any] = {}
+            for p, i in zip(chosen, combo, strict=True):
+                assert p.spec is not None
+                value = p.spec.options[i]()
+                if p.keyword:
+                    kwargs[p.name] = value
+                else:
+                    args.append(value)
+            return tuple(args), kwargs
+
+        how = "; ".join(f"{p.name}: {p.spec.how}" for p in chosen if p.spec)
+        plans.append(InputPlan(f"inferred from forward ({how})", make))
+    return InputPlans(plans)
+
+
+# ---------------------------------------------------------------------------------------
+# annotations (5)
+
+_DIM_SIZES = {
+    "b": BATCH,
+    "batch": BATCH,
+    "bs": BATCH,
+    "n": BATCH,
+    "t": SEQ,
+    "l": SEQ,
+    "s": SEQ,
+    "seq": SEQ,
+    "time": SEQ,
+}
+
+
+def _annotated(model: nn.Module, inferred: InputPlans) -> InputPlan | None:
+    """jaxtyping annotations (`Float[Tensor, "b t d"]`) on every forward argument give
+    ranks and dtypes; named feature axes take their sizes from the inferred inputs."""
+    fn, _ = _forward_node(model)
+    if fn is None:
+        return None
+    args = [a for a in fn.args.args[1:]]
+    if not args or not all(a.annotation is not None for a in args):
+        return None
+    specs = []
+    for a in args:
+        ann = a.annotation
+        if not (isinstance(ann, ast.Subscript) and isinstance(ann.slice, ast.Tuple) and len(ann.slice.elts) == 2):
+            return None
+        kind, dims = ann.value, ann.slice.elts[1]
+        if not (isinstance(dims, ast.Constant) and isinstance(dims.value, str)):
+            return None
+        dtype_name = kind.id if isinstance(kind, ast.Name) else kind.attr if isinstance(kind, ast.Attribute) else ""
+        specs.append((dtype_name, dims.value.split()))
+    if not all(name in ("Float", "Int", "Integer", "Long", "Shaped", "Bool", "Float32", "Int64") for name, _ in specs):
+        return None
+
+    def make(m: nn.Module) -> tuple[tuple, dict]:
+        guessed: tuple = ()
+        if inferred.plans:
+            guessed, _ = inferred.plans[0].make(m)
+        out = []
+        for i, (dtype_name, dims) in enumerate(specs):
+            ref = guessed[i] if i < len(guessed) and isinstance(guessed[i], torch.Tensor) else None
+            shape = []
+            for j, d in enumerate(dims):
+                d = d.lstrip("*#_").split("=")[-1]
+                if d.isdigit():
+                    shape.append(int(d))
+                elif d.lower() in _DIM_SIZES:
+                    shape.append(_DIM_SIZES[d.lower()])
+                elif ref is not None and ref.dim() == len(dims):
+                    shape.append(ref.shape[j])
+                else:
+                    shape.append(64)
+            if dtype_name in ("Int", "Integer", "Long", "Int64"):
+                high = int(ref.max()) + 1 if ref is not None and ref.device.type != "meta" and ref.numel() else 2
+                out.append(torch.randint(0, max(high, 2), tuple(shape)))
+            elif dtype_name == "Bool":
+                out.append(torch.zeros(tuple(shape), dtype=torch.bool))
+            else:
+                out.append(torch.randn(*shape))
+        return tuple(out), {}
+
+    return InputPlan("shape annotations on forward", make)
+
+
+def input_plans(model: nn.Module) -> InputPlans:
+    """Candidate inputs for a built model, best first (see the module docstring)."""
+    declared = _declared(model)
+    if declared is not None:
+        return InputPlans([declared])
+    plans: list[InputPlan] = []
+    for found in (_transformers(model), _timm(model)):
+        if found is not None:
+            plans.append(found)
+    inferred = _inferred(model)
+    annotated = _annotated(model, inferred)
+    if annotated is not None:
+        plans.append(annotated)
+    plans += inferred.plans
+    return InputPlans(plans, None if plans else inferred.reason)
