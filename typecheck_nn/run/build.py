@@ -39,6 +39,7 @@ import contextlib
 import dataclasses
 import enum
 import inspect
+import itertools
 import math
 import re
 import textwrap
@@ -76,6 +77,7 @@ _INT_RULES: list[tuple[str, int | str]] = [
     (r"kernel|ksize|filter_?size", 3),
     (r"stride", 1),
     (r"dilation", 1),
+    (r"(^|_)(pad|padding)_?(idx|id|token)|_idx$|_id$|^idx$|^id$|index$", 0),
     (r"padding|pad$", 1),
     (r"groups?$", 1),
     (r"patch", 4),
@@ -84,7 +86,7 @@ _INT_RULES: list[tuple[str, int | str]] = [
     (r"scale|upscale|factor|ratio", 2),
     (r"steps?|iterations?|n_?iter", 2),
     (r"seed", 0),
-    (r"(^|_)k$|top_?k|topk", 2),
+    (r"^k$|top_?k|topk", 2),
     (r"rank", 4),
 ]
 _FLOAT_RULES: list[tuple[str, float]] = [
@@ -532,26 +534,27 @@ def _fill_simple(name: str, ann: Any, sizes: Sizes, use: ParamUse) -> _Filled | 
     element = sizes.int_for(_singular(name))
     if origin in (list, typing.List, Iterable) or ann in (list,) or (ann is None and use.iterated and not use.unpacked):  # noqa: UP006
         value_list = [element] * LIST_LEN
-        return _Filled(value_list, repr(value_list))
+        pair_alt = (element,) * LIST_LEN
+        return _Filled(value_list, repr(value_list), alternatives=[(pair_alt, repr(pair_alt)), (element, repr(element))])
     if origin in (tuple, typing.Tuple) or ann is tuple or (ann is None and use.unpacked):  # noqa: UP006
         pair = (sizes.int_for(name),) * 2
-        return _Filled(pair, repr(pair))
+        return _Filled(pair, repr(pair), alternatives=[(list(pair), repr(list(pair)))])
     if ann is int or ann is None:
-        if ann is None and (use.called or use.attrs or use.choices):
-            return None
-        if (
-            ann is None
-            and _role(name) is None
-            and not re.search(
-                r"dim|size|embd|emb|hidden|hid|width|channels?|chans|features|feat|units|planes|filters|ninp|nhid|"
-                r"d_model|d_|num|n_|len|out|in_|latent|z",
-                lowered,
-            )
-        ):
+        if ann is None and (use.called or use.attrs or use.choices or (_role(name) is None and _MODULE_NAME.search(lowered))):
             return None
         value = sizes.int_for(name)
-        return _Filled(value, repr(value))
+        alternatives: list[tuple[Any, str]] = []
+        if _role(name) in (3, "image") or re.search(r"kernel|stride|padding|size", lowered):
+            alternatives.append(((value, value), repr((value, value))))
+        return _Filled(value, repr(value), alternatives=alternatives)
     return None
+
+
+# names of parameters that take a module, a class or a function: never an integer
+_MODULE_NAME = re.compile(
+    r"^model$|^(\w+_)?(encoder|decoder|module|net|network|backbone|block|cell|controller|activation|act|norm_layer|fn|"
+    r"func|function|callback|criterion|loss|optimizer|tokenizer|factory|builder|cls)$"
+)
 
 
 def _singular(name: str) -> str:
@@ -564,6 +567,24 @@ class ConstructorPlans:
     plans: list[BuildPlan]
     reason: str | None = None  # why no plan exists, naming the parameter
     missing: list[str] = field(default_factory=list)
+
+
+def _module_dict_choices(node: ast.FunctionDef | None, module_ns: dict[str, Any], uses: dict[str, ParamUse]) -> None:
+    """`cfg[vgg_name]` where `cfg` is a dict of the module: its string keys are the choices."""
+    if node is None:
+        return
+    for sub in ast.walk(node):
+        if (
+            isinstance(sub, ast.Subscript)
+            and isinstance(sub.slice, ast.Name)
+            and sub.slice.id in uses
+            and isinstance(sub.value, ast.Name)
+        ):
+            table = module_ns.get(sub.value.id)
+            if isinstance(table, dict):
+                for key in table:
+                    if isinstance(key, str) and key not in uses[sub.slice.id].choices:
+                        uses[sub.slice.id].choices.append(key)
 
 
 def _choice_values(name: str, ann: Any, use: ParamUse) -> list[tuple[Any, str]] | None:
@@ -682,6 +703,8 @@ def plan_constructor(cls, module_ns: dict[str, Any]) -> ConstructorPlans:
 
     fixed: dict[str, Any] = {}
     shown: dict[str, str] = {}
+    alternatives: dict[str, list[tuple[Any, str]]] = {}
+    _module_dict_choices(init_node, module_ns, uses)
     variant_params: list[tuple[str, list[tuple[Any, str]]]] = []
     config_params: list[tuple[str, list[tuple[_Fresh, str]]]] = []
     missing: list[str] = []
@@ -718,6 +741,8 @@ def plan_constructor(cls, module_ns: dict[str, Any]) -> ConstructorPlans:
             continue
         fixed[p.name] = filled.value
         shown[p.name] = filled.shown
+        if filled.alternatives:
+            alternatives[p.name] = filled.alternatives
     if "by name" not in strategies and fixed:
         strategies.append("parameters filled by name")
     if missing:
@@ -730,32 +755,37 @@ def plan_constructor(cls, module_ns: dict[str, Any]) -> ConstructorPlans:
     variants: list[list[tuple[str, Any, str]]] = [[]]
     for name, choices in variant_params:
         variants = [prev + [(name, v, label)] for prev in variants for v, label in choices]
+    # one parameter at a time takes its other form (a kernel as a pair, widths as a tuple)
+    fills: list[tuple[dict[str, Any], dict[str, str]]] = [(fixed, shown)]
+    for pname, alts in alternatives.items():
+        for value, text in alts:
+            fills.append(({**fixed, pname: value}, {**shown, pname: text}))
+    fills = fills[:6]
     plans = []
-    for variant in variants:
-        for ways in config_ways:
-            kwargs = dict(fixed)
-            kw_shown = dict(shown)
-            for name, v, label in variant:
-                kwargs[name] = v
-                kw_shown[name] = repr(v) if not isinstance(v, enum.Enum) else f"{type(v).__name__}.{v.name}"
-            config_text = None
-            for name, maker, text in ways:
-                kwargs[name] = maker
-                config_text = text if config_text is None else f"{config_text}; {text}"
-            strategy = ", ".join(
-                [*strategies, *(["config " + ("from defaults" if ways else "")] if ways else [])]
-            ).strip()
-            if variant:
-                strategy = (strategy + ", " if strategy else "") + "choice read from the constructor"
-            plans.append(
-                BuildPlan(
-                    kwargs,
-                    strategy or "parameters filled by name",
-                    variant=",".join(label for _, _, label in variant) or None,
-                    config_text=config_text,
-                    shown=kw_shown,
-                )
+    for variant, ways, (fixed, shown) in itertools.product(variants, config_ways, fills):
+        kwargs = dict(fixed)
+        kw_shown = dict(shown)
+        for name, v, _label in variant:
+            kwargs[name] = v
+            kw_shown[name] = repr(v) if not isinstance(v, enum.Enum) else f"{type(v).__name__}.{v.name}"
+        config_text = None
+        for name, maker, text in ways:
+            kwargs[name] = maker
+            config_text = text if config_text is None else f"{config_text}; {text}"
+        strategy = ", ".join(
+            [*strategies, *(["config " + ("from defaults" if ways else "")] if ways else [])]
+        ).strip()
+        if variant:
+            strategy = (strategy + ", " if strategy else "") + "choice read from the constructor"
+        plans.append(
+            BuildPlan(
+                kwargs,
+                strategy or "parameters filled by name",
+                variant=",".join(label for _, _, label in variant) or None,
+                config_text=config_text,
+                shown=kw_shown,
             )
+        )
     return ConstructorPlans(plans)
 
 

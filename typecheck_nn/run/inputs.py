@@ -39,19 +39,22 @@ from torch import nn
 BATCH = 2
 SEQ = 8
 SPATIAL = (32, 64)
-_HIDDEN_NAME = re.compile(
-    r"^(hidden|hiddens|hx|h0|h_0|hc|h|state|states|prev_state|init_state|memory|mems|cache|carry)$"
+_HIDDEN_NAME = re.compile(r"hidden|^hx$|^h0$|^h_0$|^hc$|^h$|^c$|state|memory|^mems?$|cache|carry|^past")
+_INIT_METHOD = re.compile(
+    r"^(init|initial|initialize|new|create|create_new|begin|reset|zero|get_initial|make)_?(hidden|states?)"
 )
-_INIT_METHODS = (
-    "init_hidden",
-    "init_state",
-    "init_states",
-    "initial_state",
-    "begin_state",
-    "init_hidden_state",
-    "reset",
-)
+_MASK_NAME = re.compile(r"mask|lengths?$|^lens$")
 _PASS_THROUGH = (
+    nn.modules.padding._ReflectionPadNd,
+    nn.modules.padding._ReplicationPadNd,
+    nn.modules.padding._ConstantPadNd,
+    nn.modules.pooling._MaxPoolNd,
+    nn.modules.pooling._AvgPoolNd,
+    nn.modules.pooling._AdaptiveAvgPoolNd,
+    nn.modules.pooling._AdaptiveMaxPoolNd,
+    nn.Upsample,
+    nn.Softplus,
+    nn.Hardswish,
     nn.Dropout,
     nn.Dropout1d,
     nn.Dropout2d,
@@ -305,8 +308,61 @@ def _for_leaf(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpe
     return None
 
 
+_SAME_SHAPE_METHODS = frozenset(
+    {"float", "double", "half", "contiguous", "clone", "detach", "to", "type", "type_as", "relu", "sigmoid", "tanh",
+     "exp", "abs", "neg", "requires_grad_", "cuda", "cpu"}
+)
+_SAME_SHAPE_FUNCTIONS = frozenset(
+    {"relu", "gelu", "silu", "tanh", "sigmoid", "dropout", "elu", "leaky_relu", "softplus", "layer_norm", "normalize",
+     "contiguous", "pad"}
+)
+
+
+def _assigned_names(fn: ast.FunctionDef) -> dict[int, str]:
+    """id(call) -> the one name it is assigned to (`y = f(x)`)."""
+    out: dict[int, str] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if isinstance(node.value, ast.Call):
+                out[id(node.value)] = node.targets[0].id
+    return out
+
+
+def _invert(make: Callable[[], Any], steps: list[tuple]) -> Callable[[], Any]:
+    """The argument from the tensor its later use needs: undo `unsqueeze`, `transpose`,
+    `permute` applied to it on the way (last first)."""
+
+    def build() -> Any:
+        t = make()
+        for step in reversed(steps):
+            if step[0] == "unsqueeze":
+                t = t.select(step[1], 0)
+            elif step[0] == "transpose":
+                t = t.transpose(step[1], step[2])
+            elif step[0] == "permute":
+                order = list(step[1])
+                t = t.permute(*[order.index(i) for i in range(len(order))])
+        return t.contiguous() if isinstance(t, torch.Tensor) else t
+
+    return build
+
+
+def _const_ints(args: list[ast.expr]) -> list[int] | None:
+    out = []
+    for a in args:
+        if isinstance(a, ast.Constant) and isinstance(a.value, int):
+            out.append(a.value)
+        elif isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub) and isinstance(a.operand, ast.Constant):
+            out.append(-a.operand.value)
+        else:
+            return None
+    return out
+
+
 def _arg_spec(module: nn.Module, name: str, ctx: _Ctx) -> ArgSpec | None:
-    """The input `module.forward` takes as `name`, from the first call that receives it."""
+    """The input `module.forward` takes as `name`, from the first layer call that receives
+    it (directly, through same-shape steps, or through unsqueeze/transpose/permute, which
+    are undone)."""
     if ctx.depth > 5:
         return None
     fn, offset = _forward_node(module)
@@ -314,45 +370,71 @@ def _arg_spec(module: nn.Module, name: str, ctx: _Ctx) -> ArgSpec | None:
         return None
     rank = _rank_hint(fn, name)
     loops: dict[str, ast.AST] = {}
+    tracked: dict[str, list[tuple]] = {name: []}  # names holding the argument -> steps applied
     per_step: set[str] = set()  # loop variables that are one time step of the argument
     for node in ast.walk(fn):
         if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
             loops[node.target.id] = node.iter
             if isinstance(node.iter, ast.Name) and node.iter.id == name:
                 per_step.add(node.target.id)
+    assigned = _assigned_names(fn)
     calls = sorted(
         (n for n in ast.walk(fn) if isinstance(n, ast.Call)),
         key=lambda n: (n.lineno, n.col_offset),
     )
     for call in calls:
-        positions: list[tuple[int | str, bool]] = []  # (position or keyword, one time step of it)
+        func = call.func
+        out_name = assigned.get(id(call))
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in tracked:
+            steps = tracked[func.value.id]
+            ints = _const_ints(call.args)
+            if out_name is not None:
+                if func.attr in _SAME_SHAPE_METHODS:
+                    tracked[out_name] = steps
+                elif func.attr == "unsqueeze" and ints and len(ints) == 1:
+                    tracked[out_name] = [*steps, ("unsqueeze", ints[0])]
+                elif func.attr in ("transpose", "swapaxes") and ints and len(ints) == 2:
+                    tracked[out_name] = [*steps, ("transpose", ints[0], ints[1])]
+                elif func.attr == "permute" and ints:
+                    tracked[out_name] = [*steps, ("permute", tuple(ints))]
+                elif out_name in tracked and out_name != func.value.id:
+                    del tracked[out_name]
+            continue
+        positions: list[tuple[int | str, bool, list[tuple]]] = []  # (position or keyword, one time step, steps)
         for i, a in enumerate(call.args):
-            if isinstance(a, ast.Name) and a.id == name:
-                positions.append((i, False))
+            if isinstance(a, ast.Name) and a.id in tracked:
+                positions.append((i, False, tracked[a.id]))
             elif isinstance(a, ast.Name) and a.id in per_step:
-                positions.append((i, True))
+                positions.append((i, True, []))
             elif (
                 isinstance(a, ast.Subscript)
                 and isinstance(a.value, ast.Name)
                 and a.value.id == name
                 and not isinstance(a.slice, (ast.Slice, ast.Tuple))
             ):
-                positions.append((i, True))
+                positions.append((i, True, []))
         for kw in call.keywords:
-            if isinstance(kw.value, ast.Name) and kw.value.id == name and kw.arg:
-                positions.append((kw.arg, False))
+            if isinstance(kw.value, ast.Name) and kw.value.id in tracked and kw.arg:
+                positions.append((kw.arg, False, tracked[kw.value.id]))
         if not positions:
             continue
-        target = _resolve(call.func, module, loops)
+        position, step, steps = positions[0]
+        target = _resolve(func, module, loops)
         if not isinstance(target, nn.Module):
+            fname = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if fname in _SAME_SHAPE_FUNCTIONS and out_name is not None and not step:
+                tracked[out_name] = steps
+            continue
+        if isinstance(target, _PASS_THROUGH):
+            if out_name is not None and not step:
+                tracked[out_name] = steps
             continue
         where = f"line {call.lineno + offset}"
-        position, step = positions[0]
-        spec = _spec_for_module(target, position, None if step else rank, ctx)
+        spec = _spec_for_module(target, position, None if (step or steps) else rank, ctx)
         if spec is None:
-            if isinstance(target, _PASS_THROUGH):
-                continue
             return None
+        if steps:
+            spec = ArgSpec([_invert(m, steps) for m in spec.options], spec.how)
         if step:
             spec = _with_time_axis(spec, ctx.seq)
         spec.how = f"first use at {where} of {type(module).__name__}.forward: {spec.how}"
@@ -404,6 +486,77 @@ def _forward_params(module: nn.Module) -> list[inspect.Parameter]:
     return [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+def _widths(model: nn.Module) -> list[int]:
+    """Feature sizes the model's first layers take: a last resort for an argument whose
+    first use is not a layer (`torch.bmm(output, context)`)."""
+    out: list[int] = []
+    for sub in model.modules():
+        size = None
+        if isinstance(sub, nn.Linear):
+            size = sub.in_features
+        elif isinstance(sub, nn.RNNBase | nn.RNNCellBase):
+            size = sub.input_size
+        elif isinstance(sub, nn.LayerNorm):
+            size = sub.normalized_shape[-1]
+        elif isinstance(sub, nn.Embedding):
+            size = sub.embedding_dim
+        if size is not None and size not in out:
+            out.append(size)
+        if len(out) >= 2:
+            break
+    return out or [64]
+
+
+def _max_index(fn: ast.FunctionDef, name: str) -> int | None:
+    """The highest axis read off the argument (`x.size(2)`, `x.shape[2]`): rank > it."""
+    best = None
+    for node in ast.walk(fn):
+        index = None
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "size"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+        ):
+            ints = _const_ints(node.args)
+            index = ints[0] if ints and len(ints) == 1 else None
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "shape"
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == name
+        ):
+            ints = _const_ints([node.slice])
+            index = ints[0] if ints else None
+        if index is not None and index >= 0:
+            best = index if best is None else max(best, index)
+    return best
+
+
+def _guess(fn: ast.FunctionDef | None, name: str, seq: int, widths: list[int]) -> ArgSpec | None:
+    """Float inputs of the model's own feature sizes, rank 3 first (batch, time, features):
+    tried last, after every inferred candidate; a wrong guess fails to trace and moves on."""
+    if fn is None:
+        return None
+    rank = _rank_hint(fn, name)
+    top = _max_index(fn, name)
+    shapes: list[tuple[int, ...]] = []
+    for w in widths:
+        if rank == 2 or (rank is None and top is not None and top < 2):
+            shapes += [(BATCH, w)]
+        elif rank == 4:
+            shapes += [(BATCH, w, SPATIAL[0], SPATIAL[0])]
+        elif rank is None and top is None:
+            shapes += [(BATCH, seq, w), (seq, BATCH, w), (BATCH, w)]
+        else:
+            shapes += [(BATCH, seq, w), (seq, BATCH, w)]
+    if not shapes:
+        return None
+    return ArgSpec([_float(*s) for s in shapes], "guessed from the model's feature sizes")
+
+
 def _seq_len(model: nn.Module) -> int:
     """8, or less when the model declares a smaller context (block_size, max_len...)."""
     limits = []
@@ -427,7 +580,8 @@ def _seq_len(model: nn.Module) -> int:
 
 
 def _hidden_maker(model: nn.Module) -> tuple[Callable[[], Any], str] | None:
-    for attr in _INIT_METHODS:
+    names = [a for a in dir(type(model)) if _INIT_METHOD.match(a.lower())]
+    for attr in names:
         method = getattr(model, attr, None)
         if not callable(method):
             continue
@@ -473,21 +627,27 @@ def _inferred(model: nn.Module) -> InputPlans:
     for p in [*params, *kwonly]:
         keyword = p.kind == p.KEYWORD_ONLY
         has_default = p.default is not inspect.Parameter.empty
-        if _HIDDEN_NAME.match(p.name.lower()) and chosen:
-            if has_default:
-                break  # left at its default, and so is every later argument
+        if chosen and has_default and (_HIDDEN_NAME.search(p.name.lower()) or _MASK_NAME.search(p.name.lower())):
+            break  # left at its default, and so is every later argument
+        if _HIDDEN_NAME.search(p.name.lower()) and chosen:
             maker = _hidden_maker(model)
             if maker is not None:
-                chosen.append(_Param(p.name, ArgSpec([maker[0]], f"the model's {maker[1]}"), keyword))
+                chosen.append(_Param(p.name, ArgSpec([maker[0], lambda: None], f"the model's {maker[1]}"), keyword))
             else:
                 chosen.append(_Param(p.name, ArgSpec([lambda: None], "None"), keyword))
+            continue
+        if _MASK_NAME.search(p.name.lower()) and chosen:
+            chosen.append(_Param(p.name, ArgSpec([lambda: None], "None"), keyword))
             continue
         spec = _arg_spec(model, p.name, _Ctx(ctx.seq))
         if spec is None:
             if has_default and chosen:
                 break  # optional arguments keep their defaults
-            failed.append(p.name)
-            continue
+            guess = _guess(fn, p.name, ctx.seq, _widths(model))
+            if guess is None:
+                failed.append(p.name)
+                continue
+            spec = guess
         chosen.append(_Param(p.name, spec, keyword))
     if failed:
         where = f" ({type(model).__name__}.forward, line {fn.lineno + offset})" if fn is not None else ""
