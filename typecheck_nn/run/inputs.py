@@ -160,8 +160,8 @@ def _timm(model: nn.Module) -> InputPlan | None:
 # reading forward
 
 
-def _forward_node(module: nn.Module) -> tuple[ast.FunctionDef | None, int]:
-    fn = inspect.unwrap(type(module).forward)
+def _forward_node(module: nn.Module, method: str = "forward") -> tuple[ast.FunctionDef | None, int]:
+    fn = inspect.unwrap(getattr(type(module), method))
     try:
         lines, start = inspect.getsourcelines(fn)
         tree = ast.parse(textwrap.dedent("".join(lines)))
@@ -359,13 +359,21 @@ def _const_ints(args: list[ast.expr]) -> list[int] | None:
     return out
 
 
-def _arg_spec(module: nn.Module, name: str, ctx: _Ctx) -> ArgSpec | None:
+def _method_params(module: nn.Module, method: str) -> list[str]:
+    try:
+        sig = inspect.signature(getattr(module, method))
+    except (TypeError, ValueError, AttributeError):
+        return []
+    return [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _arg_spec(module: nn.Module, name: str, ctx: _Ctx, method: str = "forward") -> ArgSpec | None:
     """The input `module.forward` takes as `name`, from the first layer call that receives
     it (directly, through same-shape steps, or through unsqueeze/transpose/permute, which
     are undone)."""
     if ctx.depth > 5:
         return None
-    fn, offset = _forward_node(module)
+    fn, offset = _forward_node(module, method)
     if fn is None:
         return None
     rank = _rank_hint(fn, name)
@@ -424,6 +432,35 @@ def _arg_spec(module: nn.Module, name: str, ctx: _Ctx) -> ArgSpec | None:
             fname = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
             if fname in _SAME_SHAPE_FUNCTIONS and out_name is not None and not step:
                 tracked[out_name] = steps
+                continue
+            # a method of the model (`self.forward_step(x)`): the first use inside it
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "self"
+                and isinstance(position, int)
+                and callable(getattr(type(module), func.attr, None))
+                and not steps
+                and not step
+            ):
+                inner = _method_params(module, func.attr)
+                if position < len(inner):
+                    spec = _arg_spec(module, inner[position], _Ctx(ctx.seq, ctx.depth + 1), method=func.attr)
+                    if spec is not None:
+                        return spec
+                continue
+            # a function given the argument and a layer (`embedded_dropout(self.encoder, x)`)
+            layers = [_resolve(a, module, loops) for a in call.args if a is not None]
+            layer = next((m for m in layers if isinstance(m, nn.Module) and m is not module), None)
+            if layer is not None and not isinstance(layer, _PASS_THROUGH):
+                spec = _spec_for_module(layer, 0, None if (step or steps) else rank, ctx)
+                if spec is not None:
+                    if steps:
+                        spec = ArgSpec([_invert(m, steps) for m in spec.options], spec.how)
+                    if step:
+                        spec = _with_time_axis(spec, ctx.seq)
+                    spec.how = f"passed with {type(layer).__name__} at line {call.lineno + offset}: {spec.how}"
+                    return spec
             continue
         if isinstance(target, _PASS_THROUGH):
             if out_name is not None and not step:
@@ -487,24 +524,30 @@ def _forward_params(module: nn.Module) -> list[inspect.Parameter]:
 
 
 def _widths(model: nn.Module) -> list[int]:
-    """Feature sizes the model's first layers take: a last resort for an argument whose
-    first use is not a layer (`torch.bmm(output, context)`)."""
-    out: list[int] = []
+    """Feature sizes the model's layers use most (ties: the smaller): a last resort for an
+    argument whose first use is not a layer (`torch.bmm(output, context)`)."""
+    counts: dict[int, int] = {}
     for sub in model.modules():
-        size = None
+        sizes: list[int] = []
         if isinstance(sub, nn.Linear):
-            size = sub.in_features
+            sizes = [sub.in_features, sub.out_features]
         elif isinstance(sub, nn.RNNBase | nn.RNNCellBase):
-            size = sub.input_size
+            sizes = [sub.input_size, sub.hidden_size]
         elif isinstance(sub, nn.LayerNorm):
-            size = sub.normalized_shape[-1]
+            sizes = [sub.normalized_shape[-1]]
         elif isinstance(sub, nn.Embedding):
-            size = sub.embedding_dim
-        if size is not None and size not in out:
-            out.append(size)
-        if len(out) >= 2:
-            break
-    return out or [64]
+            sizes = [sub.embedding_dim]
+        for size in sizes:
+            counts[size] = counts.get(size, 0) + 1
+    ranked = sorted(counts, key=lambda k: (-counts[k], k))
+    return ranked[:2] or [64]
+
+
+def _first_conv(model: nn.Module) -> nn.Module | None:
+    for sub in model.modules():
+        if isinstance(sub, nn.modules.conv._ConvNd):
+            return sub
+    return None
 
 
 def _max_index(fn: ast.FunctionDef, name: str) -> int | None:
@@ -535,7 +578,9 @@ def _max_index(fn: ast.FunctionDef, name: str) -> int | None:
     return best
 
 
-def _guess(fn: ast.FunctionDef | None, name: str, seq: int, widths: list[int]) -> ArgSpec | None:
+def _guess(
+    fn: ast.FunctionDef | None, name: str, seq: int, widths: list[int], conv: nn.Module | None = None
+) -> ArgSpec | None:
     """Float inputs of the model's own feature sizes, rank 3 first (batch, time, features):
     tried last, after every inferred candidate; a wrong guess fails to trace and moves on."""
     if fn is None:
@@ -543,6 +588,13 @@ def _guess(fn: ast.FunctionDef | None, name: str, seq: int, widths: list[int]) -
     rank = _rank_hint(fn, name)
     top = _max_index(fn, name)
     shapes: list[tuple[int, ...]] = []
+    if conv is not None:
+        c, n = conv.in_channels, len(conv.kernel_size)  # type: ignore[attr-defined]
+        image = (SPATIAL[0],) * n
+        if (rank is not None and rank == n + 3) or (top is not None and top >= n + 2):
+            shapes += [(BATCH, seq, c, *image), (seq, BATCH, c, *image)]
+        else:
+            shapes += [(BATCH, c, *image)]
     for w in widths:
         if rank == 2 or (rank is None and top is not None and top < 2):
             shapes += [(BATCH, w)]
@@ -643,7 +695,7 @@ def _inferred(model: nn.Module) -> InputPlans:
         if spec is None:
             if has_default and chosen:
                 break  # optional arguments keep their defaults
-            guess = _guess(fn, p.name, ctx.seq, _widths(model))
+            guess = _guess(fn, p.name, ctx.seq, _widths(model), _first_conv(model))
             if guess is None:
                 failed.append(p.name)
                 continue
@@ -657,7 +709,9 @@ def _inferred(model: nn.Module) -> InputPlans:
         )
     options = [range(len(p.spec.options)) for p in chosen if p.spec]
     plans = []
-    for combo in itertools.islice(itertools.product(*options), 6):
+    # all arguments on their first option, then all on their second..., then the mixes
+    combos = sorted(itertools.product(*options), key=lambda c: (len(set(c)) > 1, max(c, default=0), c))
+    for combo in combos[:6]:
 
         def make(m: nn.Module, combo=combo) -> tuple[tuple, dict]:
             args: list[Any] = []
