@@ -535,12 +535,16 @@ def _fill_simple(name: str, ann: Any, sizes: Sizes, use: ParamUse) -> _Filled | 
     if origin in (list, typing.List, Iterable) or ann in (list,) or (ann is None and use.iterated and not use.unpacked):  # noqa: UP006
         value_list = [element] * LIST_LEN
         pair_alt = (element,) * LIST_LEN
-        return _Filled(value_list, repr(value_list), alternatives=[(pair_alt, repr(pair_alt)), (element, repr(element))])
+        return _Filled(
+            value_list, repr(value_list), alternatives=[(pair_alt, repr(pair_alt)), (element, repr(element))]
+        )
     if origin in (tuple, typing.Tuple) or ann is tuple or (ann is None and use.unpacked):  # noqa: UP006
         pair = (sizes.int_for(name),) * 2
         return _Filled(pair, repr(pair), alternatives=[(list(pair), repr(list(pair)))])
     if ann is int or ann is None:
-        if ann is None and (use.called or use.attrs or use.choices or (_role(name) is None and _MODULE_NAME.search(lowered))):
+        if ann is None and (
+            use.called or use.attrs or use.choices or (_role(name) is None and _MODULE_NAME.search(lowered))
+        ):
             return None
         value = sizes.int_for(name)
         alternatives: list[tuple[Any, str]] = []
@@ -772,9 +776,7 @@ def plan_constructor(cls, module_ns: dict[str, Any]) -> ConstructorPlans:
         for name, maker, text in ways:
             kwargs[name] = maker
             config_text = text if config_text is None else f"{config_text}; {text}"
-        strategy = ", ".join(
-            [*strategies, *(["config " + ("from defaults" if ways else "")] if ways else [])]
-        ).strip()
+        strategy = ", ".join([*strategies, *(["config " + ("from defaults" if ways else "")] if ways else [])]).strip()
         if variant:
             strategy = (strategy + ", " if strategy else "") + "choice read from the constructor"
         plans.append(

@@ -25,6 +25,7 @@ import torch
 from torch import nn
 
 from typecheck_nn.core.model import FileError, Skipped
+from typecheck_nn.run.importing import import_error, script_friendly_import
 from typecheck_nn.run.isolation import ABORT, SourceOnlyLoader
 from typecheck_nn.run.plan import plan_class, top_level_names, users_of
 
@@ -177,20 +178,17 @@ def _factory_builder(fn) -> Callable:
 def discover_file(path: str, name: str | None, *, fresh: bool = False, overrides: dict | None = None) -> Discovery:
     """Models in one file; import failures become FileErrors with the line when known.
     `overrides` maps a class name to its `plan.Override` from pyproject.toml."""
-    overrides = overrides or {}
-    try:
-        module = import_file(path, fresh=fresh)
-    except SyntaxError as exc:
-        return Discovery([], [], [FileError(path, f"syntax error: {exc.msg}", exc.lineno)])
-    except BaseException as exc:  # noqa: BLE001 - any failure of user code at import time
-        if isinstance(exc, ABORT):  # our timeout or a real Ctrl-C, not the user's code
-            raise
-        from typecheck_nn.engine.trace import user_frame_location
+    if overrides is None:
+        from typecheck_nn.run.plan import overrides_for
 
-        loc = user_frame_location(exc, {path})
-        return Discovery(
-            [], [], [FileError(path, f"import failed: {type(exc).__name__}: {exc}", loc.line if loc else None)]
-        )
+        overrides = overrides_for(path)
+    with script_friendly_import(path) as record:
+        try:
+            module = import_file(path, fresh=fresh)
+        except BaseException as exc:  # noqa: BLE001 - any failure of user code at import time
+            if isinstance(exc, ABORT):  # our timeout or a real Ctrl-C, not the user's code
+                raise
+            return Discovery([], [], [import_error(path, exc, record)])
 
     if name is not None:
         obj = getattr(module, name, None)

@@ -309,12 +309,43 @@ def _for_leaf(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpe
 
 
 _SAME_SHAPE_METHODS = frozenset(
-    {"float", "double", "half", "contiguous", "clone", "detach", "to", "type", "type_as", "relu", "sigmoid", "tanh",
-     "exp", "abs", "neg", "requires_grad_", "cuda", "cpu"}
+    {
+        "float",
+        "double",
+        "half",
+        "contiguous",
+        "clone",
+        "detach",
+        "to",
+        "type",
+        "type_as",
+        "relu",
+        "sigmoid",
+        "tanh",
+        "exp",
+        "abs",
+        "neg",
+        "requires_grad_",
+        "cuda",
+        "cpu",
+    }
 )
 _SAME_SHAPE_FUNCTIONS = frozenset(
-    {"relu", "gelu", "silu", "tanh", "sigmoid", "dropout", "elu", "leaky_relu", "softplus", "layer_norm", "normalize",
-     "contiguous", "pad"}
+    {
+        "relu",
+        "gelu",
+        "silu",
+        "tanh",
+        "sigmoid",
+        "dropout",
+        "elu",
+        "leaky_relu",
+        "softplus",
+        "layer_norm",
+        "normalize",
+        "contiguous",
+        "pad",
+    }
 )
 
 

@@ -25,6 +25,8 @@ from typing import Any
 import torch
 from torch import nn
 
+from typecheck_nn.policy.config import ModelOverride as Override
+from typecheck_nn.policy.config import model_override, parse_input_spec
 from typecheck_nn.run.build import BuildPlan, ConstructorPlans, factory_plans, plan_constructor
 from typecheck_nn.run.inputs import InputPlan, input_plans
 
@@ -54,14 +56,6 @@ def _device_ctx(device: str | None):
     return torch.device(device) if device else contextlib.nullcontext()
 
 
-@dataclass
-class Override:
-    """`[tool.typecheck-nn.models."path::Name"]`: constructor kwargs and input specs."""
-
-    kwargs: dict[str, Any] | None = None
-    inputs: list[str] | None = None
-
-
 _DTYPES = {
     "float": torch.float32,
     "float32": torch.float32,
@@ -78,31 +72,33 @@ _DTYPES = {
 }
 
 
-def parse_input_spec(spec: str) -> tuple[torch.dtype, tuple[int, ...]]:
-    """`long[2, 16]` -> (torch.int64, (2, 16)); ValueError with the accepted forms."""
-    text = spec.strip()
-    if "[" not in text or not text.endswith("]"):
-        raise ValueError(f'input {spec!r}: expected DTYPE[D1, D2, ...], e.g. "float[2, 3, 32, 32]" or "long[2, 16]"')
-    name, dims = text[:-1].split("[", 1)
-    dtype = _DTYPES.get(name.strip())
-    if dtype is None:
-        raise ValueError(f"input {spec!r}: unknown dtype {name.strip()!r} (one of {', '.join(sorted(_DTYPES))})")
-    try:
-        shape = tuple(int(d) for d in dims.split(",") if d.strip())
-    except ValueError:
-        raise ValueError(f"input {spec!r}: sizes must be integers") from None
-    if any(d < 0 for d in shape):
-        raise ValueError(f"input {spec!r}: sizes must not be negative")
-    return dtype, shape
-
-
 def make_input(spec: str) -> torch.Tensor:
-    dtype, shape = parse_input_spec(spec)
+    """A tensor for a spec from pyproject.toml (`long[2, 16]`), on the current device."""
+    name, shape = parse_input_spec(spec)
+    dtype = _DTYPES[name]
     if dtype.is_floating_point:
         return torch.randn(shape, dtype=dtype)
     if dtype == torch.bool:
         return torch.zeros(shape, dtype=dtype)
     return torch.randint(0, 2, shape, dtype=dtype)
+
+
+def overrides_for(path: str) -> dict[str, Override]:
+    """class name -> its `[tool.typecheck-nn.models."PATH::NAME"]` override for this file
+    (a bad table is left to the policy step, which reports it with its key)."""
+    from typecheck_nn.policy.config import ConfigError, config_for
+
+    try:
+        config = config_for(path)
+    except ConfigError:
+        return {}
+    out = {}
+    for key in config.models:
+        name = key.rpartition("::")[2]
+        found = model_override(path, name, config)
+        if found is not None:
+            out[name] = found
+    return out
 
 
 def top_level_names(module_source: str, module_classes: set[str]) -> set[str]:
