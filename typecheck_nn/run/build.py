@@ -539,7 +539,8 @@ def _fill_simple(name: str, ann: Any, sizes: Sizes, use: ParamUse) -> _Filled | 
             value_list, repr(value_list), alternatives=[(pair_alt, repr(pair_alt)), (element, repr(element))]
         )
     if origin in (tuple, typing.Tuple) or ann is tuple or (ann is None and use.unpacked):  # noqa: UP006
-        pair = (sizes.int_for(name),) * 2
+        role = _role(name)
+        pair = (sizes.int_for(name) if role is not None else IMAGE,) * 2  # a spatial size unless named otherwise
         return _Filled(pair, repr(pair), alternatives=[(list(pair), repr(list(pair)))])
     if ann is int or ann is None:
         if ann is None and (

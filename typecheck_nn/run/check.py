@@ -9,6 +9,7 @@ the result's `fallback` says why.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -98,6 +99,20 @@ def _note_inputs(target, args: tuple, kwargs: dict) -> None:
         target.built_with = {**target.built_with, "inputs": describe_inputs(args, kwargs)}
 
 
+def _hint_inferred(result: ModelResult) -> None:
+    """A model built with inferred arguments or inputs that then failed: say what to add,
+    since the failure may be the inference's, not the model's."""
+    strategy = (result.built_with or {}).get("strategy", "")
+    if result.error is None or not strategy or "example_inputs()" in strategy or "pyproject.toml" in strategy:
+        return
+    name = result.name.split("[")[0]
+    result.error += (
+        f" (built and fed by the checker: {strategy}; if that is not how {name} is used, add "
+        f"`def example_inputs(self)` to {name}, or kwargs/inputs under "
+        f'[tool.typecheck-nn.models."{os.path.basename(result.path)}::{name}"] in pyproject.toml)'
+    )
+
+
 def _first_that_traces(target, files: set[str], debug: bool):
     """The target's own candidate, then its alternatives (other inputs), on the meta
     device, within ALTERNATIVES_SECONDS: the first that builds and traces wins. Returns
@@ -129,6 +144,7 @@ def check_target(target, debug: bool = False, with_graph: bool = True) -> ModelR
         outcome = _on_real(target, files, attempt.error, debug)
         if isinstance(outcome, ModelResult):
             outcome.built_with = getattr(target, "built_with", None)
+            _hint_inferred(outcome)
             return outcome
         program = outcome
     t1 = time.perf_counter()

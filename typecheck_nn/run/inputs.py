@@ -212,6 +212,7 @@ class ArgSpec:
 
     options: list[Callable[[], Any]]
     how: str
+    state: bool = False  # a hidden state or mask: its first option is kept while shapes vary
 
 
 @dataclass
@@ -568,6 +569,8 @@ def _widths(model: nn.Module) -> list[int]:
             sizes = [sub.normalized_shape[-1]]
         elif isinstance(sub, nn.Embedding):
             sizes = [sub.embedding_dim]
+        elif isinstance(sub, nn.modules.conv._ConvNd):
+            sizes = [sub.in_channels, sub.out_channels]
         for size in sizes:
             counts[size] = counts.get(size, 0) + 1
     ranked = sorted(counts, key=lambda k: (-counts[k], k))
@@ -609,12 +612,29 @@ def _max_index(fn: ast.FunctionDef, name: str) -> int | None:
     return best
 
 
+def _not_a_tensor(fn: ast.FunctionDef, name: str) -> bool:
+    """The argument is read as a container or an object (`batch["x"]`, `data.features`,
+    `len(items)`): no tensor shape can be guessed for it."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == name:
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                return True
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name:
+            if not hasattr(torch.Tensor, node.attr):
+                return True
+        if isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute):
+            if isinstance(node.iter.func.value, ast.Name) and node.iter.func.value.id == name:
+                if node.iter.func.attr in ("items", "keys", "values"):
+                    return True
+    return False
+
+
 def _guess(
     fn: ast.FunctionDef | None, name: str, seq: int, widths: list[int], conv: nn.Module | None = None
 ) -> ArgSpec | None:
     """Float inputs of the model's own feature sizes, rank 3 first (batch, time, features):
     tried last, after every inferred candidate; a wrong guess fails to trace and moves on."""
-    if fn is None:
+    if fn is None or _not_a_tensor(fn, name):
         return None
     rank = _rank_hint(fn, name)
     top = _max_index(fn, name)
@@ -622,10 +642,12 @@ def _guess(
     if conv is not None:
         c, n = conv.in_channels, len(conv.kernel_size)  # type: ignore[attr-defined]
         image = (SPATIAL[0],) * n
+        channels = [c, *(w for w in widths if w != c)]
         if (rank is not None and rank == n + 3) or (top is not None and top >= n + 2):
-            shapes += [(BATCH, seq, c, *image), (seq, BATCH, c, *image)]
+            shapes += [s for ch in channels for s in ((BATCH, seq, ch, *image), (seq, BATCH, ch, *image))]
         else:
-            shapes += [(BATCH, c, *image)]
+            shapes += [(BATCH, ch, *image) for ch in channels]
+        return ArgSpec([_float(*s) for s in shapes], "guessed from the model's channel counts")
     for w in widths:
         if rank == 2 or (rank is None and top is not None and top < 2):
             shapes += [(BATCH, w)]
@@ -715,9 +737,10 @@ def _inferred(model: nn.Module) -> InputPlans:
         if _HIDDEN_NAME.search(p.name.lower()) and chosen:
             maker = _hidden_maker(model)
             if maker is not None:
-                chosen.append(_Param(p.name, ArgSpec([maker[0], lambda: None], f"the model's {maker[1]}"), keyword))
+                spec = ArgSpec([maker[0], lambda: None], f"the model's {maker[1]}", state=True)
+                chosen.append(_Param(p.name, spec, keyword))
             else:
-                chosen.append(_Param(p.name, ArgSpec([lambda: None], "None"), keyword))
+                chosen.append(_Param(p.name, ArgSpec([lambda: None], "None", state=True), keyword))
             continue
         if _MASK_NAME.search(p.name.lower()) and chosen:
             chosen.append(_Param(p.name, ArgSpec([lambda: None], "None"), keyword))
@@ -740,8 +763,16 @@ def _inferred(model: nn.Module) -> InputPlans:
         )
     options = [range(len(p.spec.options)) for p in chosen if p.spec]
     plans = []
-    # all arguments on their first option, then all on their second..., then the mixes
-    combos = sorted(itertools.product(*options), key=lambda c: (len(set(c)) > 1, max(c, default=0), c))
+    # shaped arguments all on their first option, then all on their second..., then the
+    # mixes; a hidden state from the model's own method before None
+    shaped = [i for i, p in enumerate(chosen) if p.spec and not p.spec.state]
+    states = [i for i, p in enumerate(chosen) if p.spec and p.spec.state]
+
+    def order(c: tuple[int, ...]) -> tuple:
+        picked = [c[i] for i in shaped]
+        return (sum(c[i] for i in states), len(set(picked)) > 1, max(picked, default=0), c)
+
+    combos = sorted(itertools.product(*options), key=order)
     for combo in combos[:6]:
 
         def make(m: nn.Module, combo=combo) -> tuple[tuple, dict]:
