@@ -406,7 +406,7 @@ def _arg_spec(module: nn.Module, name: str, ctx: _Ctx, method: str = "forward") 
     if ctx.depth > 5:
         return None
     fn, offset = _forward_node(module, method)
-    if fn is None:
+    if fn is None or _not_a_tensor(fn, name):
         return None
     rank = _rank_hint(fn, name)
     loops: dict[str, ast.AST] = {}
@@ -844,8 +844,8 @@ def _annotated(model: nn.Module, inferred: InputPlans) -> InputPlan | None:
                     shape.append(int(d))
                 elif d.lower() in _DIM_SIZES:
                     shape.append(_DIM_SIZES[d.lower()])
-                elif ref is not None and ref.dim() == len(dims):
-                    shape.append(ref.shape[j])
+                elif ref is not None and len(dims) - j <= ref.dim():
+                    shape.append(ref.shape[ref.dim() - (len(dims) - j)])  # aligned from the right
                 else:
                     shape.append(64)
             if dtype_name in ("Int", "Integer", "Long", "Int64"):
