@@ -90,6 +90,7 @@ def measure_file(entry: dict, cli: str, timeout: float) -> dict:
     for model in report.get("models", []):
         checked.setdefault(model["name"], verdict_of(model))
     skipped = {s["name"]: _short(s.get("reason") or "") for s in report.get("skipped", []) if s.get("name")}
+    file_skipped = [_short(s.get("reason") or "") for s in report.get("skipped", []) if not s.get("name")]
     errors = [_short(e.get("message") or "") for e in report.get("errors", [])]
     rows = []
     for model in entry.get("model", []):
@@ -104,7 +105,16 @@ def measure_file(entry: dict, cli: str, timeout: float) -> dict:
                 "checked": as_is_checked,
                 "verdict": verdict,
                 "agrees": as_is_checked and verdict == model.get("harness_verdict"),
-                "why_not": None if as_is_checked else (verdict or skipped.get(name) or (errors[0] if errors else None)),
+                "why_not": None
+                if as_is_checked
+                else (
+                    verdict
+                    or skipped.get(name)
+                    or (errors[0] if errors else None)
+                    or (file_skipped[0] if file_skipped else None)
+                    or report.get("failure")
+                    or "not in the report"
+                ),
             }
         )
     return {
@@ -131,11 +141,21 @@ def totals(results: list[dict]) -> dict:
         "agree_with_harness": sum(1 for r in with_harness if r["agrees"]),
         "comparable_with_harness": len(with_harness),
         "checked_nothing_exit_0": sum(1 for res in results if not res["checked_any"] and res["exit_code"] == 0),
+        "not_checked_because": _reasons(r["why_not"] for r in rows if not r["checked"]),
     }
 
 
+def _reasons(texts) -> dict:
+    """Group why-not texts by their kind: the text up to its first '(' or ':'."""
+    counts: dict[str, int] = {}
+    for text in texts:
+        kind = (text or "unknown").split("(")[0].split(":")[0].strip()
+        counts[kind] = counts.get(kind, 0) + 1
+    return dict(sorted(counts.items(), key=lambda kv: -kv[1]))
+
+
 def print_table(results: list[dict], tot: dict) -> None:
-    print(f"{'file':<70} {'model':<24} {'as is':<22} {'harness':<18} {'=':<2} {'exit':>4}")
+    print(f"{'file':<74} {'model':<24} {'as is':<22} {'harness':<18} {'=':<2} {'exit':>4}")
     for res in results:
         exit_code = "-" if res["exit_code"] is None else str(res["exit_code"])
         for i, r in enumerate(res["rows"]):
@@ -143,12 +163,12 @@ def print_table(results: list[dict], tot: dict) -> None:
             same = "=" if r["agrees"] else ("≠" if r["checked"] else "")
             name = res["file"] if i == 0 else ""
             print(
-                f"{name:<70} {r['model']:<24} {as_is:<22} {str(r['harness']):<18} {same:<2} {exit_code if i == 0 else '':>4}"
+                f"{name:<74} {r['model']:<24} {as_is:<22} {str(r['harness']):<18} {same:<2} {exit_code if i == 0 else '':>4}"
             )
             if not r["checked"] and r["why_not"]:
-                print(f"{'':<70}   why: {_short(r['why_not'], 100)}")
+                print(f"{'':<74}   why: {_short(r['why_not'], 100)}")
         if res["failure"]:
-            print(f"{'':<70}   run: {res['failure']}")
+            print(f"{'':<74}   run: {res['failure']}")
     print()
     print(
         f"top-level models checked with no added code: {tot['checked_no_added_code']}/{tot['top_level_models']}"
@@ -158,6 +178,10 @@ def print_table(results: list[dict], tot: dict) -> None:
         f"verdict agrees with the harness: {tot['agree_with_harness']}/{tot['comparable_with_harness']} checked models"
     )
     print(f"runs that checked nothing yet exited 0: {tot['checked_nothing_exit_0']}/{tot['files']}")
+    if tot["not_checked_because"]:
+        print("not checked because:")
+        for kind, n in tot["not_checked_because"].items():
+            print(f"  {n:>3}  {kind}")
 
 
 def compare(old: dict, new: dict) -> None:
@@ -192,7 +216,8 @@ def run_harnesses(entries: list[dict], cli: str, timeout: float) -> tuple[int, d
                     or "nothing checked",
                     60,
                 )
-            verdicts[f"{entry['local']}::{model['name']}"] = verdict
+            complete = bool(models) and models[0].get("complete", True)
+            verdicts[f"{entry['local']}::{model['name']}"] = {"verdict": verdict, "complete": complete}
             same = verdict == model.get("harness_verdict")
             differ += not same
             print(

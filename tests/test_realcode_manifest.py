@@ -51,7 +51,7 @@ def test_entries_are_complete():
         assert e.get("model"), f"{e['local']}: a measured file lists its top-level models"
         for model in e["model"]:
             assert model["expected"] == "strong" or model["expected"].startswith("weak:TNN")
-            assert model.get("harness_verdict")
+            assert model.get("harness_verdict") not in (None, "", "not run")
 
 
 def test_every_top_level_model_has_a_harness_factory():

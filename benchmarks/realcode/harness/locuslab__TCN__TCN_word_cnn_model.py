@@ -10,6 +10,6 @@ from _realcode import load  # noqa: E402
 
 
 def make_TCN():
-    m = load("locuslab__TCN", "TCN/word_cnn/model.py", "TCN.word_cnn.model")
+    m = load("locuslab__TCN", "TCN/word_cnn/model.py")
     model = m.TCN(32, 50, [16, 32], kernel_size=2, dropout=0.0, emb_dropout=0.0, tied_weights=True)
     return model, (torch.randint(0, 50, (2, 12)),)
