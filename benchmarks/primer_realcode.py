@@ -86,9 +86,16 @@ def measure_file(entry: dict, cli: str, timeout: float) -> dict:
     repo_dir = FILES / entry["local"].split("/", 1)[0]
     rel = entry["local"].split("/", 1)[1]
     report = run_cli(cli, rel, repo_dir, timeout)
-    checked = {}
+    checked: dict[str, str] = {}
+    variants: dict[str, list[str]] = {}
     for model in report.get("models", []):
         checked.setdefault(model["name"], verdict_of(model))
+        # a variant built from a choice in the constructor (`RNNModel[LSTM]`) counts for its class
+        base, bracket, _ = model["name"].partition("[")
+        if bracket:
+            variants.setdefault(base, []).append(verdict_of(model))
+    for base, verdicts in variants.items():
+        checked.setdefault(base, verdicts[0] if len(set(verdicts)) == 1 else "mixed:" + ",".join(sorted(set(verdicts))))
     skipped = {s["name"]: _short(s.get("reason") or "") for s in report.get("skipped", []) if s.get("name")}
     file_skipped = [_short(s.get("reason") or "") for s in report.get("skipped", []) if not s.get("name")]
     errors = [_short(e.get("message") or "") for e in report.get("errors", [])]

@@ -5,6 +5,7 @@ optional dependencies that are not installed, syntax errors in a module it impor
   gets argparse's defaults instead of the checker's own arguments;
 - when the file still exits (a required argument, an explicit `sys.exit()`), the message
   says so plainly, with argparse's own complaint, instead of a bare `SystemExit: 2`;
+- the working directory is importable, as with `python -m`;
 - a missing module is named with the command that installs it;
 - a syntax error in an imported module is reported at that module's path and line.
 """
@@ -54,9 +55,18 @@ def script_friendly_import(path: str) -> Iterator[_ArgparseRecord]:
 
     sys.argv = [path]
     argparse.ArgumentParser.error = error  # type: ignore[method-assign]
+    # the folder the checker runs from, as `python -m` has it: `from TCN.tcn import ...`
+    # in TCN/adding_problem/model.py works when run from the repository's root
+    cwd = os.getcwd()
+    added = cwd not in sys.path
+    if added:
+        sys.path.append(cwd)
     try:
         yield record
     finally:
+        if added:
+            with contextlib.suppress(ValueError):
+                sys.path.remove(cwd)
         sys.argv = saved_argv
         argparse.ArgumentParser.error = original_error  # type: ignore[method-assign]
 

@@ -38,6 +38,8 @@ from torch import nn
 
 BATCH = 2
 SEQ = 8
+WIDTH_GUESS = 64  # the width the builder gives constructor parameters (build.WIDTH)
+MAX_GUESSES = 8
 SPATIAL = (32, 64)
 _HIDDEN_NAME = re.compile(r"hidden|^hx$|^h0$|^h_0$|^hc$|^h$|^c$|state|memory|^mems?$|cache|carry|^past")
 _INIT_METHOD = re.compile(
@@ -391,6 +393,37 @@ def _const_ints(args: list[ast.expr]) -> list[int] | None:
     return out
 
 
+def _indexes_a_tensor(fn: ast.FunctionDef, name: str, module: nn.Module, ctx: _Ctx) -> ArgSpec | None:
+    """`self.logits[idx]` (a parameter or buffer indexed by the argument, before any call
+    uses it): integer ids below the tensor's first size."""
+    first_call = min(
+        ((n.lineno, n.col_offset) for n in ast.walk(fn) if isinstance(n, ast.Call) and _mentions(n, name)),
+        default=None,
+    )
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id == name):
+            continue
+        if first_call is not None and (node.lineno, node.col_offset) > first_call:
+            continue
+        owner = node.value
+        if isinstance(owner, ast.Attribute) and isinstance(owner.value, ast.Name) and owner.value.id == "self":
+            table = getattr(module, owner.attr, None)
+            if isinstance(table, torch.Tensor) and table.dim() >= 1:
+                n = int(table.shape[0])
+                B, T = BATCH, ctx.seq
+                spec = ArgSpec(
+                    [lambda: torch.randint(0, n, (B, T)), lambda: torch.randint(0, n, (T, B))],
+                    "",
+                )
+                spec.how = (node.lineno, f"indexes self.{owner.attr} ({n} rows): ids")  # type: ignore[assignment]
+                return spec
+    return None
+
+
+def _mentions(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
 def _method_params(module: nn.Module, method: str) -> list[str]:
     try:
         sig = inspect.signature(getattr(module, method))
@@ -422,6 +455,10 @@ def _arg_spec(module: nn.Module, name: str, ctx: _Ctx, method: str = "forward") 
         (n for n in ast.walk(fn) if isinstance(n, ast.Call)),
         key=lambda n: (n.lineno, n.col_offset),
     )
+    indexed = _indexes_a_tensor(fn, name, module, ctx)
+    if indexed is not None:
+        indexed.how = f"line {indexed.how[0] + offset} of {type(module).__name__}.{method}: {indexed.how[1]}"  # type: ignore[index]
+        return indexed
     for call in calls:
         func = call.func
         out_name = assigned.get(id(call))
@@ -642,24 +679,28 @@ def _guess(
     if conv is not None:
         c, n = conv.in_channels, len(conv.kernel_size)  # type: ignore[attr-defined]
         image = (SPATIAL[0],) * n
-        channels = [c, *(w for w in widths if w != c)]
+        channels = list(dict.fromkeys([c, *widths, WIDTH_GUESS]))[:3]
         if (rank is not None and rank == n + 3) or (top is not None and top >= n + 2):
             shapes += [s for ch in channels for s in ((BATCH, seq, ch, *image), (seq, BATCH, ch, *image))]
         else:
             shapes += [(BATCH, ch, *image) for ch in channels]
         return ArgSpec([_float(*s) for s in shapes], "guessed from the model's channel counts")
+    if WIDTH_GUESS not in widths:
+        widths = [*widths, WIDTH_GUESS]
     for w in widths:
-        if rank == 2 or (rank is None and top is not None and top < 2):
+        if rank == 2:
             shapes += [(BATCH, w)]
         elif rank == 4:
             shapes += [(BATCH, w, SPATIAL[0], SPATIAL[0])]
-        elif rank is None and top is None:
+        elif rank is None and (top is None or top < 2):
             shapes += [(BATCH, seq, w), (seq, BATCH, w), (BATCH, w)]
         else:
             shapes += [(BATCH, seq, w), (seq, BATCH, w)]
+    if rank in (None, 4) and (top is None or top <= 3):
+        shapes.append((BATCH, 3, SPATIAL[0], SPATIAL[0]))  # an RGB image, for layers the checker does not know
     if not shapes:
         return None
-    return ArgSpec([_float(*s) for s in shapes], "guessed from the model's feature sizes")
+    return ArgSpec([_float(*s) for s in shapes[:MAX_GUESSES]], "guessed from the model's feature sizes")
 
 
 def _seq_len(model: nn.Module) -> int:
@@ -773,7 +814,7 @@ def _inferred(model: nn.Module) -> InputPlans:
         return (sum(c[i] for i in states), len(set(picked)) > 1, max(picked, default=0), c)
 
     combos = sorted(itertools.product(*options), key=order)
-    for combo in combos[:6]:
+    for combo in combos[:MAX_GUESSES]:
 
         def make(m: nn.Module, combo=combo) -> tuple[tuple, dict]:
             args: list[Any] = []

@@ -30,7 +30,7 @@ from typecheck_nn.policy.config import model_override, parse_input_spec
 from typecheck_nn.run.build import BuildPlan, ConstructorPlans, factory_plans, plan_constructor
 from typecheck_nn.run.inputs import InputPlan, input_plans
 
-MAX_CANDIDATES = 6  # input candidates tried per model (each is a build and a trace)
+MAX_CANDIDATES = 8  # input candidates tried per model (each is a build and a trace)
 
 
 @dataclass
