@@ -412,7 +412,10 @@ def _indexes_a_tensor(fn: ast.FunctionDef, name: str, module: nn.Module, ctx: _C
                 n = int(table.shape[0])
                 B, T = BATCH, ctx.seq
                 spec = ArgSpec(
-                    [lambda: torch.randint(0, n, (B, T)), lambda: torch.randint(0, n, (T, B))],
+                    [
+                        lambda n=n, B=B, T=T: torch.randint(0, n, (B, T)),
+                        lambda n=n, B=B, T=T: torch.randint(0, n, (T, B)),
+                    ],
                     "",
                 )
                 spec.how = (node.lineno, f"indexes self.{owner.attr} ({n} rows): ids")  # type: ignore[assignment]
