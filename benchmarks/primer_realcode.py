@@ -40,6 +40,11 @@ REALCODE = ROOT / "benchmarks" / "realcode"
 FILES = REALCODE / "files"
 MANIFEST = REALCODE / "manifest.toml"
 DEFAULT_CLI = ROOT / ".venv" / "bin" / "typecheck-nn"
+SHIM = True
+_SHIM_MAIN = (
+    "import sys; sys.path.insert(0, {!r}); import primer_compat; primer_compat.allow_torchvision_import(); "
+    "sys.argv[0] = 'typecheck-nn'; from typecheck_nn.cli import main; main()"
+).format(str(ROOT / "benchmarks"))
 
 
 def load_manifest(path: Path = MANIFEST) -> list[dict]:
@@ -66,6 +71,12 @@ def _short(text: str, n: int = 80) -> str:
 def run_cli(cli: str, target: str, cwd: Path, timeout: float) -> dict:
     """Run the checker once; return its parsed report, or a stand-in describing the failure."""
     cmd = [cli, target, "--format", "json", "-j1", "--no-progress"]
+    if SHIM:
+        # torchvision's PyPI wheel next to CPU torch needs the primer's shim to import at all
+        # (benchmarks/primer_compat.py; the harnesses and tests apply it too): an environment
+        # fix, not code added to the model files
+        python = str(Path(cli).parent / "python")
+        cmd = [python, "-c", _SHIM_MAIN, *cmd[1:]]
     start = time.monotonic()
     try:
         proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout)
@@ -241,7 +252,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--compare", type=Path, help="an earlier --json output to compare with")
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per checker run")
     parser.add_argument("--harness", action="store_true", help="run the harness factories instead")
+    parser.add_argument(
+        "--no-torchvision-shim", action="store_true", help="run the checker without primer_compat's torchvision shim"
+    )
     args = parser.parse_args(argv)
+    global SHIM
+    SHIM = not args.no_torchvision_shim
 
     entries = [e for e in load_manifest() if e.get("measured")]
     if args.only:

@@ -254,3 +254,31 @@ def test_a_failed_candidate_moves_on_to_the_next(tmp_path):
     (model,) = json.loads(result.stdout)["models"]
     assert model["built_with"]["inputs"] == ["long[8, 2]", "(float[1, 2, 8], float[1, 2, 8])"]
     assert result.exit_code == 1 and {v["rule"] for v in model["violations"]} == {"TNN002"}
+
+
+def test_reshaped_to_constant_sizes_gives_that_shape():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.LSTM(28, 16, batch_first=True)
+
+        def forward(self, input):
+            input = input.reshape(-1, 28, 28)
+            return self.rnn(input)[0]
+
+    strategy, inputs = first(Net())
+    assert inputs == ["float[2, 28, 28]"] and "reshaped to (-1, 28, 28)" in strategy
+
+
+def test_image_sizes_are_tried_until_the_flatten_fits():
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv2d(1, 4, 3)
+            self.fc = nn.Linear(4 * 26 * 26, 10)
+
+        def forward(self, x):
+            return self.fc(torch.flatten(self.conv(x), 1))
+
+    shapes = [inputs for inputs in all_inputs(Net())]
+    assert shapes[:3] == [["float[2, 1, 32, 32]"], ["float[2, 1, 64, 64]"], ["float[2, 1, 28, 28]"]]

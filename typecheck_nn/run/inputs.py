@@ -40,7 +40,7 @@ BATCH = 2
 SEQ = 8
 WIDTH_GUESS = 64  # the width the builder gives constructor parameters (build.WIDTH)
 MAX_GUESSES = 8
-SPATIAL = (32, 64)
+SPATIAL = (32, 64, 28, 224)  # 28: MNIST-sized inputs; 224: ImageNet-sized
 _HIDDEN_NAME = re.compile(r"hidden|^hx$|^h0$|^h_0$|^hc$|^h$|^c$|state|memory|^mems?$|cache|carry|^past")
 _INIT_METHOD = re.compile(
     r"^(init|initial|initialize|new|create|create_new|begin|reset|zero|get_initial|make)_?(hidden|states?)"
@@ -270,7 +270,11 @@ def _for_leaf(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpe
     if isinstance(sub, nn.modules.conv._ConvNd):
         n = len(sub.kernel_size)
         c = sub.in_channels
-        opts = [_float(B, c, *([s] * n)) for s in SPATIAL] if n > 1 else [_float(B, c, s) for s in (T * 4, 64)]
+        opts = (
+            [_float(B, c, *([s] * n)) for s in (SPATIAL if n == 2 else SPATIAL[:2])]
+            if n > 1
+            else [_float(B, c, s) for s in (T * 4, 64)]
+        )
         return ArgSpec(opts, f"nn.Conv{n}d({c}, ...)")
     if isinstance(sub, (nn.RNNBase,)):
         size = sub.input_size
@@ -303,7 +307,7 @@ def _for_leaf(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpe
             opts = [_float(B, c), _float(B, c, T)] if rank is None else [_float(*([B, c, T][:rank]))]
         else:
             dims = 2 if isinstance(sub, nn.BatchNorm2d) else 3
-            opts = [_float(B, c, *([s] * dims)) for s in SPATIAL]
+            opts = [_float(B, c, *([s] * dims)) for s in (SPATIAL if dims == 2 else SPATIAL[:2])]
         return ArgSpec(opts, f"nn.{type(sub).__name__}({c})")
     if isinstance(sub, nn.GroupNorm):
         c = sub.num_channels
@@ -468,6 +472,12 @@ def _arg_spec(module: nn.Module, name: str, ctx: _Ctx, method: str = "forward") 
         if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in tracked:
             steps = tracked[func.value.id]
             ints = _const_ints(call.args)
+            if func.attr in ("reshape", "view") and ints and not steps and func.value.id == name:
+                # reshaped to constant sizes (`input.reshape(-1, 28, 28)`): that shape, batch for -1
+                dims = [BATCH if d == -1 else d for d in ints]
+                if all(d > 0 for d in dims) and ints.count(-1) <= 1:
+                    how = f"reshaped to {tuple(ints)} at line {call.lineno + offset}"
+                    return ArgSpec([_float(*dims)], how)
             if out_name is not None:
                 if func.attr in _SAME_SHAPE_METHODS:
                     tracked[out_name] = steps
