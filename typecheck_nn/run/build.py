@@ -324,7 +324,7 @@ def _set_field(cfg: Any, name: str, value: Any) -> Any:
         setattr(cfg, name, value)
     except (AttributeError, TypeError, ValueError, dataclasses.FrozenInstanceError):
         if dataclasses.is_dataclass(cfg):
-            return dataclasses.replace(cfg, **{name: value})
+            return dataclasses.replace(cfg, **{name: value})  # type: ignore[type-var]
         object.__setattr__(cfg, name, value)
     return cfg
 
@@ -433,7 +433,7 @@ class _Filled:
     shown: str
     config: str | None = None
     strategy: str = ""
-    alternatives: list[tuple[Any, str, str | None]] = field(default_factory=list)  # more tries
+    alternatives: list[tuple[Any, str]] = field(default_factory=list)  # other forms to try (value, shown)
 
 
 def _config_candidates(module_ns: dict[str, Any], ann: Any, use: ParamUse) -> list[type]:

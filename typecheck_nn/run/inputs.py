@@ -36,6 +36,8 @@ from typing import Any
 import torch
 from torch import nn
 
+Maker = Callable[[nn.Module], tuple[tuple, dict]]
+
 BATCH = 2
 SEQ = 8
 WIDTH_GUESS = 64  # the width the builder gives constructor parameters (build.WIDTH)
@@ -128,7 +130,7 @@ def describe_inputs(args: tuple, kwargs: dict) -> list[str]:
 
 def _declared(model: nn.Module) -> InputPlan | None:
     if callable(getattr(model, "example_inputs", None)):
-        return InputPlan("example_inputs()", lambda m: normalise(m.example_inputs()))
+        return InputPlan("example_inputs()", lambda m: normalise(m.example_inputs()))  # type: ignore[operator]
     if getattr(model, "example_input_array", None) is not None:
         return InputPlan("example_input_array", lambda m: normalise(m.example_input_array))
     return None
@@ -139,7 +141,7 @@ def _transformers(model: nn.Module) -> InputPlan | None:
         return None
 
     def make(m: nn.Module) -> tuple[tuple, dict]:
-        dummy = dict(m.dummy_inputs)  # type: ignore[operator]
+        dummy: dict = dict(m.dummy_inputs)  # type: ignore[arg-type]
         main = getattr(m, "main_input_name", None)
         if main in dummy:
             return (), {main: dummy[main]}
@@ -154,7 +156,11 @@ def _timm(model: nn.Module) -> InputPlan | None:
         size = cfg.get("input_size") if isinstance(cfg, dict) else getattr(cfg, "input_size", None)
         if isinstance(size, (tuple, list)) and all(isinstance(s, int) for s in size):
             shape = (BATCH, *size)
-            return InputPlan(f"timm {attr} input_size", lambda m, shape=shape: ((torch.randn(*shape),), {}))
+
+            def make(m: nn.Module, shape: tuple[int, ...] = shape) -> tuple[tuple, dict]:
+                return (torch.randn(*shape),), {}
+
+            return InputPlan(f"timm {attr} input_size", make)
     return None
 
 
@@ -195,7 +201,8 @@ def _resolve(expr: ast.AST, module: nn.Module, loops: dict[str, ast.AST]) -> Any
         if isinstance(owner, (nn.ModuleList, nn.Sequential)):
             return _first_child(owner)
         if isinstance(owner, nn.ModuleDict) and isinstance(expr.slice, ast.Constant):
-            return owner[expr.slice.value] if expr.slice.value in owner else None
+            key = str(expr.slice.value)
+            return owner[key] if key in owner else None
         return None
     return None
 
@@ -264,8 +271,8 @@ def _for_leaf(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpe
     if isinstance(sub, nn.Linear) and not isinstance(sub, nn.modules.linear.NonDynamicallyQuantizableLinear):
         f = sub.in_features
         if rank is not None and rank >= 1:
-            shape = [B, T, T][: rank - 1] + [f]
-            return ArgSpec([_float(*shape)], f"nn.Linear({f}, ...)")
+            dims = [B, T, T][: rank - 1] + [f]
+            return ArgSpec([_float(*dims)], f"nn.Linear({f}, ...)")
         return ArgSpec([_float(B, f), _float(B, T, f)], f"nn.Linear({f}, ...): last axis {f}")
     if isinstance(sub, nn.modules.conv._ConvNd):
         n = len(sub.kernel_size)
@@ -306,8 +313,8 @@ def _for_leaf(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpe
         if isinstance(sub, nn.BatchNorm1d):
             opts = [_float(B, c), _float(B, c, T)] if rank is None else [_float(*([B, c, T][:rank]))]
         else:
-            dims = 2 if isinstance(sub, nn.BatchNorm2d) else 3
-            opts = [_float(B, c, *([s] * dims)) for s in (SPATIAL if dims == 2 else SPATIAL[:2])]
+            spatial = 2 if isinstance(sub, nn.BatchNorm2d) else 3
+            opts = [_float(B, c, *([s] * spatial)) for s in (SPATIAL if spatial == 2 else SPATIAL[:2])]
         return ArgSpec(opts, f"nn.{type(sub).__name__}({c})")
     if isinstance(sub, nn.GroupNorm):
         c = sub.num_channels
@@ -391,6 +398,8 @@ def _const_ints(args: list[ast.expr]) -> list[int] | None:
         if isinstance(a, ast.Constant) and isinstance(a.value, int):
             out.append(a.value)
         elif isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub) and isinstance(a.operand, ast.Constant):
+            if not isinstance(a.operand.value, int):
+                return None
             out.append(-a.operand.value)
         else:
             return None
@@ -415,15 +424,11 @@ def _indexes_a_tensor(fn: ast.FunctionDef, name: str, module: nn.Module, ctx: _C
             if isinstance(table, torch.Tensor) and table.dim() >= 1:
                 n = int(table.shape[0])
                 B, T = BATCH, ctx.seq
-                spec = ArgSpec(
-                    [
-                        lambda n=n, B=B, T=T: torch.randint(0, n, (B, T)),
-                        lambda n=n, B=B, T=T: torch.randint(0, n, (T, B)),
-                    ],
-                    "",
-                )
-                spec.how = (node.lineno, f"indexes self.{owner.attr} ({n} rows): ids")  # type: ignore[assignment]
-                return spec
+
+                def ids(shape: tuple[int, int], n: int = n) -> Callable[[], Any]:
+                    return lambda: torch.randint(0, n, shape)
+
+                return ArgSpec([ids((B, T)), ids((T, B))], f"{node.lineno}:indexes self.{owner.attr} ({n} rows): ids")
     return None
 
 
@@ -464,7 +469,8 @@ def _arg_spec(module: nn.Module, name: str, ctx: _Ctx, method: str = "forward") 
     )
     indexed = _indexes_a_tensor(fn, name, module, ctx)
     if indexed is not None:
-        indexed.how = f"line {indexed.how[0] + offset} of {type(module).__name__}.{method}: {indexed.how[1]}"  # type: ignore[index]
+        line, _, what = indexed.how.partition(":")
+        indexed.how = f"line {int(line) + offset} of {type(module).__name__}.{method}: {what}"
         return indexed
     for call in calls:
         func = call.func
@@ -690,9 +696,9 @@ def _guess(
     top = _max_index(fn, name)
     shapes: list[tuple[int, ...]] = []
     if conv is not None:
-        c, n = conv.in_channels, len(conv.kernel_size)  # type: ignore[attr-defined]
+        c, n = int(conv.in_channels), len(conv.kernel_size)  # type: ignore[arg-type]
         image = (SPATIAL[0],) * n
-        channels = list(dict.fromkeys([c, *widths, WIDTH_GUESS]))[:3]
+        channels: list[int] = list(dict.fromkeys([c, *widths, WIDTH_GUESS]))[:3]
         if (rank is not None and rank == n + 3) or (top is not None and top >= n + 2):
             shapes += [s for ch in channels for s in ((BATCH, seq, ch, *image), (seq, BATCH, ch, *image))]
         else:
@@ -791,8 +797,9 @@ def _inferred(model: nn.Module) -> InputPlans:
         if _HIDDEN_NAME.search(p.name.lower()) and chosen:
             maker = _hidden_maker(model)
             if maker is not None:
-                spec = ArgSpec([maker[0], lambda: None], f"the model's {maker[1]}", state=True)
-                chosen.append(_Param(p.name, spec, keyword))
+                chosen.append(
+                    _Param(p.name, ArgSpec([maker[0], lambda: None], f"the model's {maker[1]}", state=True), keyword)
+                )
             else:
                 chosen.append(_Param(p.name, ArgSpec([lambda: None], "None", state=True), keyword))
             continue

@@ -203,9 +203,11 @@ def plan_class(
             continue
         if override is not None and override.inputs is not None:
             specs = list(override.inputs)
-            inputs = [
-                InputPlan("inputs from pyproject.toml", lambda m, specs=specs: (tuple(map(make_input, specs)), {}))
-            ]
+
+            def given(m: nn.Module, specs: list[str] = specs) -> tuple[tuple, dict]:
+                return tuple(map(make_input, specs)), {}
+
+            inputs = [InputPlan("inputs from pyproject.toml", given)]
         else:
             try:
                 found = input_plans(built)
