@@ -282,3 +282,22 @@ def test_image_sizes_are_tried_until_the_flatten_fits():
 
     shapes = [inputs for inputs in all_inputs(Net())]
     assert shapes[:3] == [["float[2, 1, 32, 32]"], ["float[2, 1, 64, 64]"], ["float[2, 1, 28, 28]"]]
+
+
+def test_non_tensor_argument_typed_in_the_forward_docstring():
+    class ESN(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.rnn = nn.RNN(4, 8)
+
+        def forward(self, input, washout, h_0=None):
+            """Forward pass.
+
+            Args:
+                input (Tensor): input sequences
+                washout (list of int): washout lengths per batch sample
+            """
+            return self.rnn(input)[0][max(washout) :]
+
+    strategy, inputs = first(ESN())
+    assert inputs == ["float[8, 2, 4]", "[0, 0]"] and "`washout (list of int)` in forward's docstring" in strategy

@@ -121,13 +121,28 @@ def _first_that_traces(target, files: set[str], debug: bool):
     if attempt.program is not None:
         return target, attempt
     started = time.perf_counter()
+    device_bound = []  # candidates that failed only because the model mixes devices
     for alternative in getattr(target, "alternatives", None) or []:
         if time.perf_counter() - started > ALTERNATIVES_SECONDS:
             break
         other = _on_meta(alternative, files, debug)
         if other.program is not None:
             return alternative, other
+        if _device_mismatch(other.error):
+            device_bound.append((alternative, other))
+    if _device_mismatch(attempt.error) and device_bound:
+        # real tensors (the fallback) are tried with the first candidate only: when that
+        # one also failed for the device, the next such candidate may be the right shape
+        for alternative, other in [(target, attempt), *device_bound][:3]:
+            if not isinstance(_on_real(alternative, set(files), other.error, debug), ModelResult):
+                return alternative, other
     return target, attempt
+
+
+def _device_mismatch(error: Exception | None) -> bool:
+    """A failure on the meta device that real tensors would not have: the model makes a
+    tensor on a fixed device (`torch.zeros(..., device="cpu")`) and mixes it with meta ones."""
+    return error is not None and "meta" in str(error) and "device" in str(error).lower()
 
 
 ALTERNATIVES_SECONDS = 60.0

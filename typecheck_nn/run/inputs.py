@@ -611,6 +611,30 @@ def _forward_params(module: nn.Module) -> list[inspect.Parameter]:
     return [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+_DOC_TYPES = {
+    "list of int": lambda: [0] * BATCH,
+    "list of ints": lambda: [0] * BATCH,
+    "list[int]": lambda: [0] * BATCH,
+    "int": lambda: 0,
+    "bool": lambda: False,
+    "float": lambda: 0.0,
+}
+
+
+def _documented_value(model: nn.Module, name: str) -> ArgSpec | None:
+    """A non-tensor argument whose type `forward`'s docstring gives (Google style,
+    `washout (list of int): ...`): zeros of that type, one per batch sample for a list."""
+    doc = inspect.getdoc(type(model).forward) or ""
+    found = re.search(rf"^\s*{re.escape(name)}\s*\(([^)]*)\)\s*:", doc, re.MULTILINE)
+    if found is None:
+        return None
+    kind = found.group(1).split(",")[0].strip().lower()
+    make = _DOC_TYPES.get(kind)
+    if make is None:
+        return None
+    return ArgSpec([make], f"`{name} ({kind})` in forward's docstring")
+
+
 def _widths(model: nn.Module) -> list[int]:
     """Feature sizes the model's layers use most (ties: the smaller): a last resort for an
     argument whose first use is not a layer (`torch.bmm(output, context)`)."""
@@ -792,8 +816,8 @@ def _inferred(model: nn.Module) -> InputPlans:
     for p in [*params, *kwonly]:
         keyword = p.kind == p.KEYWORD_ONLY
         has_default = p.default is not inspect.Parameter.empty
-        if chosen and has_default and (_HIDDEN_NAME.search(p.name.lower()) or _MASK_NAME.search(p.name.lower())):
-            break  # left at its default, and so is every later argument
+        if chosen and has_default:
+            break  # optional arguments keep their defaults, and so does every later one
         if _HIDDEN_NAME.search(p.name.lower()) and chosen:
             maker = _hidden_maker(model)
             if maker is not None:
@@ -802,6 +826,10 @@ def _inferred(model: nn.Module) -> InputPlans:
                 )
             else:
                 chosen.append(_Param(p.name, ArgSpec([lambda: None], "None", state=True), keyword))
+            continue
+        documented = _documented_value(model, p.name)
+        if documented is not None and chosen:
+            chosen.append(_Param(p.name, documented, keyword))
             continue
         if _MASK_NAME.search(p.name.lower()) and chosen:
             chosen.append(_Param(p.name, ArgSpec([lambda: None], "None"), keyword))
