@@ -174,6 +174,9 @@ class ModelResult:
     # the solver's work bound): "strongly typed" then only holds as far as checked
     complete: bool = True
     unchecked: list[Unchecked] = field(default_factory=list)
+    # how the model was built: {"kwargs": {name: repr}, "config": str | None,
+    # "inputs": ["long[2, 8]", ...], "strategy": str}; None when not built
+    built_with: dict | None = None
 
     @property
     def checked(self) -> bool:

@@ -29,7 +29,22 @@ else:  # pragma: no cover - Python 3.10
 
 CONFIG_FILE = "pyproject.toml"
 SEVERITIES = ("error", "warning", "info")
-KEYS = ("select", "ignore", "per-file-ignores", "severity", "exclude", "strict")
+KEYS = ("select", "ignore", "per-file-ignores", "severity", "exclude", "strict", "models")
+MODEL_KEYS = ("kwargs", "inputs")
+INPUT_DTYPES = (
+    "float",
+    "float32",
+    "double",
+    "float64",
+    "half",
+    "float16",
+    "bfloat16",
+    "long",
+    "int64",
+    "int",
+    "int32",
+    "bool",
+)
 
 
 class ConfigError(Exception):
@@ -43,6 +58,70 @@ class ConfigError(Exception):
 
 
 @dataclass(frozen=True)
+class ModelOverride:
+    """Constructor keyword arguments and/or input specs (`long[2, 16]`) for one model."""
+
+    kwargs: dict[str, Any] | None = None
+    inputs: tuple[str, ...] | None = None
+
+
+def parse_input_spec(spec: str) -> tuple[str, tuple[int, ...]]:
+    """`long[2, 16]` -> ("long", (2, 16)); ValueError worded for the user."""
+    text = spec.strip()
+    if "[" not in text or not text.endswith("]"):
+        raise ValueError(f'{spec!r}: expected DTYPE[D1, D2, ...], e.g. "float[2, 3, 32, 32]" or "long[2, 16]"')
+    name, dims = text[:-1].split("[", 1)
+    if name.strip() not in INPUT_DTYPES:
+        raise ValueError(f"{spec!r}: unknown dtype {name.strip()!r} (one of {', '.join(INPUT_DTYPES)})")
+    try:
+        shape = tuple(int(d) for d in dims.split(",") if d.strip())
+    except ValueError:
+        raise ValueError(f"{spec!r}: sizes must be integers") from None
+    if any(d < 0 for d in shape):
+        raise ValueError(f"{spec!r}: sizes must not be negative")
+    return name.strip(), shape
+
+
+def _parse_models(value: Any) -> dict[str, ModelOverride]:
+    if not isinstance(value, dict):
+        raise ConfigError('[tool.typecheck-nn.models]: expected tables like [tool.typecheck-nn.models."model.py::GPT"]')
+    out: dict[str, ModelOverride] = {}
+    for key, table in value.items():
+        where = f'[tool.typecheck-nn.models."{key}"]'
+        if "::" not in key:
+            raise ConfigError(f'{where}: the key must be PATH::NAME, e.g. "model.py::GPT"')
+        if not isinstance(table, dict):
+            raise ConfigError(f"{where}: expected a table with kwargs and/or inputs")
+        for k in table:
+            if k not in MODEL_KEYS:
+                raise ConfigError(f"{where}: unknown key {k!r}; expected one of {', '.join(MODEL_KEYS)}")
+        kwargs = table.get("kwargs")
+        if kwargs is not None and not isinstance(kwargs, dict):
+            raise ConfigError(f"{where} kwargs: expected a table of constructor arguments, got {kwargs!r}")
+        inputs = table.get("inputs")
+        if inputs is not None:
+            specs = _string_list(inputs, f"{where} inputs")
+            for spec in specs:
+                try:
+                    parse_input_spec(spec)
+                except ValueError as exc:
+                    raise ConfigError(f"{where} inputs: {exc}") from None
+            inputs = specs
+        out[key] = ModelOverride(kwargs, inputs)
+    return out
+
+
+def model_override(path: str | Path, name: str, config: Config) -> ModelOverride | None:
+    """The override for class `name` in file `path`: a key whose PATH part matches the
+    file (a glob, relative to the pyproject.toml, or the file name) and whose NAME is the class."""
+    for key, override in config.models.items():
+        pattern, _, cls = key.rpartition("::")
+        if cls == name and (matches_glob(path, pattern, config.root) or Path(path).name == pattern):
+            return override
+    return None
+
+
+@dataclass(frozen=True)
 class Config:
     """Settings for the files under one pyproject.toml. `path` is None for the defaults."""
 
@@ -53,6 +132,9 @@ class Config:
     severity: dict[str, str] = field(default_factory=dict)  # rule code -> severity
     exclude: tuple[str, ...] = ()
     strict: bool = False  # a model checked only in part fails the run (like --strict)
+    # `[tool.typecheck-nn.models."path/model.py::GPT"]`: how to build a model the checker
+    # cannot build by itself (glob "path::Name" -> override)
+    models: dict[str, ModelOverride] = field(default_factory=dict)
 
     @property
     def root(self) -> Path:
@@ -216,8 +298,10 @@ def _parse_table(table: Any) -> Config:
     strict = table.get("strict", False)
     if not isinstance(strict, bool):
         raise ConfigError(f"{prefix} strict: expected true or false, got {strict!r}")
+    models = _parse_models(table.get("models", {}))
     return Config(
         path=None,
+        models=models,
         select=select,
         ignore=ignore,
         per_file_ignores=pfi,

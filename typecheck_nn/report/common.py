@@ -132,6 +132,24 @@ def skipped_label(s: Skipped, root: Path | None) -> str:
     return f"{display_path(s.path, root)}::{escape_control(s.name)}" if s.name else display_path(s.path, root)
 
 
+def built_with_text(m: ModelResult) -> str:
+    """`GPT(config=GPTConfig(n_layer=2)), inputs long[2, 8] (strategy)`: what the verdict
+    was reached with, since the checker built the model itself; "" when not recorded."""
+    b = m.built_with
+    if not b:
+        return ""
+    parts = [f"{k}={v}" for k, v in (b.get("kwargs") or {}).items()]
+    if b.get("config"):
+        parts.append(f"config {b['config']}")
+    text = ", ".join(parts) or "no arguments"
+    inputs = b.get("inputs")
+    if inputs is not None:
+        text += f"; inputs {', '.join(inputs) or '(none)'}"
+    if b.get("strategy"):
+        text += f" [{b['strategy']}]"
+    return escape_control(text)
+
+
 def ignored_text(m: ModelResult) -> str:
     """`1 TNN002 violation ignored`: what rule selection and suppressions hid from the verdict."""
     if not m.ignored:

@@ -17,6 +17,7 @@ from rich.text import Text
 
 from typecheck_nn.core.model import Diagnostic, Location, ModelResult, RecurrenceSummary, Report
 from typecheck_nn.report.common import (
+    built_with_text,
     clean_report,
     escape_control,
     file_error_text,
@@ -174,6 +175,8 @@ def _model(m: ModelResult, source: SourceLines, root: Path | None) -> list[Text]
         out += _snippet(m.error_location, source, marker="^", style="bold red")
     if m.error is not None and m.output.strip():
         out += _output_note(m.output)
+    if m.built_with:
+        out.append(Text(f"  built with: {built_with_text(m)}", style="dim"))
     if m.fallback:
         out.append(Text(f"  note: checked with real tensors: {m.fallback}", style="dim"))
     for u in m.unchecked[:_UNCHECKED_SHOWN]:

@@ -68,6 +68,7 @@ def _model(m: ModelResult) -> dict:
         },
         "trace_method": m.trace_method,
         "fallback": m.fallback or None,
+        "built_with": m.built_with,
         "ignored": dict(sorted(m.ignored.items())),
         "seconds": m.seconds,
     }

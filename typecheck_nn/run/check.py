@@ -9,6 +9,7 @@ the result's `fallback` says why.
 
 from __future__ import annotations
 
+import os
 import time
 import traceback
 from dataclasses import dataclass
@@ -43,6 +44,7 @@ def _on_meta(target, files: set[str], debug: bool) -> _MetaAttempt:
     stage = "building"
     try:
         model, args, kwargs = target.build("meta")
+        _note_inputs(target, args, kwargs)
         files |= user_files_for(model)
         stage = "tracing"
         return _MetaAttempt(trace(model, args, kwargs, user_files=files, device="meta", quiet=not debug), None, stage)
@@ -57,6 +59,7 @@ def _on_real(target, files: set[str], first_error: Exception | None, debug: bool
     model's error when neither works."""
     try:
         model, args, kwargs = target.build(None)
+        _note_inputs(target, args, kwargs)
     except ABORT:
         raise
     except Exception as exc:  # noqa: BLE001
@@ -88,20 +91,80 @@ def _on_real(target, files: set[str], first_error: Exception | None, debug: bool
     return program
 
 
+def _note_inputs(target, args: tuple, kwargs: dict) -> None:
+    """Record the inputs in `built_with`, so the report says what was checked."""
+    from typecheck_nn.run.inputs import describe_inputs
+
+    if getattr(target, "built_with", None) is not None:
+        target.built_with = {**target.built_with, "inputs": describe_inputs(args, kwargs)}
+
+
+def _hint_inferred(result: ModelResult) -> None:
+    """A model built with inferred arguments or inputs that then failed: say what to add,
+    since the failure may be the inference's, not the model's."""
+    strategy = (result.built_with or {}).get("strategy", "")
+    if result.error is None or not strategy or "example_inputs()" in strategy or "pyproject.toml" in strategy:
+        return
+    name = result.name.split("[")[0]
+    result.error += (
+        f" (built and fed by the checker: {strategy}; if that is not how {name} is used, add "
+        f"`def example_inputs(self)` to {name}, or kwargs/inputs under "
+        f'[tool.typecheck-nn.models."{os.path.basename(result.path)}::{name}"] in pyproject.toml)'
+    )
+
+
+def _first_that_traces(target, files: set[str], debug: bool):
+    """The target's own candidate, then its alternatives (other inputs), on the meta
+    device, within ALTERNATIVES_SECONDS: the first that builds and traces wins. Returns
+    (target used, attempt); the attempt of the first candidate when none traces."""
+    attempt = _on_meta(target, files, debug)
+    if attempt.program is not None:
+        return target, attempt
+    started = time.perf_counter()
+    device_bound = []  # candidates that failed only because the model mixes devices
+    for alternative in getattr(target, "alternatives", None) or []:
+        if time.perf_counter() - started > ALTERNATIVES_SECONDS:
+            break
+        other = _on_meta(alternative, files, debug)
+        if other.program is not None:
+            return alternative, other
+        if _device_mismatch(other.error):
+            device_bound.append((alternative, other))
+    if _device_mismatch(attempt.error) and device_bound:
+        # real tensors (the fallback) are tried with the first candidate only: when that
+        # one also failed for the device, the next such candidate may be the right shape
+        for alternative, other in [(target, attempt), *device_bound][:3]:
+            if not isinstance(_on_real(alternative, set(files), other.error, debug), ModelResult):
+                return alternative, other
+    return target, attempt
+
+
+def _device_mismatch(error: Exception | None) -> bool:
+    """A failure on the meta device that real tensors would not have: the model makes a
+    tensor on a fixed device (`torch.zeros(..., device="cpu")`) and mixes it with meta ones."""
+    return error is not None and "meta" in str(error) and "device" in str(error).lower()
+
+
+ALTERNATIVES_SECONDS = 60.0
+
+
 def check_target(target, debug: bool = False, with_graph: bool = True) -> ModelResult:
     """Build and trace `target` (meta device first, real tensors if needed), then analyse it."""
     files = {target.path}
     t0 = time.perf_counter()
-    attempt = _on_meta(target, files, debug)
+    target, attempt = _first_that_traces(target, files, debug)
     program, fallback = attempt.program, ""
     if program is None:
         fallback = attempt.fallback_reason()
         outcome = _on_real(target, files, attempt.error, debug)
         if isinstance(outcome, ModelResult):
+            outcome.built_with = getattr(target, "built_with", None)
+            _hint_inferred(outcome)
             return outcome
         program = outcome
     t1 = time.perf_counter()
     result = analyse(program, target.name, target.path, with_graph=with_graph)
     result.seconds["trace"] = t1 - t0
     result.fallback = fallback
+    result.built_with = getattr(target, "built_with", None)
     return result

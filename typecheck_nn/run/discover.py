@@ -1,9 +1,10 @@
 """Find the models in a file: import it, pick nn.Module classes it defines, get inputs.
 
-A class is checkable when its constructor needs no arguments and it provides example
-inputs (`example_inputs()` or Lightning's `example_input_array`). `FILE::NAME` picks a
-class, or a factory function returning a module or a (module, example_args) pair.
-Everything that cannot be checked is reported with a reason instead of raising.
+Classes are built without a harness (plan.py, build.py, inputs.py): constructor
+arguments from defaults, configs and names, inputs from `example_inputs()` or inferred
+from `forward`. `FILE::NAME` picks a class, or a factory function returning a module or
+a (module, example_args) pair. Everything that cannot be checked is reported with a
+reason instead of raising, and a file whose models could none be built is an error.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import os
 import re
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -24,18 +25,25 @@ import torch
 from torch import nn
 
 from typecheck_nn.core.model import FileError, Skipped
+from typecheck_nn.run.importing import import_error, script_friendly_import
 from typecheck_nn.run.isolation import ABORT, SourceOnlyLoader
+from typecheck_nn.run.plan import plan_class, top_level_names, users_of
 
 NO_FORWARD = "defines no forward() (a base class for other models?)"
 
 
 @dataclass
 class ModelTarget:
-    """A model to check; `build(device)` constructs it with its inputs on that device."""
+    """A model to check; `build(device)` constructs it with its inputs on that device.
+
+    `built_with` says how (constructor arguments, config, strategy; the inputs are added
+    when it is built); `alternatives` are tried in order when building or tracing fails."""
 
     name: str
     path: str
     build: Callable[[str | None], tuple[nn.Module, tuple, dict]]
+    built_with: dict[str, Any] | None = None
+    alternatives: list[ModelTarget] = field(default_factory=list)
 
 
 @dataclass
@@ -120,18 +128,6 @@ def _example_inputs(model: nn.Module) -> tuple[tuple, dict] | None:
     return got, {}
 
 
-def _has_inputs_declared(cls) -> bool:
-    """example_inputs(), or Lightning's example_input_array (usually set in __init__, so
-    the class is built on the meta device to look: no memory, no compute)."""
-    if callable(getattr(cls, "example_inputs", None)) or "example_input_array" in _class_attrs(cls):
-        return True
-    try:
-        with torch.device("meta"):
-            return getattr(cls(), "example_input_array", None) is not None
-    except Exception:  # noqa: BLE001 - a constructor that fails on meta is judged later
-        return False
-
-
 def _class_attrs(cls) -> set[str]:
     names = set()
     for klass in cls.__mro__:
@@ -149,34 +145,8 @@ def _lacks_forward(cls) -> bool:
     return True
 
 
-def _needs_args(cls) -> str | None:
-    try:
-        sig = inspect.signature(cls.__init__)
-    except (TypeError, ValueError):
-        return None
-    required = [
-        p.name
-        for p in list(sig.parameters.values())[1:]
-        if p.default is inspect.Parameter.empty
-        and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
-    ]
-    return ", ".join(required) if required else None
-
-
 def _device_ctx(device: str | None):
     return torch.device(device) if device else contextlib.nullcontext()
-
-
-def _class_builder(cls) -> Callable:
-    def build(device: str | None):
-        with _device_ctx(device):
-            model = cls()
-            inputs = _example_inputs(model)
-        if inputs is None:
-            raise LookupError("no example inputs: define example_inputs() or example_input_array")
-        return model, inputs[0], inputs[1]
-
-    return build
 
 
 def _factory_builder(fn) -> Callable:
@@ -191,65 +161,118 @@ def _factory_builder(fn) -> Callable:
             if isinstance(got, nn.Module):
                 inputs = _example_inputs(got)
                 if inputs is None:
-                    raise LookupError("the factory's module has no example inputs; return (module, example_args)")
+                    from typecheck_nn.run.inputs import input_plans
+
+                    found = input_plans(got)
+                    if not found.plans:
+                        raise LookupError(
+                            f"the factory's module has no example inputs ({found.reason}); return (module, example_args)"
+                        )
+                    inputs = found.plans[0].make(got)
                 return got, inputs[0], inputs[1]
         raise TypeError(f"factory returned {type(got).__name__}, expected an nn.Module or (module, example_args)")
 
     return build
 
 
-def discover_file(path: str, name: str | None, *, fresh: bool = False) -> Discovery:
-    """Models in one file; import failures become FileErrors with the line when known."""
-    try:
-        module = import_file(path, fresh=fresh)
-    except SyntaxError as exc:
-        return Discovery([], [], [FileError(path, f"syntax error: {exc.msg}", exc.lineno)])
-    except BaseException as exc:  # noqa: BLE001 - any failure of user code at import time
-        if isinstance(exc, ABORT):  # our timeout or a real Ctrl-C, not the user's code
-            raise
-        from typecheck_nn.engine.trace import user_frame_location
+def discover_file(path: str, name: str | None, *, fresh: bool = False, overrides: dict | None = None) -> Discovery:
+    """Models in one file; import failures become FileErrors with the line when known.
+    `overrides` maps a class name to its `plan.Override` from pyproject.toml."""
+    if overrides is None:
+        from typecheck_nn.run.plan import overrides_for
 
-        loc = user_frame_location(exc, {path})
-        return Discovery(
-            [], [], [FileError(path, f"import failed: {type(exc).__name__}: {exc}", loc.line if loc else None)]
-        )
+        overrides = overrides_for(path)
+    with script_friendly_import(path) as record:
+        try:
+            module = import_file(path, fresh=fresh)
+        except BaseException as exc:  # noqa: BLE001 - any failure of user code at import time
+            if isinstance(exc, ABORT):  # our timeout or a real Ctrl-C, not the user's code
+                raise
+            return Discovery([], [], [import_error(path, exc, record)])
 
     if name is not None:
         obj = getattr(module, name, None)
         if obj is None:
             return Discovery([], [], [FileError(path, f"no model or factory named {name!r} in this file")])
         if inspect.isclass(obj) and issubclass(obj, nn.Module):
-            missing = _needs_args(obj)
-            if missing:
-                return Discovery(
-                    [],
-                    [],
-                    [FileError(path, f"{name}: constructor needs arguments ({missing}); use a factory function")],
-                )
             if _lacks_forward(obj):
                 return Discovery([], [], [FileError(path, f"{name}: {NO_FORWARD}")])
-            if not _has_inputs_declared(obj):
-                return Discovery(
-                    [],
-                    [],
-                    [FileError(path, f"{name}: no example inputs; define example_inputs() or example_input_array")],
-                )
-            return Discovery([ModelTarget(name, path, _class_builder(obj))], [], [])
+            planned = plan_class(obj, name, path, vars(module), module.__name__, overrides.get(name))
+            if not planned.targets:
+                return Discovery([], [], [_not_built(path, planned)])
+            return Discovery([_target(label, path, c) for label, c in planned.targets], [], [])
         if callable(obj):
-            return Discovery([ModelTarget(name, path, _factory_builder(obj))], [], [])
+            return Discovery([ModelTarget(name, path, _factory_builder(obj), {"strategy": "factory function"})], [], [])
         return Discovery([], [], [FileError(path, f"{name!r} is neither an nn.Module class nor a factory function")])
+    return _discover_all(module, path, overrides)
 
-    targets, skipped = [], []
-    for attr, obj in vars(module).items():
-        if not (inspect.isclass(obj) and issubclass(obj, nn.Module)) or obj.__module__ != module.__name__:
+
+def _target(label: str, path: str, candidates: list) -> ModelTarget:
+    first, *rest = candidates
+    return ModelTarget(
+        label,
+        path,
+        first.build,
+        first.built_with,
+        [ModelTarget(label, path, c.build, c.built_with) for c in rest],
+    )
+
+
+def _not_built(path: str, planned) -> FileError:
+    """The error for a model that could not be built: why, and the one thing to add."""
+    return FileError(path, f"could not check {planned.name}: {planned.reason}; to fix: {planned.add}", planned.line)
+
+
+def _discover_all(module, path: str, overrides: dict) -> Discovery:
+    """Every module class defined in the file: top-level models are built (and are errors
+    when none can be), helpers are checked as part of them (see plan.py)."""
+    classes = {
+        attr: obj
+        for attr, obj in vars(module).items()
+        if inspect.isclass(obj) and issubclass(obj, nn.Module) and obj.__module__ == module.__name__
+    }
+    models = {attr: obj for attr, obj in classes.items() if not _lacks_forward(obj)}
+    skipped = [Skipped(attr, path, NO_FORWARD) for attr, obj in classes.items() if attr not in models]
+    try:
+        source = Path(path).read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        source = ""
+    top = top_level_names(source, set(models))
+    targets: list[ModelTarget] = []
+    failed = []
+    declared_helpers = []
+    for attr, obj in models.items():
+        if attr not in top:
+            if _declares_inputs(obj):
+                declared_helpers.append(attr)
             continue
-        missing = _needs_args(obj)
-        if missing:
-            skipped.append(Skipped(attr, path, f"constructor needs arguments ({missing})"))
-        elif _lacks_forward(obj):
-            skipped.append(Skipped(attr, path, NO_FORWARD))
-        elif not _has_inputs_declared(obj):
-            skipped.append(Skipped(attr, path, "no example inputs (define example_inputs() or example_input_array)"))
+        planned = plan_class(obj, attr, path, vars(module), module.__name__, overrides.get(attr))
+        if planned.targets:
+            targets += [_target(label, path, c) for label, c in planned.targets]
         else:
-            targets.append(ModelTarget(attr, path, _class_builder(obj)))
-    return Discovery(targets, skipped, [])
+            failed.append(planned)
+    for attr in models:
+        if attr in top:
+            continue
+        if attr in declared_helpers:
+            planned = plan_class(models[attr], attr, path, vars(module), module.__name__, overrides.get(attr))
+            if planned.targets:
+                targets += [_target(label, path, c) for label, c in planned.targets]
+                continue
+        users = users_of(source, attr, set(models))
+        skipped.append(
+            Skipped(attr, path, f"a submodule of {', '.join(users) or 'another model'}: checked as part of it")
+        )
+    errors = []
+    if failed and not any(t.name.split("[")[0] in top for t in targets):
+        errors = [_not_built(path, p) for p in failed]
+    else:
+        skipped += [Skipped(p.name, path, f"not built: {p.reason}; to fix: {p.add}") for p in failed]
+    order = {attr: i for i, attr in enumerate(classes)}
+    targets.sort(key=lambda t: order.get(t.name.split("[")[0], 0))
+    skipped.sort(key=lambda s: order.get(s.name, 0))
+    return Discovery(targets, skipped, errors)
+
+
+def _declares_inputs(cls) -> bool:
+    return callable(getattr(cls, "example_inputs", None)) or "example_input_array" in _class_attrs(cls)

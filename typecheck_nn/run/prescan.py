@@ -41,6 +41,7 @@ class FileScan:
     path: str
     classes: dict[str, ClassInfo] = field(default_factory=dict)
     imports: dict[str, str] = field(default_factory=dict)  # local name -> dotted origin ("." prefixes relative)
+    star_imports: list[str] = field(default_factory=list)  # `from .base import *`: ".base"
     parse_error: str | None = None
 
 
@@ -108,6 +109,7 @@ class _Scanner(cst.CSTVisitor):
     def visit_ImportFrom(self, node: cst.ImportFrom) -> None:
         module = _module_name(node.module, len(node.relative))
         if isinstance(node.names, cst.ImportStar):
+            self.scan.star_imports.append(module)
             return
         for alias in node.names:
             name = _dotted(alias.name) or ""
@@ -224,8 +226,9 @@ class _Resolver:
             return False
         self.seen.add(key)
         info = scan.classes.get(cls)
-        if info is None:
-            return False
+        if info is None:  # re-exported by this module (a package's __init__.py)
+            local = self._local_class(scan, cls)
+            return local is not None and local[0].path != scan.path and self.is_module(*local)
         return any(self._base_is_module(scan, base) for base in info.bases)
 
     def declares_inputs(self, scan: FileScan, cls: str) -> bool:
@@ -250,12 +253,25 @@ class _Resolver:
             return scan, head
         origin = scan.imports.get(head)
         if origin is None:
-            return None
+            return self._star_class(scan, base) if not rest else None
         origin = f"{origin}.{rest}" if rest else origin
         located = _module_file(origin, Path(scan.path).parent)
         if located is None:
             return None
         return scan_file(located[0]), located[1]
+
+    def _star_class(self, scan: FileScan, name: str) -> tuple[FileScan, str] | None:
+        """`name` defined by a module this file star-imports (a package's `__init__.py`
+        re-exporting `from .base import *`), followed within the folder or package."""
+        for star in scan.star_imports:
+            joiner = "" if star.endswith(".") else "."
+            located = _module_file(f"{star}{joiner}{name}", Path(scan.path).parent)
+            if located is None:
+                continue
+            found = scan_file(located[0])
+            if name in found.classes or name in found.imports:
+                return found, name
+        return None
 
     def _base_is_module(self, scan: FileScan, base: str) -> bool:
         head, _, rest = base.partition(".")

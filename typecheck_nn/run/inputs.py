@@ -1,0 +1,966 @@
+"""Example inputs for a built model that has no `example_inputs()`.
+
+Tried in order, the first that gives candidates wins (each candidate is then built and
+traced, and a failure moves on to the next candidate):
+
+1. `example_inputs()`;
+2. Lightning's `example_input_array`;
+3. transformers' `dummy_inputs` (keyed by `main_input_name`);
+4. timm's `pretrained_cfg` / `default_cfg` `input_size`;
+5. shape annotations on `forward` (jaxtyping `Float[Tensor, "b t d"]`);
+6. the first use of each `forward` argument, read from the source (ast) and resolved
+   against the built module's submodules: `nn.Embedding` -> integer ids below
+   `num_embeddings`; `Linear` -> last axis `in_features`; `ConvNd` -> rank N+2 with
+   `in_channels` and a spatial size its strides allow; `RNN/LSTM/GRU` -> (T, B,
+   input_size) or batch-first; a custom submodule -> the first use inside its own
+   forward; a loop `for x in xs` or `xs[t]` -> one more (time) axis in front. A
+   hidden-state argument comes from the model's own `init_hidden`/`init_state`, else its
+   default; optional arguments keep their defaults.
+
+Sizes: batch 2, sequence length 8 (kept below a `block_size`/`max_len` the model
+declares), images 32x32 then 64x64. Only shapes and dtypes matter to the checker, and a
+sequence length above 1 keeps time steps apart.
+"""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import itertools
+import re
+import textwrap
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+Maker = Callable[[nn.Module], tuple[tuple, dict]]
+
+BATCH = 2
+SEQ = 8
+WIDTH_GUESS = 64  # the width the builder gives constructor parameters (build.WIDTH)
+MAX_GUESSES = 8
+SPATIAL = (32, 64, 28, 224)  # 28: MNIST-sized inputs; 224: ImageNet-sized
+_HIDDEN_NAME = re.compile(r"hidden|^hx$|^h0$|^h_0$|^hc$|^h$|^c$|state|memory|^mems?$|cache|carry|^past")
+_INIT_METHOD = re.compile(
+    r"^(init|initial|initialize|new|create|create_new|begin|reset|zero|get_initial|make)_?(hidden|states?)"
+)
+_MASK_NAME = re.compile(r"mask|lengths?$|^lens$")
+_PASS_THROUGH = (
+    nn.modules.padding._ReflectionPadNd,
+    nn.modules.padding._ReplicationPadNd,
+    nn.modules.padding._ConstantPadNd,
+    nn.modules.pooling._MaxPoolNd,
+    nn.modules.pooling._AvgPoolNd,
+    nn.modules.pooling._AdaptiveAvgPoolNd,
+    nn.modules.pooling._AdaptiveMaxPoolNd,
+    nn.Upsample,
+    nn.Softplus,
+    nn.Hardswish,
+    nn.Dropout,
+    nn.Dropout1d,
+    nn.Dropout2d,
+    nn.Dropout3d,
+    nn.AlphaDropout,
+    nn.Identity,
+    nn.ReLU,
+    nn.GELU,
+    nn.Tanh,
+    nn.Sigmoid,
+    nn.SiLU,
+    nn.LeakyReLU,
+    nn.ELU,
+    nn.Softmax,
+    nn.LogSoftmax,
+    nn.Hardtanh,
+    nn.PReLU,
+    nn.Mish,
+)
+
+
+@dataclass
+class InputPlan:
+    """One candidate set of inputs: `make(model)` returns (args, kwargs), run under the
+    device context the model was built in."""
+
+    strategy: str
+    make: Callable[[nn.Module], tuple[tuple, dict]]
+
+
+@dataclass
+class InputPlans:
+    plans: list[InputPlan]
+    reason: str | None = None  # why none could be made, naming the argument
+
+
+def normalise(got: Any) -> tuple[tuple, dict]:
+    if isinstance(got, dict):
+        return (), got
+    if isinstance(got, list):
+        got = tuple(got)
+    if not isinstance(got, tuple):
+        got = (got,)
+    return got, {}
+
+
+def describe_value(v: Any) -> str:
+    """`long[2, 8]` for a tensor; a short text for anything else."""
+    if isinstance(v, torch.Tensor):
+        dtype = str(v.dtype).removeprefix("torch.")
+        short = {"float32": "float", "int64": "long", "float64": "double", "int32": "int"}.get(dtype, dtype)
+        return f"{short}[{', '.join(str(s) for s in v.shape)}]"
+    if isinstance(v, (tuple, list)):
+        inner = ", ".join(describe_value(x) for x in v)
+        return f"({inner})" if isinstance(v, tuple) else f"[{inner}]"
+    if v is None:
+        return "None"
+    text = repr(v)
+    return text if len(text) <= 40 else type(v).__name__
+
+
+def describe_inputs(args: tuple, kwargs: dict) -> list[str]:
+    return [describe_value(a) for a in args] + [f"{k}={describe_value(v)}" for k, v in kwargs.items()]
+
+
+# ---------------------------------------------------------------------------------------
+# declared inputs (1-4)
+
+
+def _declared(model: nn.Module) -> InputPlan | None:
+    if callable(getattr(model, "example_inputs", None)):
+        return InputPlan("example_inputs()", lambda m: normalise(m.example_inputs()))  # type: ignore[operator]
+    if getattr(model, "example_input_array", None) is not None:
+        return InputPlan("example_input_array", lambda m: normalise(m.example_input_array))
+    return None
+
+
+def _transformers(model: nn.Module) -> InputPlan | None:
+    if not any(k.__name__ == "PreTrainedModel" for k in type(model).__mro__):
+        return None
+
+    def make(m: nn.Module) -> tuple[tuple, dict]:
+        dummy: dict = dict(m.dummy_inputs)  # type: ignore[arg-type]
+        main = getattr(m, "main_input_name", None)
+        if main in dummy:
+            return (), {main: dummy[main]}
+        return (), dummy
+
+    return InputPlan("transformers dummy_inputs", make)
+
+
+def _timm(model: nn.Module) -> InputPlan | None:
+    for attr in ("pretrained_cfg", "default_cfg"):
+        cfg = getattr(model, attr, None)
+        size = cfg.get("input_size") if isinstance(cfg, dict) else getattr(cfg, "input_size", None)
+        if isinstance(size, (tuple, list)) and all(isinstance(s, int) for s in size):
+            shape = (BATCH, *size)
+
+            def make(m: nn.Module, shape: tuple[int, ...] = shape) -> tuple[tuple, dict]:
+                return (torch.randn(*shape),), {}
+
+            return InputPlan(f"timm {attr} input_size", make)
+    return None
+
+
+# ---------------------------------------------------------------------------------------
+# reading forward
+
+
+def _forward_node(module: nn.Module, method: str = "forward") -> tuple[ast.FunctionDef | None, int]:
+    fn = inspect.unwrap(getattr(type(module), method))
+    try:
+        lines, start = inspect.getsourcelines(fn)
+        tree = ast.parse(textwrap.dedent("".join(lines)))
+    except (OSError, TypeError, SyntaxError):
+        return None, 0
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            return node, start - 1  # type: ignore[return-value]
+    return None, 0
+
+
+def _resolve(expr: ast.AST, module: nn.Module, loops: dict[str, ast.AST]) -> Any:
+    """The object an expression names: `self.a.b`, `self.layers[0]`, a loop variable over
+    `self.blocks`; None when it is not a submodule."""
+    if isinstance(expr, ast.Name):
+        if expr.id == "self":
+            return module
+        if expr.id in loops:
+            container = _resolve(loops[expr.id], module, loops)
+            return _first_child(container)
+        return None
+    if isinstance(expr, ast.Attribute):
+        owner = _resolve(expr.value, module, loops)
+        if owner is None:
+            return None
+        return getattr(owner, expr.attr, None)
+    if isinstance(expr, ast.Subscript):
+        owner = _resolve(expr.value, module, loops)
+        if isinstance(owner, (nn.ModuleList, nn.Sequential)):
+            return _first_child(owner)
+        if isinstance(owner, nn.ModuleDict) and isinstance(expr.slice, ast.Constant):
+            key = str(expr.slice.value)
+            return owner[key] if key in owner else None
+        return None
+    return None
+
+
+def _first_child(container: Any) -> Any:
+    if isinstance(container, (nn.ModuleList, nn.Sequential)) and len(container):
+        return container[0]
+    if isinstance(container, nn.ModuleDict) and len(container):
+        return next(iter(container.values()))
+    return None
+
+
+@dataclass
+class ArgSpec:
+    """How to make one argument: alternatives (tried in order) and where that came from."""
+
+    options: list[Callable[[], Any]]
+    how: str
+    state: bool = False  # a hidden state or mask: its first option is kept while shapes vary
+
+
+@dataclass
+class _Ctx:
+    seq: int
+    depth: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _float(*shape: int) -> Callable[[], Any]:
+    return lambda: torch.randn(*shape)
+
+
+def _rank_hint(fn: ast.FunctionDef, name: str) -> int | None:
+    """`B, T = idx.size()` / `b, t, c = x.shape`: the argument's rank."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Tuple):
+            value = node.value
+            if isinstance(value, ast.Call):
+                value = value.func
+            if (
+                isinstance(value, ast.Attribute)
+                and value.attr in ("size", "shape")
+                and isinstance(value.value, ast.Name)
+                and value.value.id == name
+                and not any(isinstance(e, ast.Starred) for e in node.targets[0].elts)
+            ):
+                return len(node.targets[0].elts)
+    return None
+
+
+def _for_leaf(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    """The input that one built-in layer takes as its `index`-th argument."""
+    B, T = BATCH, ctx.seq
+    if isinstance(sub, (nn.Embedding, nn.EmbeddingBag)):
+        n = sub.num_embeddings
+        if rank == 1:
+            return ArgSpec([lambda: torch.randint(0, n, (T,))], f"nn.Embedding({n}, ...): ids")
+        # batch-first or time-first: the layers after the embedding decide, so both are tried
+        return ArgSpec(
+            [lambda: torch.randint(0, n, (B, T)), lambda: torch.randint(0, n, (T, B))],
+            f"nn.Embedding({n}, ...): token ids",
+        )
+    if isinstance(sub, nn.Bilinear):
+        f = sub.in1_features if index == 0 else sub.in2_features
+        return ArgSpec([_float(B, f)], f"nn.Bilinear: last axis {f}")
+    if isinstance(sub, nn.Linear) and not isinstance(sub, nn.modules.linear.NonDynamicallyQuantizableLinear):
+        f = sub.in_features
+        if rank is not None and rank >= 1:
+            dims = [B, T, T][: rank - 1] + [f]
+            return ArgSpec([_float(*dims)], f"nn.Linear({f}, ...)")
+        return ArgSpec([_float(B, f), _float(B, T, f)], f"nn.Linear({f}, ...): last axis {f}")
+    if isinstance(sub, nn.modules.conv._ConvNd):
+        n = len(sub.kernel_size)
+        c = sub.in_channels
+        opts = (
+            [_float(B, c, *([s] * n)) for s in (SPATIAL if n == 2 else SPATIAL[:2])]
+            if n > 1
+            else [_float(B, c, s) for s in (T * 4, 64)]
+        )
+        return ArgSpec(opts, f"nn.Conv{n}d({c}, ...)")
+    if isinstance(sub, (nn.RNNBase,)):
+        size = sub.input_size
+        shape = (B, T, size) if sub.batch_first else (T, B, size)
+        return ArgSpec([_float(*shape)], f"nn.{type(sub).__name__}({size}, ...)")
+    if isinstance(sub, nn.RNNCellBase):
+        return ArgSpec([_float(B, sub.input_size)], f"nn.{type(sub).__name__}({sub.input_size}, ...)")
+    if isinstance(sub, nn.MultiheadAttention):
+        e = sub.embed_dim
+        shape = (B, T, e) if sub.batch_first else (T, B, e)
+        return ArgSpec([_float(*shape)], f"nn.MultiheadAttention({e}, ...)")
+    if isinstance(sub, (nn.TransformerEncoderLayer, nn.TransformerDecoderLayer)):
+        e = sub.self_attn.embed_dim
+        shape = (B, T, e) if sub.self_attn.batch_first else (T, B, e)
+        return ArgSpec([_float(*shape)], f"nn.{type(sub).__name__}(d_model={e})")
+    if isinstance(sub, (nn.TransformerEncoder, nn.TransformerDecoder)) and len(sub.layers):
+        return _for_leaf(sub.layers[0], index, rank, ctx)
+    if isinstance(sub, nn.Transformer):
+        layer = sub.encoder.layers[0]
+        e = layer.self_attn.embed_dim
+        shape = (B, T, e) if layer.self_attn.batch_first else (T, B, e)
+        return ArgSpec([_float(*shape)], f"nn.Transformer(d_model={e})")
+    if isinstance(sub, nn.LayerNorm) or isinstance(sub, nn.RMSNorm):
+        norm = tuple(sub.normalized_shape)
+        lead = [B, T][: max(1, (rank or 3) - len(norm))]
+        return ArgSpec([_float(*lead, *norm)], f"nn.{type(sub).__name__}({list(norm)})")
+    if isinstance(sub, nn.modules.batchnorm._BatchNorm):
+        c = sub.num_features
+        if isinstance(sub, nn.BatchNorm1d):
+            opts = [_float(B, c), _float(B, c, T)] if rank is None else [_float(*([B, c, T][:rank]))]
+        else:
+            spatial = 2 if isinstance(sub, nn.BatchNorm2d) else 3
+            opts = [_float(B, c, *([s] * spatial)) for s in (SPATIAL if spatial == 2 else SPATIAL[:2])]
+        return ArgSpec(opts, f"nn.{type(sub).__name__}({c})")
+    if isinstance(sub, nn.GroupNorm):
+        c = sub.num_channels
+        return ArgSpec([_float(B, c, s, s) for s in SPATIAL], f"nn.GroupNorm(..., {c})")
+    return None
+
+
+_SAME_SHAPE_METHODS = frozenset(
+    {
+        "float",
+        "double",
+        "half",
+        "contiguous",
+        "clone",
+        "detach",
+        "to",
+        "type",
+        "type_as",
+        "relu",
+        "sigmoid",
+        "tanh",
+        "exp",
+        "abs",
+        "neg",
+        "requires_grad_",
+        "cuda",
+        "cpu",
+    }
+)
+_SAME_SHAPE_FUNCTIONS = frozenset(
+    {
+        "relu",
+        "gelu",
+        "silu",
+        "tanh",
+        "sigmoid",
+        "dropout",
+        "elu",
+        "leaky_relu",
+        "softplus",
+        "layer_norm",
+        "normalize",
+        "contiguous",
+        "pad",
+    }
+)
+
+
+def _assigned_names(fn: ast.FunctionDef) -> dict[int, str]:
+    """id(call) -> the one name it is assigned to (`y = f(x)`)."""
+    out: dict[int, str] = {}
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if isinstance(node.value, ast.Call):
+                out[id(node.value)] = node.targets[0].id
+    return out
+
+
+def _invert(make: Callable[[], Any], steps: list[tuple]) -> Callable[[], Any]:
+    """The argument from the tensor its later use needs: undo `unsqueeze`, `transpose`,
+    `permute` applied to it on the way (last first)."""
+
+    def build() -> Any:
+        t = make()
+        for step in reversed(steps):
+            if step[0] == "unsqueeze":
+                t = t.select(step[1], 0)
+            elif step[0] == "transpose":
+                t = t.transpose(step[1], step[2])
+            elif step[0] == "permute":
+                order = list(step[1])
+                t = t.permute(*[order.index(i) for i in range(len(order))])
+        return t.contiguous() if isinstance(t, torch.Tensor) else t
+
+    return build
+
+
+def _const_ints(args: list[ast.expr]) -> list[int] | None:
+    out = []
+    for a in args:
+        if isinstance(a, ast.Constant) and isinstance(a.value, int):
+            out.append(a.value)
+        elif isinstance(a, ast.UnaryOp) and isinstance(a.op, ast.USub) and isinstance(a.operand, ast.Constant):
+            if not isinstance(a.operand.value, int):
+                return None
+            out.append(-a.operand.value)
+        else:
+            return None
+    return out
+
+
+def _indexes_a_tensor(fn: ast.FunctionDef, name: str, module: nn.Module, ctx: _Ctx) -> ArgSpec | None:
+    """`self.logits[idx]` (a parameter or buffer indexed by the argument, before any call
+    uses it): integer ids below the tensor's first size."""
+    first_call = min(
+        ((n.lineno, n.col_offset) for n in ast.walk(fn) if isinstance(n, ast.Call) and _mentions(n, name)),
+        default=None,
+    )
+    for node in ast.walk(fn):
+        if not (isinstance(node, ast.Subscript) and isinstance(node.slice, ast.Name) and node.slice.id == name):
+            continue
+        if first_call is not None and (node.lineno, node.col_offset) > first_call:
+            continue
+        owner = node.value
+        if isinstance(owner, ast.Attribute) and isinstance(owner.value, ast.Name) and owner.value.id == "self":
+            table = getattr(module, owner.attr, None)
+            if isinstance(table, torch.Tensor) and table.dim() >= 1:
+                n = int(table.shape[0])
+                B, T = BATCH, ctx.seq
+
+                def ids(shape: tuple[int, int], n: int = n) -> Callable[[], Any]:
+                    return lambda: torch.randint(0, n, shape)
+
+                return ArgSpec([ids((B, T)), ids((T, B))], f"{node.lineno}:indexes self.{owner.attr} ({n} rows): ids")
+    return None
+
+
+def _mentions(node: ast.AST, name: str) -> bool:
+    return any(isinstance(n, ast.Name) and n.id == name for n in ast.walk(node))
+
+
+def _method_params(module: nn.Module, method: str) -> list[str]:
+    try:
+        sig = inspect.signature(getattr(module, method))
+    except (TypeError, ValueError, AttributeError):
+        return []
+    return [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def _arg_spec(module: nn.Module, name: str, ctx: _Ctx, method: str = "forward") -> ArgSpec | None:
+    """The input `module.forward` takes as `name`, from the first layer call that receives
+    it (directly, through same-shape steps, or through unsqueeze/transpose/permute, which
+    are undone)."""
+    if ctx.depth > 5:
+        return None
+    fn, offset = _forward_node(module, method)
+    if fn is None or _not_a_tensor(fn, name):
+        return None
+    rank = _rank_hint(fn, name)
+    loops: dict[str, ast.AST] = {}
+    tracked: dict[str, list[tuple]] = {name: []}  # names holding the argument -> steps applied
+    per_step: set[str] = set()  # loop variables that are one time step of the argument
+    for node in ast.walk(fn):
+        if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+            loops[node.target.id] = node.iter
+            if isinstance(node.iter, ast.Name) and node.iter.id == name:
+                per_step.add(node.target.id)
+    assigned = _assigned_names(fn)
+    calls = sorted(
+        (n for n in ast.walk(fn) if isinstance(n, ast.Call)),
+        key=lambda n: (n.lineno, n.col_offset),
+    )
+    indexed = _indexes_a_tensor(fn, name, module, ctx)
+    if indexed is not None:
+        line, _, what = indexed.how.partition(":")
+        indexed.how = f"line {int(line) + offset} of {type(module).__name__}.{method}: {what}"
+        return indexed
+    for call in calls:
+        func = call.func
+        out_name = assigned.get(id(call))
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in tracked:
+            steps = tracked[func.value.id]
+            ints = _const_ints(call.args)
+            if func.attr in ("reshape", "view") and ints and not steps and func.value.id == name:
+                # reshaped to constant sizes (`input.reshape(-1, 28, 28)`): that shape, batch for -1
+                dims = [BATCH if d == -1 else d for d in ints]
+                if all(d > 0 for d in dims) and ints.count(-1) <= 1:
+                    how = f"reshaped to {tuple(ints)} at line {call.lineno + offset}"
+                    return ArgSpec([_float(*dims)], how)
+            if out_name is not None:
+                if func.attr in _SAME_SHAPE_METHODS:
+                    tracked[out_name] = steps
+                elif func.attr == "unsqueeze" and ints and len(ints) == 1:
+                    tracked[out_name] = [*steps, ("unsqueeze", ints[0])]
+                elif func.attr in ("transpose", "swapaxes") and ints and len(ints) == 2:
+                    tracked[out_name] = [*steps, ("transpose", ints[0], ints[1])]
+                elif func.attr == "permute" and ints:
+                    tracked[out_name] = [*steps, ("permute", tuple(ints))]
+                elif out_name in tracked and out_name != func.value.id:
+                    del tracked[out_name]
+            continue
+        positions: list[tuple[int | str, bool, list[tuple]]] = []  # (position or keyword, one time step, steps)
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Name) and a.id in tracked:
+                positions.append((i, False, tracked[a.id]))
+            elif isinstance(a, ast.Name) and a.id in per_step:
+                positions.append((i, True, []))
+            elif (
+                isinstance(a, ast.Subscript)
+                and isinstance(a.value, ast.Name)
+                and a.value.id == name
+                and not isinstance(a.slice, (ast.Slice, ast.Tuple))
+            ):
+                positions.append((i, True, []))
+        for kw in call.keywords:
+            if isinstance(kw.value, ast.Name) and kw.value.id in tracked and kw.arg:
+                positions.append((kw.arg, False, tracked[kw.value.id]))
+        if not positions:
+            continue
+        position, step, steps = positions[0]
+        target = _resolve(func, module, loops)
+        if not isinstance(target, nn.Module):
+            fname = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if fname in _SAME_SHAPE_FUNCTIONS and out_name is not None and not step:
+                tracked[out_name] = steps
+                continue
+            # a method of the model (`self.forward_step(x)`): the first use inside it
+            if (
+                isinstance(func, ast.Attribute)
+                and isinstance(func.value, ast.Name)
+                and func.value.id == "self"
+                and isinstance(position, int)
+                and callable(getattr(type(module), func.attr, None))
+                and not steps
+                and not step
+            ):
+                inner = _method_params(module, func.attr)
+                if position < len(inner):
+                    spec = _arg_spec(module, inner[position], _Ctx(ctx.seq, ctx.depth + 1), method=func.attr)
+                    if spec is not None:
+                        return spec
+                continue
+            # a function given the argument and a layer (`embedded_dropout(self.encoder, x)`)
+            layers = [_resolve(a, module, loops) for a in call.args if a is not None]
+            layer = next((m for m in layers if isinstance(m, nn.Module) and m is not module), None)
+            if layer is not None and not isinstance(layer, _PASS_THROUGH):
+                spec = _spec_for_module(layer, 0, None if (step or steps) else rank, ctx)
+                if spec is not None:
+                    if steps:
+                        spec = ArgSpec([_invert(m, steps) for m in spec.options], spec.how)
+                    if step:
+                        spec = _with_time_axis(spec, ctx.seq)
+                    spec.how = f"passed with {type(layer).__name__} at line {call.lineno + offset}: {spec.how}"
+                    return spec
+            continue
+        if isinstance(target, _PASS_THROUGH):
+            if out_name is not None and not step:
+                tracked[out_name] = steps
+            continue
+        where = f"line {call.lineno + offset}"
+        spec = _spec_for_module(target, position, None if (step or steps) else rank, ctx)
+        if spec is None:
+            return None
+        if steps:
+            spec = ArgSpec([_invert(m, steps) for m in spec.options], spec.how)
+        if step:
+            spec = _with_time_axis(spec, ctx.seq)
+        spec.how = f"first use at {where} of {type(module).__name__}.forward: {spec.how}"
+        return spec
+    return None
+
+
+def _with_time_axis(spec: ArgSpec, seq: int) -> ArgSpec:
+    def stacked(make: Callable[[], Any]) -> Callable[[], Any]:
+        def build() -> Any:
+            one = make()
+            return one.unsqueeze(0).expand(seq, *one.shape).contiguous()
+
+        return build
+
+    return ArgSpec([stacked(m) for m in spec.options], spec.how + ", one time step of it")
+
+
+def _spec_for_module(target: nn.Module, position: int | str, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    if isinstance(target, _PASS_THROUGH):
+        return None
+    if isinstance(target, nn.Sequential):
+        for child in target:
+            if isinstance(child, _PASS_THROUGH):
+                continue
+            return _spec_for_module(child, 0, rank, ctx)
+        return None
+    index = position if isinstance(position, int) else 0
+    leaf = _for_leaf(target, index, rank, ctx)
+    if leaf is not None or type(target).__module__.startswith("torch.nn"):
+        return leaf
+    params = _forward_params(target)
+    if isinstance(position, int):
+        if position >= len(params):
+            return None
+        inner = params[position].name
+    else:
+        inner = position
+    sub_ctx = _Ctx(ctx.seq, ctx.depth + 1)
+    spec = _arg_spec(target, inner, sub_ctx)
+    return spec
+
+
+def _forward_params(module: nn.Module) -> list[inspect.Parameter]:
+    try:
+        sig = inspect.signature(module.forward)
+    except (TypeError, ValueError):
+        return []
+    return [p for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+_DOC_TYPES = {
+    "list of int": lambda: [0] * BATCH,
+    "list of ints": lambda: [0] * BATCH,
+    "list[int]": lambda: [0] * BATCH,
+    "int": lambda: 0,
+    "bool": lambda: False,
+    "float": lambda: 0.0,
+}
+
+
+def _documented_value(model: nn.Module, name: str) -> ArgSpec | None:
+    """A non-tensor argument whose type `forward`'s docstring gives (Google style,
+    `washout (list of int): ...`): zeros of that type, one per batch sample for a list."""
+    doc = inspect.getdoc(type(model).forward) or ""
+    found = re.search(rf"^\s*{re.escape(name)}\s*\(([^)]*)\)\s*:", doc, re.MULTILINE)
+    if found is None:
+        return None
+    kind = found.group(1).split(",")[0].strip().lower()
+    make = _DOC_TYPES.get(kind)
+    if make is None:
+        return None
+    return ArgSpec([make], f"`{name} ({kind})` in forward's docstring")
+
+
+def _widths(model: nn.Module) -> list[int]:
+    """Feature sizes the model's layers use most (ties: the smaller): a last resort for an
+    argument whose first use is not a layer (`torch.bmm(output, context)`)."""
+    counts: dict[int, int] = {}
+    for sub in model.modules():
+        sizes: list[int] = []
+        if isinstance(sub, nn.Linear):
+            sizes = [sub.in_features, sub.out_features]
+        elif isinstance(sub, nn.RNNBase | nn.RNNCellBase):
+            sizes = [sub.input_size, sub.hidden_size]
+        elif isinstance(sub, nn.LayerNorm):
+            sizes = [sub.normalized_shape[-1]]
+        elif isinstance(sub, nn.Embedding):
+            sizes = [sub.embedding_dim]
+        elif isinstance(sub, nn.modules.conv._ConvNd):
+            sizes = [sub.in_channels, sub.out_channels]
+        for size in sizes:
+            counts[size] = counts.get(size, 0) + 1
+    ranked = sorted(counts, key=lambda k: (-counts[k], k))
+    return ranked[:2] or [64]
+
+
+def _first_conv(model: nn.Module) -> nn.Module | None:
+    for sub in model.modules():
+        if isinstance(sub, nn.modules.conv._ConvNd):
+            return sub
+    return None
+
+
+def _max_index(fn: ast.FunctionDef, name: str) -> int | None:
+    """The highest axis read off the argument (`x.size(2)`, `x.shape[2]`): rank > it."""
+    best = None
+    for node in ast.walk(fn):
+        index = None
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Attribute)
+            and node.func.attr == "size"
+            and isinstance(node.func.value, ast.Name)
+            and node.func.value.id == name
+        ):
+            ints = _const_ints(node.args)
+            index = ints[0] if ints and len(ints) == 1 else None
+        elif (
+            isinstance(node, ast.Subscript)
+            and isinstance(node.value, ast.Attribute)
+            and node.value.attr == "shape"
+            and isinstance(node.value.value, ast.Name)
+            and node.value.value.id == name
+        ):
+            ints = _const_ints([node.slice])
+            index = ints[0] if ints else None
+        if index is not None and index >= 0:
+            best = index if best is None else max(best, index)
+    return best
+
+
+def _not_a_tensor(fn: ast.FunctionDef, name: str) -> bool:
+    """The argument is read as a container or an object (`batch["x"]`, `data.features`,
+    `len(items)`): no tensor shape can be guessed for it."""
+    for node in ast.walk(fn):
+        if isinstance(node, ast.Subscript) and isinstance(node.value, ast.Name) and node.value.id == name:
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                return True
+        if isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == name:
+            if not hasattr(torch.Tensor, node.attr):
+                return True
+        if isinstance(node, ast.For) and isinstance(node.iter, ast.Call) and isinstance(node.iter.func, ast.Attribute):
+            if isinstance(node.iter.func.value, ast.Name) and node.iter.func.value.id == name:
+                if node.iter.func.attr in ("items", "keys", "values"):
+                    return True
+    return False
+
+
+def _guess(
+    fn: ast.FunctionDef | None, name: str, seq: int, widths: list[int], conv: nn.Module | None = None
+) -> ArgSpec | None:
+    """Float inputs of the model's own feature sizes, rank 3 first (batch, time, features):
+    tried last, after every inferred candidate; a wrong guess fails to trace and moves on."""
+    if fn is None or _not_a_tensor(fn, name):
+        return None
+    rank = _rank_hint(fn, name)
+    top = _max_index(fn, name)
+    shapes: list[tuple[int, ...]] = []
+    if conv is not None:
+        c, n = int(conv.in_channels), len(conv.kernel_size)  # type: ignore[arg-type]
+        image = (SPATIAL[0],) * n
+        channels: list[int] = list(dict.fromkeys([c, *widths, WIDTH_GUESS]))[:3]
+        if (rank is not None and rank == n + 3) or (top is not None and top >= n + 2):
+            shapes += [s for ch in channels for s in ((BATCH, seq, ch, *image), (seq, BATCH, ch, *image))]
+        else:
+            shapes += [(BATCH, ch, *image) for ch in channels]
+        return ArgSpec([_float(*s) for s in shapes], "guessed from the model's channel counts")
+    if WIDTH_GUESS not in widths:
+        widths = [*widths, WIDTH_GUESS]
+    for w in widths:
+        if rank == 2:
+            shapes += [(BATCH, w)]
+        elif rank == 4:
+            shapes += [(BATCH, w, SPATIAL[0], SPATIAL[0])]
+        elif rank is None and (top is None or top < 2):
+            shapes += [(BATCH, seq, w), (seq, BATCH, w), (BATCH, w)]
+        else:
+            shapes += [(BATCH, seq, w), (seq, BATCH, w)]
+    if rank in (None, 4) and (top is None or top <= 3):
+        shapes.append((BATCH, 3, SPATIAL[0], SPATIAL[0]))  # an RGB image, for layers the checker does not know
+    if not shapes:
+        return None
+    return ArgSpec([_float(*s) for s in shapes[:MAX_GUESSES]], "guessed from the model's feature sizes")
+
+
+def _seq_len(model: nn.Module) -> int:
+    """8, or less when the model declares a smaller context (block_size, max_len...)."""
+    limits = []
+    holders = [model, getattr(model, "config", None), getattr(model, "cfg", None)]
+    for holder in holders:
+        if holder is None:
+            continue
+        for attr in ("block_size", "max_len", "max_seq_len", "max_length", "seq_len", "n_positions", "n_ctx"):
+            value = getattr(holder, attr, None)
+            if isinstance(value, int) and not isinstance(value, bool) and value > 1:
+                limits.append(value)
+    getter = getattr(model, "get_block_size", None)
+    if callable(getter):
+        try:
+            value = getter()
+            if isinstance(value, int) and value > 1:
+                limits.append(value)
+        except Exception:  # noqa: BLE001
+            pass
+    return min([SEQ, *limits])
+
+
+def _hidden_maker(model: nn.Module) -> tuple[Callable[[], Any], str] | None:
+    names = [a for a in dir(type(model)) if _INIT_METHOD.match(a.lower())]
+    for attr in names:
+        method = getattr(model, attr, None)
+        if not callable(method):
+            continue
+        try:
+            params = [
+                p
+                for p in inspect.signature(method).parameters.values()
+                if p.default is inspect.Parameter.empty and p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+        except (TypeError, ValueError):
+            continue
+        if len(params) == 1:
+            return (lambda method=method: method(BATCH)), f"{attr}({BATCH})"
+        if not params:
+            return (lambda method=method: method()), f"{attr}()"
+    return None
+
+
+@dataclass
+class _Param:
+    name: str
+    spec: ArgSpec | None
+    keyword: bool = False
+
+
+def _inferred(model: nn.Module) -> InputPlans:
+    params = _forward_params(model)
+    kwonly = []
+    try:
+        kwonly = [
+            p
+            for p in inspect.signature(model.forward).parameters.values()
+            if p.kind == p.KEYWORD_ONLY and p.default is inspect.Parameter.empty
+        ]
+    except (TypeError, ValueError):
+        pass
+    if not params and not kwonly:
+        return InputPlans([InputPlan("forward takes no arguments", lambda m: ((), {}))])
+    ctx = _Ctx(_seq_len(model))
+    chosen: list[_Param] = []
+    failed: list[str] = []
+    fn, offset = _forward_node(model)
+    for p in [*params, *kwonly]:
+        keyword = p.kind == p.KEYWORD_ONLY
+        has_default = p.default is not inspect.Parameter.empty
+        if chosen and has_default:
+            break  # optional arguments keep their defaults, and so does every later one
+        if _HIDDEN_NAME.search(p.name.lower()) and chosen:
+            maker = _hidden_maker(model)
+            if maker is not None:
+                chosen.append(
+                    _Param(p.name, ArgSpec([maker[0], lambda: None], f"the model's {maker[1]}", state=True), keyword)
+                )
+            else:
+                chosen.append(_Param(p.name, ArgSpec([lambda: None], "None", state=True), keyword))
+            continue
+        documented = _documented_value(model, p.name)
+        if documented is not None and chosen:
+            chosen.append(_Param(p.name, documented, keyword))
+            continue
+        if _MASK_NAME.search(p.name.lower()) and chosen:
+            chosen.append(_Param(p.name, ArgSpec([lambda: None], "None"), keyword))
+            continue
+        spec = _arg_spec(model, p.name, _Ctx(ctx.seq))
+        if spec is None:
+            if has_default and chosen:
+                break  # optional arguments keep their defaults
+            guess = _guess(fn, p.name, ctx.seq, _widths(model), _first_conv(model))
+            if guess is None:
+                failed.append(p.name)
+                continue
+            spec = guess
+        chosen.append(_Param(p.name, spec, keyword))
+    if failed:
+        where = f" ({type(model).__name__}.forward, line {fn.lineno + offset})" if fn is not None else ""
+        names = ", ".join(f"`{n}`" for n in failed)
+        return InputPlans(
+            [], f"cannot infer forward argument {names}{where}: its first use is not a layer with a known input"
+        )
+    options = [range(len(p.spec.options)) for p in chosen if p.spec]
+    plans = []
+    # shaped arguments all on their first option, then all on their second..., then the
+    # mixes; a hidden state from the model's own method before None
+    shaped = [i for i, p in enumerate(chosen) if p.spec and not p.spec.state]
+    states = [i for i, p in enumerate(chosen) if p.spec and p.spec.state]
+
+    def order(c: tuple[int, ...]) -> tuple:
+        picked = [c[i] for i in shaped]
+        return (sum(c[i] for i in states), len(set(picked)) > 1, max(picked, default=0), c)
+
+    combos = sorted(itertools.product(*options), key=order)
+    for combo in combos[:MAX_GUESSES]:
+
+        def make(m: nn.Module, combo=combo) -> tuple[tuple, dict]:
+            args: list[Any] = []
+            kwargs: dict[str, Any] = {}
+            for p, i in zip(chosen, combo, strict=True):
+                assert p.spec is not None
+                value = p.spec.options[i]()
+                if p.keyword:
+                    kwargs[p.name] = value
+                else:
+                    args.append(value)
+            return tuple(args), kwargs
+
+        how = "; ".join(f"{p.name}: {p.spec.how}" for p in chosen if p.spec)
+        plans.append(InputPlan(f"inferred from forward ({how})", make))
+    return InputPlans(plans)
+
+
+# ---------------------------------------------------------------------------------------
+# annotations (5)
+
+_DIM_SIZES = {
+    "b": BATCH,
+    "batch": BATCH,
+    "bs": BATCH,
+    "n": BATCH,
+    "t": SEQ,
+    "l": SEQ,
+    "s": SEQ,
+    "seq": SEQ,
+    "time": SEQ,
+}
+
+
+def _annotated(model: nn.Module, inferred: InputPlans) -> InputPlan | None:
+    """jaxtyping annotations (`Float[Tensor, "b t d"]`) on every forward argument give
+    ranks and dtypes; named feature axes take their sizes from the inferred inputs."""
+    fn, _ = _forward_node(model)
+    if fn is None:
+        return None
+    args = [a for a in fn.args.args[1:]]
+    if not args or not all(a.annotation is not None for a in args):
+        return None
+    specs = []
+    for a in args:
+        ann = a.annotation
+        if not (isinstance(ann, ast.Subscript) and isinstance(ann.slice, ast.Tuple) and len(ann.slice.elts) == 2):
+            return None
+        kind, dims = ann.value, ann.slice.elts[1]
+        if not (isinstance(dims, ast.Constant) and isinstance(dims.value, str)):
+            return None
+        dtype_name = kind.id if isinstance(kind, ast.Name) else kind.attr if isinstance(kind, ast.Attribute) else ""
+        specs.append((dtype_name, dims.value.split()))
+    if not all(name in ("Float", "Int", "Integer", "Long", "Shaped", "Bool", "Float32", "Int64") for name, _ in specs):
+        return None
+
+    def make(m: nn.Module) -> tuple[tuple, dict]:
+        guessed: tuple = ()
+        if inferred.plans:
+            guessed, _ = inferred.plans[0].make(m)
+        out = []
+        for i, (dtype_name, dims) in enumerate(specs):
+            ref = guessed[i] if i < len(guessed) and isinstance(guessed[i], torch.Tensor) else None
+            shape = []
+            for j, d in enumerate(dims):
+                d = d.lstrip("*#_").split("=")[-1]
+                if d.isdigit():
+                    shape.append(int(d))
+                elif d.lower() in _DIM_SIZES:
+                    shape.append(_DIM_SIZES[d.lower()])
+                elif ref is not None and len(dims) - j <= ref.dim():
+                    shape.append(ref.shape[ref.dim() - (len(dims) - j)])  # aligned from the right
+                else:
+                    shape.append(64)
+            if dtype_name in ("Int", "Integer", "Long", "Int64"):
+                high = int(ref.max()) + 1 if ref is not None and ref.device.type != "meta" and ref.numel() else 2
+                out.append(torch.randint(0, max(high, 2), tuple(shape)))
+            elif dtype_name == "Bool":
+                out.append(torch.zeros(tuple(shape), dtype=torch.bool))
+            else:
+                out.append(torch.randn(*shape))
+        return tuple(out), {}
+
+    return InputPlan("shape annotations on forward", make)
+
+
+def input_plans(model: nn.Module) -> InputPlans:
+    """Candidate inputs for a built model, best first (see the module docstring)."""
+    declared = _declared(model)
+    if declared is not None:
+        return InputPlans([declared])
+    plans: list[InputPlan] = []
+    for found in (_transformers(model), _timm(model)):
+        if found is not None:
+            plans.append(found)
+    inferred = _inferred(model)
+    annotated = _annotated(model, inferred)
+    if annotated is not None:
+        plans.append(annotated)
+    plans += inferred.plans
+    return InputPlans(plans, None if plans else inferred.reason)
