@@ -353,9 +353,10 @@ def product(r: RuleArgs):
         raise GiveUp
     x, y = r.arg(0, "self"), r.arg(1, "other")
     r.b.current.symbol = PRODUCT_SYMBOLS.get(r.packet.rstrip("_"), r.packet)
-    # numbers, 0-d tensors and constants (a mask buffer, ones(n)) scale: they keep the other's type
-    scalar_x = not is_value(x) or x.ndim == 0 or r.constant(0)
-    scalar_y = not is_value(y) or y.ndim == 0 or r.constant(1)
+    # numbers, 0-d tensors and constants (a mask buffer, ones(n)) scale: they keep the
+    # other's type; but a gate acting on a constant still acts on it (see _gate_on_constant)
+    scalar_x = not is_value(x) or x.ndim == 0 or r.constant(0) and not _gate_on_constant(x, y)
+    scalar_y = not is_value(y) or y.ndim == 0 or r.constant(1) and not _gate_on_constant(y, x)
     if scalar_x and scalar_y:
         return r.b.new_value(shape, r.b.label())
     if scalar_y:
@@ -393,6 +394,15 @@ def product(r: RuleArgs):
     if alt_x:
         r.b.choice([alt_x, alt_y])
     return Value(tuple(axes), shape, is_gate=x.is_gate and y.is_gate)
+
+
+def _gate_on_constant(c: Value, other) -> bool:
+    """`g * c` for a gate g and a constant c that is no gate: g acts on c, so the product
+    has c's (per-use, fresh) types, as `g * v` has v's. Letting the constant scale instead
+    gave the product the *gate's* type: with a state starting as zeros, the first step's
+    `g * h` with `g = sigmoid(U h)` then tied cod(U) to the state, and a strongly typed
+    recurrence was reported weak (while the same model given h0 as an input passed)."""
+    return is_value(other) and other.is_gate and not c.is_gate and other.ndim > 0
 
 
 def _is_diagonal(r: RuleArgs, i: int, v: Value) -> bool:
