@@ -9,7 +9,7 @@ solver (a Choice), so that a violation is reported only when no orientation work
 from __future__ import annotations
 
 from typecheck_nn.engine.ir import Value
-from typecheck_nn.engine.ops.common import RuleArgs, full, is_value, keep, unify_broadcast
+from typecheck_nn.engine.ops.common import RuleArgs, broadcast_spread, full, is_value, keep, unify_broadcast
 from typecheck_nn.engine.ops.registry import GiveUp, OpKind, rule
 
 
@@ -284,7 +284,7 @@ def binary(r: RuleArgs):
         op.kind = OpKind.UNARY  # with a constant: a unary function of the one operand
     axes = unify_broadcast(r.b, values, shape)
     gate_out = packet == "rsub" and len(values) == 1 and values[0] is r.arg(0) and values[0].is_gate  # 1 - g
-    return Value(axes, shape, is_gate=gate_out)
+    return Value(axes, shape, is_gate=gate_out, spread=broadcast_spread(values, shape))
 
 
 @rule(
@@ -317,23 +317,34 @@ def where(r: RuleArgs):
         r.b.current.binary = True
     if not values:
         return r.b.new_value(shape, r.b.label())
-    return Value(unify_broadcast(r.b, values, shape), shape, is_gate=all(v.is_gate for v in values))
+    return Value(
+        unify_broadcast(r.b, values, shape),
+        shape,
+        is_gate=all(v.is_gate for v in values),
+        spread=broadcast_spread(values, shape),
+    )
 
 
 def _acts_on(r: RuleArgs, actor: Value, target: Value, shape) -> Value:
     """diag(actor) target: the result has target's types; actor only where target broadcasts."""
     nd = len(shape)
     axes = []
+    spread = set()
     t_off, a_off = nd - target.ndim, nd - actor.ndim
     for i in range(nd):
         ti, ai = i - t_off, i - a_off
-        if ti >= 0 and full(target.shape[ti]):
+        t_full, a_full = ti >= 0 and full(target.shape[ti]), ai >= 0 and full(actor.shape[ai])
+        if t_full and (ti not in target.spread or not a_full or ai in actor.spread):
             axes.append(target.axes[ti])
-        elif ai >= 0 and full(actor.shape[ai]):
+            if ti in target.spread:
+                spread.add(i)
+        elif a_full:  # the target broadcasts here (size 1, or a scalar's copies)
             axes.append(actor.axes[ai])
+            if ai in actor.spread:
+                spread.add(i)
         else:
             axes.append(r.b.fresh(shape[i], r.b.label()))
-    return Value(tuple(axes), shape)
+    return Value(tuple(axes), shape, spread=frozenset(spread))
 
 
 PRODUCT_SYMBOLS = {"mul": "*", "multiply": "*", "div": "/", "divide": "/", "true_divide": "/"}
@@ -373,10 +384,19 @@ def product(r: RuleArgs):
     nd = len(shape)
     axes, alt_x, alt_y = [], [], []
     x_off, y_off = nd - x.ndim, nd - y.ndim
+    spread = set()
     for i in range(nd):
         xi, yi = i - x_off, i - y_off
         xf = xi >= 0 and full(x.shape[xi])
         yf = yi >= 0 and full(y.shape[yi])
+        # a broadcast scalar's copies (z.expand_as(h)) impose nothing: the other's type wins
+        if xf and yf and (xi in x.spread) != (yi in y.spread):
+            axes.append(y.axes[yi] if xi in x.spread else x.axes[xi])
+            continue
+        if xf and yf and xi in x.spread:
+            axes.append(x.axes[xi])
+            spread.add(i)
+            continue
         if xf and yf:
             if x.axes[xi] == y.axes[yi]:
                 axes.append(x.axes[xi])
@@ -393,7 +413,17 @@ def product(r: RuleArgs):
             axes.append(r.b.fresh(shape[i], r.b.label()))
     if alt_x:
         r.b.choice([alt_x, alt_y])
-    return Value(tuple(axes), shape, is_gate=x.is_gate and y.is_gate)
+    spread |= {
+        i
+        for i in range(nd)
+        if i - x_off >= 0 and i - x_off in x.spread and not (i - y_off >= 0 and full(y.shape[i - y_off]))
+    }
+    spread |= {
+        i
+        for i in range(nd)
+        if i - y_off >= 0 and i - y_off in y.spread and not (i - x_off >= 0 and full(x.shape[i - x_off]))
+    }
+    return Value(tuple(axes), shape, is_gate=x.is_gate and y.is_gate, spread=frozenset(spread))
 
 
 def _gate_on_constant(c: Value, other) -> bool:

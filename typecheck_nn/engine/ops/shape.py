@@ -213,13 +213,18 @@ def expand(r: RuleArgs):
         raise GiveUp
     nd = len(shape)
     axes = []
+    spread = set()
     for i in range(nd):
         k = i - (nd - x.ndim)
         if k >= 0 and x.shape[k] == shape[i]:
             axes.append(x.axes[k])
+            if k in x.spread:
+                spread.add(i)
         else:
             axes.append(r.b.fresh(shape[i], r.b.label()))
-    return Value(tuple(axes), tuple(shape), is_gate=x.is_gate)
+            if shape[i] != 1 and (k < 0 or x.shape[k] == 1):
+                spread.add(i)  # a scalar along this axis, copied: it still imposes nothing
+    return Value(tuple(axes), tuple(shape), is_gate=x.is_gate, spread=frozenset(spread))
 
 
 @rule("repeat_interleave", kind=OpKind.SHAPE, note="`{sym}` repeats entries along an axis", requires=())
