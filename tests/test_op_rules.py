@@ -316,3 +316,21 @@ def test_scan_needs_firmware_linear_in_the_state():
         summary = recurrence_summary(t.tg, fw, state_producers(t.tg, fw))
         assert summary.firmware_elementwise is True
         assert summary.scan_parallelizable is scan
+
+
+def test_fixed_matrix_keeps_basis():
+    """Identity, permutation and diagonal buffers keep the type; general, rectangular,
+    unknown (meta) ones are matrices that change it."""
+    import torch
+
+    from typecheck_nn.engine.fixed import keeps_basis
+
+    assert keeps_basis(torch.eye(4))
+    assert keeps_basis(torch.eye(4)[[1, 2, 3, 0]])
+    assert keeps_basis(torch.diag(torch.tensor([1.0, 2.0, 3.0])))
+    assert keeps_basis(torch.eye(3).expand(2, 3, 3))
+    assert not keeps_basis(torch.ones(3, 3))
+    assert not keeps_basis(torch.tril(torch.ones(3, 3)))
+    assert not keeps_basis(torch.randn(3, 4))
+    assert not keeps_basis(torch.eye(4, device="meta"))
+    assert not keeps_basis(None)

@@ -49,7 +49,8 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
     for u, v in op_edges(tg.graph):
         folded.add_edge(site[u], site[v])
         unrolled.add_edge(u, v)
-    param_ops = [op.id for op in tg.ops if any(tg.learned.get(i) for i in op.inputs)]
+    # (a buffer used as a matrix, an echo-state reservoir, parametrises the step too)
+    param_ops = [op.id for op in tg.ops if op.params or any(tg.learned.get(i) for i in op.inputs)]
     uses_param = {site[i] for i in param_ops}
     once = {op.id for op in tg.ops if count[op.site] < 2}
     # a loop that no learned value reaches (combining masks, counting positions) is no

@@ -78,12 +78,15 @@ def record(module: torch.nn.Module, args, kwargs, user_files: set[str]) -> Trace
     graph = torch.fx.Graph()
     env: dict[int, torch.fx.Node] = {}
     placeholders: dict[str, PlaceholderInfo] = {}
+    tensors: dict[str, torch.Tensor] = {}
     for kind, named in (("parameter", module.named_parameters()), ("buffer", module.named_buffers())):
         for name, t in named:
             node = graph.placeholder(name.replace(".", "_"))
             node.meta["val"] = _meta(t)
             placeholders[node.name] = PlaceholderInfo(kind, name)
             env[id(t)] = node
+            if kind == "buffer":
+                tensors[name] = t
     flat_inputs = [a for a in list(args) + list((kwargs or {}).values()) if isinstance(a, torch.Tensor)]
     for i, t in enumerate(flat_inputs):
         node = graph.placeholder(f"input_{i}")
@@ -105,6 +108,7 @@ def record(module: torch.nn.Module, args, kwargs, user_files: set[str]) -> Trace
         "recorded-path",
         _collect_sites(gm),
         _collect_functions(gm),
+        tensors=tensors,
     )
 
 

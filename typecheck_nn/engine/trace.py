@@ -50,6 +50,10 @@ class TracedProgram:
     sites: dict[str, str] = field(default_factory=dict)  # node -> source site (same across unrolled steps)
     functions: dict[str, str] = field(default_factory=dict)  # node -> qualified name of the user's function
     notes: list[tuple[str, Location | None]] = field(default_factory=list)  # (message, where) for the report
+    # buffers' and constants' values by qualified name, for what a fixed matrix is (fixed.py)
+    tensors: dict[str, torch.Tensor] = field(default_factory=dict)
+    # fixed matrices whose value was needed but unknown (traced on meta): see run/check.py
+    unknown_tensors: set[str] = field(default_factory=set)
 
 
 def assigned_name(loc: Location) -> str | None:
@@ -387,6 +391,7 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
         "TOKEN": "input",
     }
     placeholders = {}
+    tensors: dict[str, torch.Tensor] = {}
     for spec in ep.graph_signature.input_specs:
         name = getattr(spec.arg, "name", None)
         if name is None:
@@ -394,6 +399,10 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
         kind = kinds.get(spec.kind.name, "input")
         target = spec.target or name
         placeholders[name] = PlaceholderInfo(kind, _strip_prefix(target) if wrapped else target)
+        if kind in ("buffer", "constant"):
+            value = ep.state_dict.get(target, ep.constants.get(target))
+            if isinstance(value, torch.Tensor):
+                tensors[placeholders[name].target] = value
     paths = _module_paths(gm)
     if wrapped:
         paths = {k: _strip_prefix(v) for k, v in paths.items()}
@@ -405,6 +414,7 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
         "export",
         _collect_sites(gm),
         _collect_functions(gm),
+        tensors=tensors,
     )
 
 

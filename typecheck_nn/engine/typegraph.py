@@ -16,6 +16,7 @@ import networkx as nx
 import torch
 
 from typecheck_nn.core.model import Location
+from typecheck_nn.engine.fixed import fixed_matrix
 from typecheck_nn.engine.ir import Choice, Constraints, Eq, OpInfo, OpKind, Param, Stacked, Structure, Value
 from typecheck_nn.engine.trace import NodeInfo, TracedProgram, assigned_name, node_info
 
@@ -154,6 +155,7 @@ class Builder:
         self.recurrent_ops: set[int] = set()
         self.learned: dict[str, frozenset[int]] = {}
         self.param_nodes: dict[str, int] = {}
+        self.use_of: dict[int, int] = {}  # a constant's per-use type variable -> the one it copies
 
     # -- variables and values ----------------------------------------------------------
     def fresh(self, size: int | None, label: str) -> int:
@@ -203,6 +205,7 @@ class Builder:
         type with the axes it contracts."""
         params = self.learned_params(node)
         if params is None:
+            fixed_matrix(self, value, out_axes, contracted_axes, node)  # a buffer as a matrix
             return
         for o in out_axes:
             for k in contracted_axes:
@@ -304,11 +307,9 @@ class Builder:
         self.learned[self.resolve_name(node.name)] = frozenset()
 
     def constant_use(self, value: Value) -> Value:
-        return Value(
-            tuple(self.fresh(s, self.c.origins[a].label) for a, s in zip(value.axes, value.shape)),
-            value.shape,
-            is_gate=value.is_gate,
-        )
+        axes = tuple(self.fresh(s, self.c.origins[a].label) for a, s in zip(value.axes, value.shape))
+        self.use_of.update(zip(axes, value.axes))
+        return Value(axes, value.shape, is_gate=value.is_gate)
 
     def unchecked_op(self, target: str, reason: str, hole: bool) -> None:
         self.unknown.append(UnknownOp(target, self.current.location, reason, hole))
