@@ -333,7 +333,8 @@ def conflict_diagnostic(
         rule = rules.RECURRENT_STATE
         primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
         fed = [tg.ops[tg.node_to_op[i]] for u in uses for i in u.inputs if i in tg.node_to_op]
-        state = _state_name([op for op in fed if op.id in carried] + ops, firmware, carried)
+        named = [tg.state_names[op.id] for op in ops if op.id in tg.state_names]  # a step cell's argument
+        state = named[0] if named else _state_name([op for op in fed if op.id in carried] + ops, firmware, carried)
         message = (
             f"recurrent state{f' `{state}`' if state else ''} passes through `{short}` and flows back into itself: "
             f"`{short}` maps {dom} to {cod}, so the state cannot keep one type across steps"

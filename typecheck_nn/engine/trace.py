@@ -13,6 +13,7 @@ line of the branch; api.py then records the path the example inputs take (record
 from __future__ import annotations
 
 import contextlib
+import inspect
 import linecache
 import logging
 import os
@@ -54,6 +55,12 @@ class TracedProgram:
     tensors: dict[str, torch.Tensor] = field(default_factory=dict)
     # fixed matrices whose value was needed but unknown (traced on meta): see run/check.py
     unknown_tensors: set[str] = field(default_factory=set)
+    # the call's structure, for step cells (stepcell.py): per top-level argument, its name
+    # and the placeholders of its tensor leaves; the output as nested lists of node names
+    arg_groups: list[tuple[str, list[str | None], bool]] = field(default_factory=list)  # (name, leaves, is a tensor)
+    out_tree: object = None
+    # buffers the call writes (export returns their new values): output node -> buffer
+    mutated_buffers: dict[str, str] = field(default_factory=dict)
 
 
 def assigned_name(loc: Location) -> str | None:
@@ -406,6 +413,7 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
     paths = _module_paths(gm)
     if wrapped:
         paths = {k: _strip_prefix(v) for k, v in paths.items()}
+    arg_groups, out_tree, mutated = _call_structure(ep, wrapped, module)
     return TracedProgram(
         gm,
         placeholders,
@@ -415,7 +423,72 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
         _collect_sites(gm),
         _collect_functions(gm),
         tensors=tensors,
+        arg_groups=arg_groups,
+        out_tree=out_tree,
+        mutated_buffers=mutated,
     )
+
+
+def _call_structure(ep, wrapped: bool, module=None):
+    """What a step cell is found from: the arguments (each with its tensor leaves, in the
+    order export made placeholders for them), the output's nesting, and written buffers.
+    Read from export's own pytree specs; anything unexpected gives no structure (then no
+    step cell is looked for, which only loses a check the unrolled code would not have)."""
+    try:
+        sig = ep.graph_signature
+        user_in = [s for s in sig.input_specs if s.kind.name in ("USER_INPUT",)]
+        names = [getattr(s.arg, "name", None) if type(s.arg).__name__ == "TensorArgument" else None for s in user_in]
+        in_spec = ep.call_spec.in_spec
+        args_spec, kwargs_spec = in_spec.children_specs if in_spec.num_children == 2 else (in_spec, None)
+        groups: list[tuple[str, list[str | None], bool]] = []
+        i = 0
+        children = list(args_spec.children_specs)
+        keys = [None] * len(children)
+        if kwargs_spec is not None and kwargs_spec.num_children:
+            children += list(kwargs_spec.children_specs)
+            keys += list(kwargs_spec.context)
+        try:
+            params = [
+                p.name
+                for p in inspect.signature(module.forward).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+        except (TypeError, ValueError, AttributeError):
+            params = []
+        for k, (child, key) in enumerate(zip(children, keys)):
+            leaves = names[i : i + child.num_leaves]
+            i += child.num_leaves
+            label = key or (params[k] if k < len(params) else _arg_label([n for n in leaves if n]))
+            groups.append((label, leaves, child.is_leaf()))
+        if i != len(names):
+            return [], None, {}
+        user_out = [s for s in sig.output_specs if s.kind.name == "USER_OUTPUT"]
+        out_names = [getattr(s.arg, "name", None) for s in user_out]
+        mutated = {
+            getattr(s.arg, "name", ""): _strip_prefix(s.target) if wrapped else s.target
+            for s in sig.output_specs
+            if s.kind.name == "BUFFER_MUTATION" and s.target
+        }
+        if wrapped:
+            return groups, out_names, mutated
+        leaves_iter = iter(out_names)
+
+        def build(spec):
+            if spec.is_leaf():
+                return next(leaves_iter, None)
+            return [build(c) for c in spec.children_specs]
+
+        return groups, build(ep.call_spec.out_spec), mutated
+    except Exception:  # noqa: BLE001 - structure is optional
+        return [], None, {}
+
+
+def _arg_label(leaves: list[str]) -> str:
+    """`state` for placeholders state_0, state_1; the name itself for a lone tensor."""
+    if len(leaves) == 1:
+        return leaves[0]
+    prefix = os.path.commonprefix(leaves).rstrip("_0123456789") if leaves else ""
+    return prefix or (leaves[0] if leaves else "?")
 
 
 def is_data_dependent(exc: BaseException) -> bool:

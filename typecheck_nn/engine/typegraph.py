@@ -51,6 +51,7 @@ class TypedGraph:
     # parameters, buffers and constants (empty set: buffers/constants only)
     learned: dict[str, frozenset[int]] = field(default_factory=dict)
     param_nodes: dict[str, int] = field(default_factory=dict)  # placeholder fx name -> parameter index
+    state_names: dict[int, str] = field(default_factory=dict)  # op producing a step cell's state -> its name
 
 
 def _shape_of(val) -> tuple[int, ...] | None:
@@ -363,7 +364,8 @@ class Builder:
             axes = tuple(self.fresh(s, f"{info.target}[{i}]") for i, s in enumerate(shape))
             idx = len(self.params)
             self.params.append(Param(info.target, shape, axes))
-            self.learned[name] = frozenset([idx]) if info.kind == "parameter" else frozenset()
+            if info.target not in self.program.mutated_buffers.values():  # a written buffer is a state
+                self.learned[name] = frozenset([idx]) if info.kind == "parameter" else frozenset()
             self.param_nodes[name] = idx
             self.values[name] = Value(axes, shape)
         else:
