@@ -9,7 +9,15 @@ solver (a Choice), so that a violation is reported only when no orientation work
 from __future__ import annotations
 
 from typecheck_nn.engine.ir import Value
-from typecheck_nn.engine.ops.common import RuleArgs, broadcast_spread, full, is_value, keep, unify_broadcast
+from typecheck_nn.engine.ops.common import (
+    RuleArgs,
+    broadcast_spread,
+    full,
+    is_value,
+    keep,
+    tensor_meta,
+    unify_broadcast,
+)
 from typecheck_nn.engine.ops.registry import GiveUp, OpKind, rule
 
 
@@ -41,7 +49,7 @@ ACTIVATIONS = _inplace(
     "tanhshrink",
     "log_sigmoid",
     "logit",
-) + ("log_sigmoid_forward", "prelu", "_prelu_kernel")
+) + ("prelu", "_prelu_kernel")
 MATH = _inplace(
     "exp",
     "log",
@@ -479,3 +487,35 @@ def native_dropout(r: RuleArgs):
         raise GiveUp
     x = r.arg(0)
     return [keep(x, is_gate=x.is_gate)] + [r.b.new_value(s, r.b.label()) for s in (o.shape for o in outs[1:])]
+
+
+@rule("log_sigmoid_forward", kind=OpKind.UNARY, note="`{sym}` keeps the type", linear=(False,))
+def log_sigmoid_forward(r: RuleArgs):
+    """(output, buffer), as the recorded path sees logsigmoid (xLSTM's sLSTM gates): the
+    output keeps the input's types; the buffer is the kernel's scratch. (As a unary rule
+    it gave up: a pair has no one shape.)"""
+    outs = r.out if isinstance(r.out, (list, tuple)) else None
+    if outs is None or not outs:
+        raise GiveUp
+    x = r.arg(0)
+    rest = [r.b.new_value(s, r.b.label()) if (s := tensor_meta(o)) is not None else None for o in outs[1:]]
+    return [keep(x)] + rest
+
+
+@rule(
+    "complex",
+    "polar",
+    kind=OpKind.BINARY,
+    note="`{sym}` requires both parts to have one type",
+    linear=(True, True),
+    requires=(0, 1),
+)
+def complex_(r: RuleArgs):
+    """complex(re, im) / polar(abs, angle): the two parts are coordinates of one complex
+    value, so they must have one type, which the result keeps (an LRU's complex state)."""
+    shape = r.out_shape
+    if shape is None:
+        raise GiveUp
+    values = [r.arg(0), r.arg(1)]
+    r.b.current.binary = True
+    return Value(unify_broadcast(r.b, values, shape), shape, spread=broadcast_spread(values, shape))
