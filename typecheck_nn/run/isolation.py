@@ -25,6 +25,7 @@ import sysconfig
 import tempfile
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 
 class Timeout(BaseException):  # noqa: N818 - a BaseException, so `except Exception` in user code lets it through
@@ -252,7 +253,7 @@ def _module_files(module: object) -> list[str]:
     file = namespace.get("__file__")
     if isinstance(file, str) and file:
         out.append(file)
-    path = namespace.get("__path__")
+    path: Any = namespace.get("__path__")
     entries: list = []
     try:
         entries = list(path) if isinstance(path, (list, tuple)) or hasattr(path, "_path") else []
