@@ -262,3 +262,53 @@ class StatePassedThrough(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(2, D), torch.randn(2, D))
+
+
+class AttributeStateCell(nn.Module):
+    """State kept in a plain attribute, set up by init_sequence(batch): self.prev_state is
+    read at the start of forward and written at its end."""
+
+    EXPECT, RULE, RECURRENT = "weak", "TNN002", True
+
+    def __init__(self):
+        super().__init__()
+        self.W, self.U = nn.Linear(4, D), nn.Linear(D, D)
+        self.prev_state = None
+
+    def init_sequence(self, batch):
+        self.prev_state = torch.zeros(batch, D)
+
+    def forward(self, x):
+        if self.prev_state is None:
+            self.init_sequence(x.shape[0])
+        h = torch.tanh(self.W(x) + self.U(self.prev_state))  # violation
+        self.prev_state = h
+        return h
+
+    def example_inputs(self):
+        return (torch.randn(2, 4),)
+
+
+class AttributeStateTRNN(nn.Module):
+    """The same with a T-RNN update: strongly typed."""
+
+    EXPECT, RULE, RECURRENT = "strong", None, True
+
+    def __init__(self):
+        super().__init__()
+        self.W, self.F = nn.Linear(4, D), nn.Linear(4, D)
+        self.prev_state = None
+
+    def reset(self, batch):
+        self.prev_state = torch.zeros(batch, D)
+
+    def forward(self, x):
+        if self.prev_state is None:
+            self.reset(x.shape[0])
+        f = torch.sigmoid(self.F(x))
+        h = f * self.prev_state + (1 - f) * self.W(x)
+        self.prev_state = h
+        return h
+
+    def example_inputs(self):
+        return (torch.randn(2, 4),)

@@ -366,6 +366,23 @@ def _tensors_in(obj, depth: int = 0):
             yield from _tensors_in(v, depth + 1)
 
 
+class TwoSteps(torch.nn.Module):
+    """Calls a model twice on the same inputs: a state the model keeps in a plain
+    attribute, read at the start of forward and written at its end, is then passed from
+    one step to the next in the traced graph, which types the recurrent function."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, *args, **kwargs):
+        first = tuple(_tensors_in(self.model(*args, **kwargs)))
+        return first + tuple(_tensors_in(self.model(*args, **kwargs)))
+
+
+_STATE_ATTRIBUTE = re.compile(r"tensor attribute \S+ was assigned during export")
+
+
 def _strip_prefix(name: str, prefix: str = "model.") -> str:
     return name[len(prefix) :] if name.startswith(prefix) else ("" if name == prefix[:-1] else name)
 
@@ -377,9 +394,17 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
         warnings.simplefilter("ignore")
         mode = SourceLocationMode(user_files)
         try:
-            with fx_traceback.preserve_node_meta(), mode:
+            with fx_traceback.preserve_node_meta(), mode, warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 ep = torch.export.export(module, tuple(args), kwargs=kwargs or None, strict=False)
             wrapped = False
+            if any(_STATE_ATTRIBUTE.search(str(w.message)) for w in caught):
+                # forward keeps a state in a plain attribute (self.prev_state = h; export
+                # says so and puts the old value back): two calls make the step a
+                # recurrence the loop analysis sees, as if unrolled
+                with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
+                    ep = torch.export.export(TwoSteps(module), tuple(args), kwargs=kwargs or None, strict=False)
+                wrapped = True
         except Exception as exc:  # noqa: BLE001
             if mode.attribute_writes:
                 exc.typecheck_nn_location = mode.attribute_writes[0]  # type: ignore[attr-defined]
