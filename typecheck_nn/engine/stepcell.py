@@ -35,10 +35,12 @@ from collections import deque
 from dataclasses import dataclass, field
 
 from typecheck_nn.core.model import Location
+from typecheck_nn.engine.control_flow import CONTROL_FLOW
 from typecheck_nn.engine.ir import Eq, OpKind, Value
 from typecheck_nn.engine.trace import TracedProgram, assigned_name
 from typecheck_nn.engine.typegraph import TypedGraph, find_aliases, value_key
 
+LOOP_OPERATORS = CONTROL_FLOW - {"cond"}
 STATE_NAMES = re.compile(r"^(h|hx|hidden|state|states|carry|memory|mem|cell|c|prev_.*|.*_state|.*_hidden)(_\d+)?$")
 
 # ops that compute nothing from a value's entries: moving, selecting, writing, creating
@@ -139,7 +141,23 @@ def find_step_cell(tg: TypedGraph, program: TracedProgram) -> StepCell:
     for out_name, buffer in program.mutated_buffers.items():
         _match_buffer(tg, paths, out_name, buffer, cell)
     _buffers_written_in_place(tg, paths, program, cell)
+    _loop_operators(tg, cell)
     return cell
+
+
+def _loop_operators(tg: TypedGraph, cell: StepCell) -> None:
+    """while_loop / scan / associative_scan bodies are recurrences over their carries
+    (control_flow.py ties each carry's type across the body): name their state."""
+    for op in tg.ops:
+        if op.target not in LOOP_OPERATORS or op.id not in tg.recurrent_ops:
+            continue
+        name = f"{op.target} carry"
+        inside = op.node + "/"
+        for other in tg.ops:
+            if other.node.startswith(inside):
+                tg.state_names.setdefault(other.id, name)
+        where = f" (line {op.location.line})" if op.location is not None else ""
+        cell.states.append(f"`{op.target}` carry{where}")
 
 
 def _buffers_written_in_place(tg: TypedGraph, paths: _Paths, program: TracedProgram, cell: StepCell) -> None:

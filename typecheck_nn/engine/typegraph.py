@@ -16,6 +16,7 @@ import networkx as nx
 import torch
 
 from typecheck_nn.core.model import Location
+from typecheck_nn.engine.control_flow import CONTROL_FLOW, walk_control_flow
 from typecheck_nn.engine.fixed import fixed_matrix
 from typecheck_nn.engine.ir import Choice, Constraints, Eq, OpInfo, OpKind, Param, Stacked, Structure, Value
 from typecheck_nn.engine.trace import NodeInfo, TracedProgram, assigned_name, node_info
@@ -449,7 +450,9 @@ class Builder:
             self._follow_writes(name, op)
             self.current = op
             self._propagate_learned(name, op.inputs)
-            if sub is not None:
+            if target in CONTROL_FLOW:  # torch.cond, while_loop, scan: control_flow.py
+                self.values[name] = self._control_flow(node, target, op, prefix, name)
+            elif sub is not None:
                 gm_sub, args, arg_names = sub
                 self.values[name] = self._walk(gm_sub, f"{name}/", args, op, arg_names)
                 self.prefix = prefix
@@ -463,6 +466,15 @@ class Builder:
                         self._replace_row(row, self.values[name])
             self._add_value(name, op.id)
         return result
+
+    def _control_flow(self, node, target: str, op: OpInfo, prefix: str, name: str):
+        out = walk_control_flow(self, node, target, op, prefix, name)
+        if out is None:  # an operand layout not understood: a hole, never a silent pass
+            from typecheck_nn.engine.ops.common import fresh_output
+
+            self.unchecked_op(target, "its branches could not be read", True)
+            return fresh_output(self, node.meta.get("val"))
+        return out
 
     def _subgraph(self, node, prefix: str):
         """(graph module, argument values) when the node calls a nested graph."""
