@@ -198,7 +198,7 @@ class SourceLocationMode(TorchFunctionMode):
         name = getattr(func, "__name__", None)
         if name == "__set__":  # `weight.data = ...`: export later fails with no frame to name
             self._note_attribute_write()
-        if name in _INTROSPECTION or not _HAS_ANNOTATE or torch.compiler.is_compiling():
+        if name in _INTROSPECTION or not _HAS_ANNOTATE or torch.compiler.is_dynamo_compiling():
             # (under dynamo, tracing a torch.cond/while_loop branch, frames cannot be read:
             # the branch's ops get spans from the call, see typegraph's nested graphs)
             return func(*args, **kwargs)
