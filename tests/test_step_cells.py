@@ -52,3 +52,15 @@ def test_step_cell_matches_unrolled(key):
     assert step.recurrence.has_recurrence
     if not model.expected_strongly_typed:
         assert {v.code for v in step.violations} == {"TNN002"}, [v.message for v in step.violations]
+
+
+def test_state_attributes_are_the_users_not_torchs():
+    """Export's warning names the attributes forward assigned; nn.LSTM's private
+    `_flat_weights` bookkeeping is no state to trace twice for."""
+    from typecheck_nn.engine.trace import _is_state_attribute
+
+    assert _is_state_attribute("The tensor attribute self.prev_state was assigned during export. Such ...")
+    assert not _is_state_attribute(
+        "The tensor attributes self.lstm._flat_weights[0], self.lstm._flat_weights[1] were assigned during export."
+    )
+    assert not _is_state_attribute("some other warning")

@@ -382,7 +382,17 @@ class TwoSteps(torch.nn.Module):
         return first + tuple(_tensors_in(self.model(*args, **kwargs)))
 
 
-_STATE_ATTRIBUTE = re.compile(r"tensor attribute \S+ was assigned during export")
+_STATE_ATTRIBUTE = re.compile(r"tensor attributes? (.+?) (?:was|were) assigned during export")
+
+
+def _is_state_attribute(message: str) -> bool:
+    """A user's attribute assigned a tensor in forward (`self.prev_state = h`), as export
+    reports it; torch's own bookkeeping (nn.LSTM's `_flat_weights`) is private and no state."""
+    m = _STATE_ATTRIBUTE.search(message)
+    if m is None:
+        return False
+    names = [n.strip() for n in m.group(1).split(",")]
+    return any(not any(part.startswith("_") for part in n.split(".")[1:]) for n in names)
 
 
 def _strip_prefix(name: str, prefix: str = "model.") -> str:
@@ -400,7 +410,7 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
                 warnings.simplefilter("always")
                 ep = torch.export.export(module, tuple(args), kwargs=kwargs or None, strict=False)
             wrapped = False
-            if any(_STATE_ATTRIBUTE.search(str(w.message)) for w in caught):
+            if any(_is_state_attribute(str(w.message)) for w in caught):
                 # forward keeps a state in a plain attribute (self.prev_state = h; export
                 # says so and puts the old value back): two calls make the step a
                 # recurrence the loop analysis sees, as if unrolled
