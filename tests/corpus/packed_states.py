@@ -135,3 +135,35 @@ class StatefulLSTMChunks(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(4, 2, 4),)
+
+
+class TwoLayerQRNNCatView(nn.Module):
+    """Real QRNN code: torch.cat(next_hidden, 0).view(num_layers, B, H); a reshape that
+    keeps the packed axis keeps the parts (was TNN005)."""
+
+    EXPECT, RULE, RECURRENT = "strong", None, True
+
+    def __init__(self):
+        super().__init__()
+        self.w1, self.w2 = nn.Linear(4, 2 * D), nn.Linear(D, 2 * D)
+
+    def _layer(self, w, xs):
+        z, f = w(xs).chunk(2, -1)
+        z, f = torch.tanh(z), torch.sigmoid(f)
+        c = torch.zeros_like(z[0])
+        outs = []
+        for t in range(xs.shape[0]):
+            c = f[t] * c + (1 - f[t]) * z[t]
+            outs.append(c)
+        return torch.stack(outs), c
+
+    def forward(self, xs):
+        next_hidden = []
+        ys = xs
+        for w in (self.w1, self.w2):
+            ys, h = self._layer(w, ys)
+            next_hidden.append(h)
+        return ys, torch.cat(next_hidden, 0).view(2, xs.shape[1], D)
+
+    def example_inputs(self):
+        return (torch.randn(3, 2, 4),)

@@ -49,6 +49,10 @@ def test_verdict_and_lines(path, name, cls):
     assert model.complete, model.unchecked
     if hasattr(cls, "RECURRENT"):  # a recurrence is the same parametrised function applied again
         assert model.recurrence.has_recurrence is cls.RECURRENT, model.recurrence
+    if hasattr(cls, "STATE_NAMES"):  # the variables the user wrote for the state, never an intermediate
+        named = [s.split(" ")[0] for s in model.recurrence.state_values]
+        named += [v.message.split("`")[1] for v in model.violations if v.code == "TNN002"]
+        assert named and set(named) <= cls.STATE_NAMES, (named, [v.message for v in model.violations])
     if hasattr(cls, "VIOLATIONS"):
         assert len(model.violations) == cls.VIOLATIONS, [v.message for v in model.violations]
     if expect == "strong":

@@ -105,8 +105,24 @@ def _core_forward_ops() -> set[str]:
     return {n for n in names if "backward" not in n}
 
 
+# ops outside the Core ATen opset that real models reach (export keeps them, or the
+# recorded path sees them at dispatch): each needs a rule as much as a core op does
+REAL_MODEL_OPS = {
+    "cosine_similarity",  # an NTM's content addressing
+    "log_sigmoid_forward",  # xLSTM's sLSTM gates, on the recorded path
+    "complex",  # an LRU's complex eigenvalues
+    "polar",
+    "pairwise_distance",
+    "div",  # hyper-connections, everywhere
+    "lstm_cell",
+    "gru_cell",
+    "rnn_tanh_cell",
+    "rnn_relu_cell",
+}
+
+
 def test_every_core_aten_forward_op_has_a_rule_or_a_documented_reason():
-    core = _core_forward_ops()
+    core = _core_forward_ops() | REAL_MODEL_OPS
     assert len(core) > 100  # the enumeration itself works
     missing = sorted(n for n in core if REGISTRY.lookup(n) is None and n not in REGISTRY.no_rule)
     assert not missing, f"core ATen ops with no typing rule and no documented reason: {missing}"
@@ -337,3 +353,21 @@ def test_scan_needs_firmware_linear_in_the_state():
         summary = recurrence_summary(t.tg, fw, state_producers(t.tg, fw))
         assert summary.firmware_elementwise is True
         assert summary.scan_parallelizable is scan
+
+
+def test_fixed_matrix_keeps_basis():
+    """Identity, permutation and diagonal buffers keep the type; general, rectangular,
+    unknown (meta) ones are matrices that change it."""
+    import torch
+
+    from typecheck_nn.engine.fixed import keeps_basis
+
+    assert keeps_basis(torch.eye(4))
+    assert keeps_basis(torch.eye(4)[[1, 2, 3, 0]])
+    assert keeps_basis(torch.diag(torch.tensor([1.0, 2.0, 3.0])))
+    assert keeps_basis(torch.eye(3).expand(2, 3, 3))
+    assert not keeps_basis(torch.ones(3, 3))
+    assert not keeps_basis(torch.tril(torch.ones(3, 3)))
+    assert not keeps_basis(torch.randn(3, 4))
+    assert not keeps_basis(torch.eye(4, device="meta"))
+    assert not keeps_basis(None)

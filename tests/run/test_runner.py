@@ -268,3 +268,62 @@ def test_7b_llama_is_checked_without_allocating_its_weights():
     rc, peak_kb = int(out[0]), int(out[1])
     assert rc in (0, 1), "the 7B model could not be checked"
     assert peak_kb < 3 * 1024 * 1024, f"peak RSS {peak_kb / 1024:.0f} MB"
+
+
+NAMESPACE_MODEL = """
+import os
+import sys
+
+sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+from nsmodels import lazyshim  # noqa: E402  (a package without __init__.py)
+from nsmodels.layers import gate  # noqa: E402
+
+
+class Net(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.w = nn.Linear(4, 4)
+
+    def forward(self, x):
+        return gate(self.w(x)) * x
+
+    def example_inputs(self):
+        return (torch.randn(2, 4),)
+"""
+NAMESPACE_LAYERS = (
+    HEADER
+    + """
+
+def gate(x):
+    return torch.sigmoid(x)
+"""
+)
+LAZY_SHIM = """
+def __getattr__(name):  # answers any name, __path__ and __file__ included (lazy imports)
+    return lambda *args, **kwargs: None
+"""
+
+
+@pytest.mark.parametrize("jobs", ["-j1", "-j2"])
+def test_namespace_packages_and_lazy_shims_clean_up(tmp_path, jobs):
+    """A model folder imported as a package without __init__.py, and a module whose
+    __getattr__ answers any name, once made the cleanup raise (KeyError, TypeError): reported as the
+    user's os._exit (workers) or a traceback with exit 1 (-j1)."""
+    write(tmp_path / "nsmodels" / "model.py", HEADER + NAMESPACE_MODEL)
+    write(tmp_path / "nsmodels" / "layers.py", NAMESPACE_LAYERS)
+    write(tmp_path / "nsmodels" / "lazyshim.py", LAZY_SHIM)
+    write(tmp_path / "other" / "plain.py", HEADER + GOOD)
+    result = cli("nsmodels/model.py", "other/plain.py", "--format", "json", jobs, cwd=tmp_path)
+    assert result.returncode == 0, (result.stdout[-2000:], result.stderr[-3000:])
+    data = json.loads(result.stdout)
+    assert {m["name"]: m["strongly_typed"] for m in data["models"]} == {"Net": True, "Good": True}
+    assert "os._exit" not in result.stdout + result.stderr
+
+
+def test_internal_errors_are_never_blamed_on_the_model():
+    """A worker that stops on the checker's own error is reported as such."""
+    from typecheck_nn.run.runner import _death_reason
+    from typecheck_nn.run.worker import INTERNAL_EXIT
+
+    text = _death_reason(INTERNAL_EXIT, "importing this file")
+    assert "internal error" in text and "os._exit" not in text

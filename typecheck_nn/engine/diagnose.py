@@ -49,7 +49,8 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
     for u, v in op_edges(tg.graph):
         folded.add_edge(site[u], site[v])
         unrolled.add_edge(u, v)
-    param_ops = [op.id for op in tg.ops if any(tg.learned.get(i) for i in op.inputs)]
+    # (a buffer used as a matrix, an echo-state reservoir, parametrises the step too)
+    param_ops = [op.id for op in tg.ops if op.params or any(tg.learned.get(i) for i in op.inputs)]
     uses_param = {site[i] for i in param_ops}
     once = {op.id for op in tg.ops if count[op.site] < 2}
     # a loop that no learned value reaches (combining masks, counting positions) is no
@@ -166,7 +167,27 @@ def state_producers(tg: TypedGraph, firmware: set[int]) -> set[int]:
         k = seen.get(op.site, 0)
         occurrence[op.id] = k
         seen[op.site] = k + 1
-    return {u for u, v in op_edges(tg.graph) if u in firmware and v in firmware and occurrence[v] > occurrence[u]}
+    # ...looking through bookkeeping: `cat([x, h])` before a convolution is a shape op, not
+    # firmware, and without this h would not count as carried (a ConvLSTM's state was then
+    # named after an intermediate)
+    succ: dict[int, list[int]] = {}
+    for u, v in op_edges(tg.graph):
+        succ.setdefault(u, []).append(v)
+    carried: set[int] = set()
+    for u in firmware:
+        todo, visited = list(succ.get(u, ())), set()
+        while todo:
+            v = todo.pop()
+            if v in visited:
+                continue
+            visited.add(v)
+            if v in firmware:
+                if occurrence[v] > occurrence[u]:
+                    carried.add(u)
+                    break
+            elif tg.ops[v].kind is OpKind.SHAPE:
+                todo.extend(succ.get(v, ()))
+    return carried
 
 
 # -- naming types ------------------------------------------------------------------------------
@@ -331,8 +352,14 @@ def conflict_diagnostic(
     if recurrent:
         rule = rules.RECURRENT_STATE
         primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
-        fed = [tg.ops[tg.node_to_op[i]] for u in uses for i in u.inputs if i in tg.node_to_op]
-        state = _state_name([op for op in fed if op.id in carried] + ops, firmware, carried)
+        fed = _fed(tg, uses)
+        named = [tg.state_names[op.id] for op in ops if op.id in tg.state_names]  # a step cell's argument
+        state = (
+            named[0]
+            if named
+            else _state_name([op for op in fed if op.id in carried] + ops, firmware, carried)
+            or _state_name([tg.ops[i] for i in sorted(carried, reverse=True)], firmware, carried)
+        )
         message = (
             f"recurrent state{f' `{state}`' if state else ''} passes through `{short}` and flows back into itself: "
             f"`{short}` maps {dom} to {cod}, so the state cannot keep one type across steps"
@@ -367,6 +394,24 @@ def conflict_diagnostic(
         scope=_scope(primary, model),
         nodes=[op.node for op in ops],
     )
+
+
+def _fed(tg: TypedGraph, uses: list[OpInfo]) -> list[OpInfo]:
+    """The ops whose values the matrix is fed, looking through bookkeeping (`cat([x, h])`
+    before a convolution), nearest first: the state is named by what the matrix reads."""
+    out: list[OpInfo] = []
+    todo = [tg.node_to_op[i] for u in uses for i in u.inputs if i in tg.node_to_op]
+    seen: set[int] = set()
+    while todo:
+        i = todo.pop(0)
+        if i in seen:
+            continue
+        seen.add(i)
+        op = tg.ops[i]
+        out.append(op)
+        if op.kind is OpKind.SHAPE:
+            todo.extend(tg.node_to_op[n] for n in op.inputs if n in tg.node_to_op)
+    return out
 
 
 def _dedupe_related(related: list[Related]) -> list[Related]:

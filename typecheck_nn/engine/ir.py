@@ -94,6 +94,9 @@ class Value:
     shape: tuple[int, ...]
     is_gate: bool = False
     stacked: Stacked | None = field(default=None, compare=False, repr=False)
+    # positions of axes that are copies of a broadcast scalar (a size-1 or missing axis made
+    # full by expand/repeat): like a size-1 axis, they impose no type where they are used
+    spread: frozenset[int] = field(default=frozenset(), compare=False, repr=False)
 
     @property
     def ndim(self) -> int:

@@ -31,6 +31,7 @@ from typecheck_nn.engine.diagnose import (
     unknown_op_notes,
 )
 from typecheck_nn.engine.solve import solve
+from typecheck_nn.engine.stepcell import fallback_state_names, find_step_cell
 from typecheck_nn.engine.trace import TracedProgram, TraceError
 from typecheck_nn.engine.typegraph import build_typed_graph
 from typecheck_nn.engine.viewgraph import graph_view
@@ -77,11 +78,14 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
     """Typed graph, solution and findings for one traced program."""
     t0 = time.perf_counter()
     tg = build_typed_graph(program)
+    cell = find_step_cell(tg, program)  # a step's state keeps its type, as if unrolled
+    tg.recurrent_ops |= cell.firmware
     t1 = time.perf_counter()
     sol = solve(tg.constraints)
     t2 = time.perf_counter()
     firmware = firmware_ops(tg)
-    carried = state_producers(tg, firmware)
+    loop_carried = state_producers(tg, firmware)
+    carried = loop_carried | cell.carried
     namer = TypeNamer(tg, sol)
     violations: list[Diagnostic] = []
     if sol.conflicts:
@@ -95,7 +99,10 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
         notes.append(rules.SEARCH_BUDGET.diagnostic(rules.SEARCH_BUDGET.summary, None, model=name))
     unchecked = unchecked_ops(tg, sol)
     conflicted_ops = {tg.node_to_op[n] for v in violations for n in v.nodes if n in tg.node_to_op}
-    summary = recurrence_summary(tg, firmware, carried)
+    summary = recurrence_summary(tg, firmware, loop_carried)
+    summary.state_values = (cell.states + summary.state_values)[:12]
+    if summary.has_recurrence and not summary.state_values:
+        summary.state_values = fallback_state_names(tg, firmware)
     graph = graph_view(tg, namer, firmware, conflicted_ops) if with_graph else None
     t3 = time.perf_counter()
     strongly = not any(v.severity == "error" for v in violations)

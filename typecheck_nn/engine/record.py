@@ -41,6 +41,10 @@ class _Recorder(TorchDispatchMode):
         super().__init__()
         self.graph, self.env, self.placeholders = graph, env, placeholders
         self.alive: list[torch.Tensor] = []  # keeps ids unique for the whole recording
+        # the nn.Module path each op ran in, as export records it: without it the layers of
+        # a stack (deep copies running the same lines) fold into one site, a false recurrence
+        self.module_stack: list[str] = []
+        self.module_paths: dict[str, str] = {}
 
     def node_for(self, t: torch.Tensor) -> torch.fx.Node:
         node = self.env.get(id(t))
@@ -58,6 +62,8 @@ class _Recorder(TorchDispatchMode):
         to_node = lambda a: self.node_for(a) if isinstance(a, torch.Tensor) else a  # noqa: E731
         node = self.graph.call_function(func, tree_map(to_node, tuple(args)), tree_map(to_node, kwargs))
         node.meta["val"] = tree_map(_meta, out)
+        if self.module_stack:
+            self.module_paths[node.name] = self.module_stack[-1]
         custom = dict(fx_traceback.get_current_meta().get("custom") or {})
         node.meta["custom"] = custom
         if isinstance(out, torch.Tensor):
@@ -78,12 +84,15 @@ def record(module: torch.nn.Module, args, kwargs, user_files: set[str]) -> Trace
     graph = torch.fx.Graph()
     env: dict[int, torch.fx.Node] = {}
     placeholders: dict[str, PlaceholderInfo] = {}
+    tensors: dict[str, torch.Tensor] = {}
     for kind, named in (("parameter", module.named_parameters()), ("buffer", module.named_buffers())):
         for name, t in named:
             node = graph.placeholder(name.replace(".", "_"))
             node.meta["val"] = _meta(t)
             placeholders[node.name] = PlaceholderInfo(kind, name)
             env[id(t)] = node
+            if kind == "buffer":
+                tensors[name] = t
     flat_inputs = [a for a in list(args) + list((kwargs or {}).values()) if isinstance(a, torch.Tensor)]
     for i, t in enumerate(flat_inputs):
         node = graph.placeholder(f"input_{i}")
@@ -92,8 +101,31 @@ def record(module: torch.nn.Module, args, kwargs, user_files: set[str]) -> Trace
         env[id(t)] = node
     module.eval()
     recorder = _Recorder(graph, env, placeholders)
-    with _quiet_torch(), torch.no_grad(), fx_traceback.preserve_node_meta(), SourceLocationMode(user_files), recorder:
-        out = module(*args, **(kwargs or {}))
+    names = {id(m): name for name, m in module.named_modules()}
+
+    def enter(mod, _args):
+        name = names.get(id(mod))
+        recorder.module_stack.append(name if name is not None else (recorder.module_stack or [""])[-1])
+
+    def leave(mod, _args, _out):
+        if recorder.module_stack:
+            recorder.module_stack.pop()
+
+    from torch.nn.modules.module import register_module_forward_hook, register_module_forward_pre_hook
+
+    hooks = [register_module_forward_pre_hook(enter), register_module_forward_hook(leave)]
+    try:
+        with (
+            _quiet_torch(),
+            torch.no_grad(),
+            fx_traceback.preserve_node_meta(),
+            SourceLocationMode(user_files),
+            recorder,
+        ):
+            out = module(*args, **(kwargs or {}))
+    finally:
+        for h in hooks:
+            h.remove()
     outputs = [recorder.env[id(t)] for t in _tensors(out) if id(t) in recorder.env]
     graph.output(tuple(outputs))
     gm = torch.fx.GraphModule(torch.nn.Module(), graph)
@@ -101,10 +133,11 @@ def record(module: torch.nn.Module, args, kwargs, user_files: set[str]) -> Trace
         gm,
         placeholders,
         _collect_locations(gm, user_files),
-        {},
+        {k: v for k, v in recorder.module_paths.items()},
         "recorded-path",
         _collect_sites(gm),
         _collect_functions(gm),
+        tensors=tensors,
     )
 
 

@@ -13,6 +13,7 @@ line of the branch; api.py then records the path the example inputs take (record
 from __future__ import annotations
 
 import contextlib
+import inspect
 import linecache
 import logging
 import os
@@ -50,6 +51,16 @@ class TracedProgram:
     sites: dict[str, str] = field(default_factory=dict)  # node -> source site (same across unrolled steps)
     functions: dict[str, str] = field(default_factory=dict)  # node -> qualified name of the user's function
     notes: list[tuple[str, Location | None]] = field(default_factory=list)  # (message, where) for the report
+    # buffers' and constants' values by qualified name, for what a fixed matrix is (fixed.py)
+    tensors: dict[str, torch.Tensor] = field(default_factory=dict)
+    # fixed matrices whose value was needed but unknown (traced on meta): see run/check.py
+    unknown_tensors: set[str] = field(default_factory=set)
+    # the call's structure, for step cells (stepcell.py): per top-level argument, its name
+    # and the placeholders of its tensor leaves; the output as nested lists of node names
+    arg_groups: list[tuple[str, list[str | None], bool]] = field(default_factory=list)  # (name, leaves, is a tensor)
+    out_tree: object = None
+    # buffers the call writes (export returns their new values): output node -> buffer
+    mutated_buffers: dict[str, str] = field(default_factory=dict)
 
 
 def assigned_name(loc: Location) -> str | None:
@@ -187,7 +198,9 @@ class SourceLocationMode(TorchFunctionMode):
         name = getattr(func, "__name__", None)
         if name == "__set__":  # `weight.data = ...`: export later fails with no frame to name
             self._note_attribute_write()
-        if name in _INTROSPECTION or not _HAS_ANNOTATE:
+        if name in _INTROSPECTION or not _HAS_ANNOTATE or torch.compiler.is_dynamo_compiling():
+            # (under dynamo, tracing a torch.cond/while_loop branch, frames cannot be read:
+            # the branch's ops get spans from the call, see typegraph's nested graphs)
             return func(*args, **kwargs)
         frame = sys._getframe(1)
         user_files = self.user_files
@@ -355,6 +368,33 @@ def _tensors_in(obj, depth: int = 0):
             yield from _tensors_in(v, depth + 1)
 
 
+class TwoSteps(torch.nn.Module):
+    """Calls a model twice on the same inputs: a state the model keeps in a plain
+    attribute, read at the start of forward and written at its end, is then passed from
+    one step to the next in the traced graph, which types the recurrent function."""
+
+    def __init__(self, model: torch.nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, *args, **kwargs):
+        first = tuple(_tensors_in(self.model(*args, **kwargs)))
+        return first + tuple(_tensors_in(self.model(*args, **kwargs)))
+
+
+_STATE_ATTRIBUTE = re.compile(r"tensor attributes? (.+?) (?:was|were) assigned during export")
+
+
+def _is_state_attribute(message: str) -> bool:
+    """A user's attribute assigned a tensor in forward (`self.prev_state = h`), as export
+    reports it; torch's own bookkeeping (nn.LSTM's `_flat_weights`) is private and no state."""
+    m = _STATE_ATTRIBUTE.search(message)
+    if m is None:
+        return False
+    names = [n.strip() for n in m.group(1).split(",")]
+    return any(not any(part.startswith("_") for part in n.split(".")[1:]) for n in names)
+
+
 def _strip_prefix(name: str, prefix: str = "model.") -> str:
     return name[len(prefix) :] if name.startswith(prefix) else ("" if name == prefix[:-1] else name)
 
@@ -366,9 +406,17 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
         warnings.simplefilter("ignore")
         mode = SourceLocationMode(user_files)
         try:
-            with fx_traceback.preserve_node_meta(), mode:
+            with fx_traceback.preserve_node_meta(), mode, warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
                 ep = torch.export.export(module, tuple(args), kwargs=kwargs or None, strict=False)
             wrapped = False
+            if any(_is_state_attribute(str(w.message)) for w in caught):
+                # forward keeps a state in a plain attribute (self.prev_state = h; export
+                # says so and puts the old value back): two calls make the step a
+                # recurrence the loop analysis sees, as if unrolled
+                with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
+                    ep = torch.export.export(TwoSteps(module), tuple(args), kwargs=kwargs or None, strict=False)
+                wrapped = True
         except Exception as exc:  # noqa: BLE001
             if mode.attribute_writes:
                 exc.typecheck_nn_location = mode.attribute_writes[0]  # type: ignore[attr-defined]
@@ -387,6 +435,7 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
         "TOKEN": "input",
     }
     placeholders = {}
+    tensors: dict[str, torch.Tensor] = {}
     for spec in ep.graph_signature.input_specs:
         name = getattr(spec.arg, "name", None)
         if name is None:
@@ -394,9 +443,14 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
         kind = kinds.get(spec.kind.name, "input")
         target = spec.target or name
         placeholders[name] = PlaceholderInfo(kind, _strip_prefix(target) if wrapped else target)
+        if kind in ("buffer", "constant"):
+            value = ep.state_dict.get(target, ep.constants.get(target))
+            if isinstance(value, torch.Tensor):
+                tensors[placeholders[name].target] = value
     paths = _module_paths(gm)
     if wrapped:
         paths = {k: _strip_prefix(v) for k, v in paths.items()}
+    arg_groups, out_tree, mutated = _call_structure(ep, wrapped, module)
     return TracedProgram(
         gm,
         placeholders,
@@ -405,7 +459,73 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
         "export",
         _collect_sites(gm),
         _collect_functions(gm),
+        tensors=tensors,
+        arg_groups=arg_groups,
+        out_tree=out_tree,
+        mutated_buffers=mutated,
     )
+
+
+def _call_structure(ep, wrapped: bool, module=None):
+    """What a step cell is found from: the arguments (each with its tensor leaves, in the
+    order export made placeholders for them), the output's nesting, and written buffers.
+    Read from export's own pytree specs; anything unexpected gives no structure (then no
+    step cell is looked for, which only loses a check the unrolled code would not have)."""
+    try:
+        sig = ep.graph_signature
+        user_in = [s for s in sig.input_specs if s.kind.name in ("USER_INPUT",)]
+        names = [getattr(s.arg, "name", None) if type(s.arg).__name__ == "TensorArgument" else None for s in user_in]
+        in_spec = ep.call_spec.in_spec
+        args_spec, kwargs_spec = in_spec.children_specs if in_spec.num_children == 2 else (in_spec, None)
+        groups: list[tuple[str, list[str | None], bool]] = []
+        i = 0
+        children = list(args_spec.children_specs)
+        keys = [None] * len(children)
+        if kwargs_spec is not None and kwargs_spec.num_children:
+            children += list(kwargs_spec.children_specs)
+            keys += list(kwargs_spec.context)
+        try:
+            params = [
+                p.name
+                for p in inspect.signature(module.forward).parameters.values()
+                if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)
+            ]
+        except (TypeError, ValueError, AttributeError):
+            params = []
+        for k, (child, key) in enumerate(zip(children, keys)):
+            leaves = names[i : i + child.num_leaves]
+            i += child.num_leaves
+            label = key or (params[k] if k < len(params) else _arg_label([n for n in leaves if n]))
+            groups.append((label, leaves, child.is_leaf()))
+        if i != len(names):
+            return [], None, {}
+        user_out = [s for s in sig.output_specs if s.kind.name == "USER_OUTPUT"]
+        out_names = [getattr(s.arg, "name", None) for s in user_out]
+        mutated = {
+            getattr(s.arg, "name", ""): _strip_prefix(s.target) if wrapped else s.target
+            for s in sig.output_specs
+            if s.kind.name == "BUFFER_MUTATION" and s.target
+        }
+        if wrapped:
+            return groups, out_names, mutated
+        leaves_iter = iter(out_names)
+
+        def build(spec):
+            if spec.is_leaf():
+                return next(leaves_iter, None)
+            return [build(c) for c in spec.children_specs]
+
+        return groups, build(ep.call_spec.out_spec), mutated
+    except Exception:  # noqa: BLE001 - structure is optional
+        return [], None, {}
+
+
+def _arg_label(leaves: list[str]) -> str:
+    """`state` for placeholders state_0, state_1; the name itself for a lone tensor."""
+    if len(leaves) == 1:
+        return leaves[0]
+    prefix = os.path.commonprefix(leaves).rstrip("_0123456789") if leaves else ""
+    return prefix or (leaves[0] if leaves else "?")
 
 
 def is_data_dependent(exc: BaseException) -> bool:

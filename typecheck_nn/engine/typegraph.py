@@ -16,8 +16,11 @@ import networkx as nx
 import torch
 
 from typecheck_nn.core.model import Location
+from typecheck_nn.engine.control_flow import CONTROL_FLOW, walk_control_flow
+from typecheck_nn.engine.fixed import fixed_matrix
 from typecheck_nn.engine.ir import Choice, Constraints, Eq, OpInfo, OpKind, Param, Stacked, Structure, Value
 from typecheck_nn.engine.ops import dispatch, target_name
+from typecheck_nn.engine.ops.common import fresh_output
 from typecheck_nn.engine.trace import NodeInfo, TracedProgram, assigned_name, node_info
 
 
@@ -51,6 +54,7 @@ class TypedGraph:
     # parameters, buffers and constants (empty set: buffers/constants only)
     learned: dict[str, frozenset[int]] = field(default_factory=dict)
     param_nodes: dict[str, int] = field(default_factory=dict)  # placeholder fx name -> parameter index
+    state_names: dict[int, str] = field(default_factory=dict)  # op producing a step cell's state -> its name
 
 
 def _shape_of(val) -> tuple[int, ...] | None:
@@ -157,6 +161,7 @@ class Builder:
         self.recurrent_ops: set[int] = set()
         self.learned: dict[str, frozenset[int]] = {}
         self.param_nodes: dict[str, int] = {}
+        self.use_of: dict[int, int] = {}  # a constant's per-use type variable -> the one it copies
 
     # -- variables and values ----------------------------------------------------------
     def fresh(self, size: int | None, label: str) -> int:
@@ -206,6 +211,7 @@ class Builder:
         type with the axes it contracts."""
         params = self.learned_params(node)
         if params is None:
+            fixed_matrix(self, value, out_axes, contracted_axes, node)  # a buffer as a matrix
             return
         for o in out_axes:
             for k in contracted_axes:
@@ -307,14 +313,21 @@ class Builder:
         self.learned[self.resolve_name(node.name)] = frozenset()
 
     def constant_use(self, value: Value) -> Value:
-        return Value(
-            tuple(self.fresh(s, self.c.origins[a].label) for a, s in zip(value.axes, value.shape)),
-            value.shape,
-            is_gate=value.is_gate,
-        )
+        axes = tuple(self.fresh(s, self.c.origins[a].label) for a, s in zip(value.axes, value.shape))
+        self.use_of.update(zip(axes, value.axes))
+        return Value(axes, value.shape, is_gate=value.is_gate)
 
-    def refine(self, *, kind: OpKind | None = None, binary: bool | None = None, symbol: str | None = None) -> None:
+    def refine(
+        self,
+        *,
+        kind: OpKind | None = None,
+        binary: bool | None = None,
+        symbol: str | None = None,
+        recurrent: bool = False,
+    ) -> None:
         op = self.current
+        if recurrent:
+            self.recurrent_ops.add(op.id)
         if kind is not None:
             op.kind = kind
         if binary is not None:
@@ -374,7 +387,8 @@ class Builder:
             axes = tuple(self.fresh(s, f"{info.target}[{i}]") for i, s in enumerate(shape))
             idx = len(self.params)
             self.params.append(Param(info.target, shape, axes))
-            self.learned[name] = frozenset([idx]) if info.kind == "parameter" else frozenset()
+            if info.target not in self.program.mutated_buffers.values():  # a written buffer is a state
+                self.learned[name] = frozenset([idx]) if info.kind == "parameter" else frozenset()
             self.param_nodes[name] = idx
             self.values[name] = Value(axes, shape)
         else:
@@ -436,7 +450,9 @@ class Builder:
         self._follow_writes(name, op)
         self.current = op
         self._propagate_learned(name, op.inputs)
-        if sub is not None:
+        if op.target in CONTROL_FLOW:  # torch.cond, while_loop, scan: control_flow.py
+            self.values[name] = self._control_flow(node, op.target, op, frame.prefix, name)
+        elif sub is not None:
             gm_sub, args, arg_names = sub
             self.values[name] = self._walk(gm_sub, f"{name}/", args, op, arg_names)
             self.prefix = frame.prefix
@@ -484,6 +500,13 @@ class Builder:
         for src in op.inputs:
             self.graph.add_edge(value_key(src), op.id)
         return op
+
+    def _control_flow(self, node, target: str, op: OpInfo, prefix: str, name: str):
+        out = walk_control_flow(self, node, target, op, prefix, name)
+        if out is None:  # an operand layout not understood: a hole, never a silent pass
+            self.unchecked_op(target, "its branches could not be read", True)
+            return fresh_output(self, node.meta.get("val"))
+        return out
 
     def _subgraph(self, node, prefix: str):
         """(graph module, argument values) when the node calls a nested graph."""

@@ -14,6 +14,8 @@ import time
 import traceback
 from dataclasses import dataclass
 
+import torch
+
 from typecheck_nn.core.model import ModelResult
 from typecheck_nn.engine.pipeline import analyse, error_result, record_path, user_files_for
 from typecheck_nn.engine.trace import TracedProgram, TraceError, trace, user_frame_location
@@ -148,6 +150,29 @@ def _device_mismatch(error: Exception | None) -> bool:
 ALTERNATIVES_SECONDS = 60.0
 
 
+def _real_fixed_values(target, program: TracedProgram) -> bool:
+    """A buffer used as a matrix keeps the type when it is an identity, permutation or
+    diagonal (engine/fixed.py), which only its value says; on the meta device it has none.
+    Build the model once with real tensors and read those buffers; when that fails they
+    stay general matrices (a matrix changes type), never "strongly typed" by default."""
+    try:
+        model, _, _ = target.build(None)
+    except ABORT:
+        raise
+    except Exception:  # noqa: BLE001 - the meta result stands
+        return False
+    found = False
+    for name in sorted(program.unknown_tensors):
+        value: object = model
+        for part in name.split("."):
+            value = getattr(value, part, None)
+        if isinstance(value, torch.Tensor) and not value.is_meta:
+            program.tensors[name] = value.detach()
+            found = True
+    program.unknown_tensors.clear()
+    return found
+
+
 def check_target(target, debug: bool = False, with_graph: bool = True) -> ModelResult:
     """Build and trace `target` (meta device first, real tensors if needed), then analyse it."""
     files = {target.path}
@@ -164,6 +189,8 @@ def check_target(target, debug: bool = False, with_graph: bool = True) -> ModelR
         program = outcome
     t1 = time.perf_counter()
     result = analyse(program, target.name, target.path, with_graph=with_graph)
+    if program.unknown_tensors and _real_fixed_values(target, program):
+        result = analyse(program, target.name, target.path, with_graph=with_graph)
     result.seconds["trace"] = t1 - t0
     result.fallback = fallback
     result.built_with = getattr(target, "built_with", None)

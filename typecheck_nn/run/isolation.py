@@ -25,6 +25,7 @@ import sysconfig
 import tempfile
 import threading
 from collections.abc import Iterator
+from typing import Any
 
 
 class Timeout(BaseException):  # noqa: N818 - a BaseException, so `except Exception` in user code lets it through
@@ -210,18 +211,18 @@ class Isolation:
     def _is_user_module(self, name: str) -> bool:
         if name.split(".")[0] == _OWN_PACKAGE:
             return False
-        module = sys.modules.get(name)
-        files = [getattr(module, "__file__", None) or ""]
-        files += list(getattr(module, "__path__", None) or [])
-        files = [f for f in files if f]
+        files = _module_files(sys.modules.get(name))
         if not files:
             return False  # built-in or synthetic: nothing user-specific to drop
         return not any(_installed(f, self.roots) for f in files)
 
     def restore(self) -> None:
-        for name in [n for n in list(sys.modules) if n not in self.modules]:
-            if name.startswith("_typecheck_nn_target_") or self._is_user_module(name):
-                sys.modules.pop(name, None)
+        # decide for every new module first, then drop: reading a namespace package's
+        # __path__ looks its parent up in sys.modules, which dropping it first would break
+        new = [n for n in list(sys.modules) if n not in self.modules]
+        drop = [n for n in new if n.startswith("_typecheck_nn_target_") or self._is_user_module(n)]
+        for name in drop:
+            sys.modules.pop(name, None)
         sys.path[:] = self.path
         sys.argv[:] = self.argv
         with contextlib.suppress(OSError):
@@ -238,6 +239,28 @@ class Isolation:
             yield
         finally:
             self.restore()
+
+
+def _module_files(module: object) -> list[str]:
+    """The files and folders a module comes from, read from its own namespace: a module
+    whose `__getattr__` answers any name (a lazy-import shim) must not be asked, and a
+    namespace package's `__path__` can fail to recompute (its parent already gone), so
+    anything unreadable counts as absent rather than failing the cleanup."""
+    namespace = getattr(module, "__dict__", None)
+    if not isinstance(namespace, dict):
+        return []
+    out: list[str] = []
+    file = namespace.get("__file__")
+    if isinstance(file, str) and file:
+        out.append(file)
+    path: Any = namespace.get("__path__")
+    entries: list = []
+    try:
+        entries = list(path) if isinstance(path, (list, tuple)) or hasattr(path, "_path") else []
+    except Exception:  # noqa: BLE001 - a namespace path that cannot recompute
+        entries = list(getattr(path, "_path", None) or [])
+    out += [p for p in entries if isinstance(p, str) and p]
+    return out
 
 
 def _torch_state() -> tuple | None:

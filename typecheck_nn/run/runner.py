@@ -19,6 +19,7 @@ import contextlib
 import os
 import signal
 import time
+import traceback
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -124,6 +125,10 @@ class _Collector:
 
 
 def _death_reason(exitcode: int | None, where: str) -> str:
+    from typecheck_nn.run.worker import INTERNAL_EXIT
+
+    if exitcode == INTERNAL_EXIT:
+        return f"internal error in typecheck-nn while {where} (not the model's code); rerun with -j1 --debug for the traceback"
     if exitcode is not None and exitcode < 0:
         try:
             name = signal.Signals(-exitcode).name
@@ -363,7 +368,12 @@ def _run_inline(tasks: list[Task], collector: _Collector, options: RunOptions) -
     capture = Capture()
     try:
         for task in tasks:
-            run_task(task, options, collector.handle, capture)
+            try:
+                run_task(task, options, collector.handle, capture)
+            except Exception as exc:  # noqa: BLE001 - the checker's own failure: exit 2, never 1
+                if options.debug:
+                    traceback.print_exc()
+                collector.fail(task.index, None, f"internal error in typecheck-nn (not the model's code): {exc}")
     except Interrupted:
         raise KeyboardInterrupt from None
     finally:

@@ -131,8 +131,18 @@ def run_task(task: Task, options: RunOptions, emit: Callable[[Message], None], c
             result.output = "".join(out)
             emit(ModelDone(task.index, result))
     finally:
-        isolation.restore()
+        try:
+            isolation.restore()
+        except Exception as exc:  # noqa: BLE001 - ours, never the model's: say so
+            raise InternalError(f"cleaning up after the file ({type(exc).__name__}: {exc})") from exc
     emit(TaskDone(task.index))
+
+
+class InternalError(Exception):
+    """A failure of the checker itself around a task (not of the model's code)."""
+
+
+INTERNAL_EXIT = 70  # EX_SOFTWARE: a worker that stops on an internal error exits with this
 
 
 def worker_main(conn, options: RunOptions, threads: int) -> None:
@@ -168,7 +178,12 @@ def worker_main(conn, options: RunOptions, threads: int) -> None:
                 break
             if task is None:
                 break
-            run_task(task, options, conn.send, capture)
+            try:
+                run_task(task, options, conn.send, capture)
+            except Exception:  # noqa: BLE001 - the parent reports it as the checker's error
+                if options.debug:
+                    traceback.print_exc()
+                os._exit(INTERNAL_EXIT)
     finally:
         capture.close()
         conn.close()

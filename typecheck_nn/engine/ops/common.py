@@ -89,7 +89,7 @@ def fresh_output(b, out):
 def keep(v: Value, *, is_gate: bool | None = None) -> Value:
     """A value with the same axis types (unary coordinatewise ops, copies, casts); a packed
     value stays packed, its parts keeping their types too."""
-    return Value(v.axes, v.shape, is_gate=v.is_gate if is_gate is None else is_gate, stacked=v.stacked)
+    return Value(v.axes, v.shape, is_gate=v.is_gate if is_gate is None else is_gate, stacked=v.stacked, spread=v.spread)
 
 
 def norm_dim(dim: int, ndim: int) -> int:
@@ -105,14 +105,30 @@ def broadcast_pairs(b, values: list[Value], out_shape: tuple[int, ...]):
     """Right-align the operands; per output axis, the operand axes that are not broadcast."""
     nd = len(out_shape)
     per_axis: list[list[int]] = [[] for _ in range(nd)]
+    spread: list[list[int]] = [[] for _ in range(nd)]
     for v in values:
         off = nd - v.ndim
         for i, (ax, s) in enumerate(zip(v.axes, v.shape)):
             if off + i < 0:
                 continue
             if full(s) or out_shape[off + i] == 1:
-                per_axis[off + i].append(ax)
-    return per_axis
+                (spread if i in v.spread else per_axis)[off + i].append(ax)
+    # a broadcast scalar's copies impose nothing beside a real axis; alone, they carry over
+    return [present or spread[i][:1] for i, present in enumerate(per_axis)]
+
+
+def broadcast_spread(values: list[Value], out_shape: tuple[int, ...]) -> frozenset[int]:
+    """Output axes of a coordinatewise op that are still copies of a broadcast scalar:
+    every operand that is full there is spread there (`1 - z.expand_as(h)`)."""
+    nd = len(out_shape)
+    out = set()
+    for i in range(nd):
+        full_here = [
+            (v, i - (nd - v.ndim)) for v in values if i - (nd - v.ndim) >= 0 and full(v.shape[i - (nd - v.ndim)])
+        ]
+        if full_here and all(k in v.spread for v, k in full_here):
+            out.add(i)
+    return frozenset(out)
 
 
 def unify_broadcast(b, values: list[Value], out_shape: tuple[int, ...]) -> tuple[int, ...]:

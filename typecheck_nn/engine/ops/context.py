@@ -65,8 +65,16 @@ class RuleContext(Protocol):
         """The value an fx node holds now (a base written row by row holds its rows)."""
         ...
 
-    def refine(self, *, kind: OpKind | None = None, binary: bool | None = None, symbol: str | None = None) -> None:
+    def refine(
+        self,
+        *,
+        kind: OpKind | None = None,
+        binary: bool | None = None,
+        symbol: str | None = None,
+        recurrent: bool = False,
+    ) -> None:
         """What this *use* of the op is, where the registry's record cannot know it in
         advance: `max(x, y)` is binary while `max(x, dim)` reduces, a depthwise convolution
-        is diagonal, `x + 1` is unary, an mkldnn layer's equations come from its mode."""
+        is diagonal, `x + 1` is unary, an mkldnn layer's equations come from its mode, a
+        cell called once is one step of a recurrence."""
         ...

@@ -9,7 +9,15 @@ solver (a Choice), so that a violation is reported only when no orientation work
 from __future__ import annotations
 
 from typecheck_nn.engine.ir import Value
-from typecheck_nn.engine.ops.common import RuleArgs, full, is_value, keep, unify_broadcast
+from typecheck_nn.engine.ops.common import (
+    RuleArgs,
+    broadcast_spread,
+    full,
+    is_value,
+    keep,
+    tensor_meta,
+    unify_broadcast,
+)
 from typecheck_nn.engine.ops.registry import Gate, GiveUp, OpKind, aten, inplace, op_name, rule
 
 GATE_OPS = inplace(aten.sigmoid, aten.hardsigmoid)
@@ -35,7 +43,7 @@ ACTIVATIONS = inplace(
     "tanhshrink",
     aten.log_sigmoid,
     aten.logit,
-) + (aten.log_sigmoid_forward, aten.prelu, aten._prelu_kernel)
+) + (aten.prelu, aten._prelu_kernel)
 MATH = inplace(
     aten.exp,
     aten.log,
@@ -292,7 +300,7 @@ def binary(r: RuleArgs):
         r.b.refine(kind=OpKind.UNARY)  # with a constant: a unary function of the one operand
     axes = unify_broadcast(r.b, values, shape)
     gate_out = packet == "rsub" and len(values) == 1 and values[0] is r.arg(0) and values[0].is_gate  # 1 - g
-    return Value(axes, shape, is_gate=gate_out)
+    return Value(axes, shape, is_gate=gate_out, spread=broadcast_spread(values, shape))
 
 
 @rule(*inplace(aten.add), kind=OpKind.BINARY, note=UNIFIES, symbol="+", linear=(True, True), additive=True)
@@ -328,23 +336,34 @@ def where(r: RuleArgs):
         r.b.refine(binary=True)
     if not values:
         return r.b.new_value(shape, r.b.label())
-    return Value(unify_broadcast(r.b, values, shape), shape, is_gate=all(v.is_gate for v in values))
+    return Value(
+        unify_broadcast(r.b, values, shape),
+        shape,
+        is_gate=all(v.is_gate for v in values),
+        spread=broadcast_spread(values, shape),
+    )
 
 
 def _acts_on(r: RuleArgs, actor: Value, target: Value, shape) -> Value:
     """diag(actor) target: the result has target's types; actor only where target broadcasts."""
     nd = len(shape)
     axes = []
+    spread = set()
     t_off, a_off = nd - target.ndim, nd - actor.ndim
     for i in range(nd):
         ti, ai = i - t_off, i - a_off
-        if ti >= 0 and full(target.shape[ti]):
+        t_full, a_full = ti >= 0 and full(target.shape[ti]), ai >= 0 and full(actor.shape[ai])
+        if t_full and (ti not in target.spread or not a_full or ai in actor.spread):
             axes.append(target.axes[ti])
-        elif ai >= 0 and full(actor.shape[ai]):
+            if ti in target.spread:
+                spread.add(i)
+        elif a_full:  # the target broadcasts here (size 1, or a scalar's copies)
             axes.append(actor.axes[ai])
+            if ai in actor.spread:
+                spread.add(i)
         else:
             axes.append(r.b.fresh(shape[i], r.b.label()))
-    return Value(tuple(axes), shape)
+    return Value(tuple(axes), shape, spread=frozenset(spread))
 
 
 ACTS_ON = "`{sym}` gives its result the type of the operand acted on"
@@ -374,9 +393,10 @@ def product(r: RuleArgs):
     if shape is None:
         raise GiveUp
     x, y = r.arg(0, "self"), r.arg(1, "other")
-    # numbers, 0-d tensors and constants (a mask buffer, ones(n)) scale: they keep the other's type
-    scalar_x = not is_value(x) or x.ndim == 0 or r.constant(0)
-    scalar_y = not is_value(y) or y.ndim == 0 or r.constant(1)
+    # numbers, 0-d tensors and constants (a mask buffer, ones(n)) scale: they keep the
+    # other's type; but a gate acting on a constant still acts on it (see _gate_on_constant)
+    scalar_x = not is_value(x) or x.ndim == 0 or r.constant(0) and not _gate_on_constant(x, y)
+    scalar_y = not is_value(y) or y.ndim == 0 or r.constant(1) and not _gate_on_constant(y, x)
     if scalar_x and scalar_y:
         return r.b.new_value(shape, r.b.label())
     if scalar_y:
@@ -393,10 +413,19 @@ def product(r: RuleArgs):
     nd = len(shape)
     axes, alt_x, alt_y = [], [], []
     x_off, y_off = nd - x.ndim, nd - y.ndim
+    spread = set()
     for i in range(nd):
         xi, yi = i - x_off, i - y_off
         xf = xi >= 0 and full(x.shape[xi])
         yf = yi >= 0 and full(y.shape[yi])
+        # a broadcast scalar's copies (z.expand_as(h)) impose nothing: the other's type wins
+        if xf and yf and (xi in x.spread) != (yi in y.spread):
+            axes.append(y.axes[yi] if xi in x.spread else x.axes[xi])
+            continue
+        if xf and yf and xi in x.spread:
+            axes.append(x.axes[xi])
+            spread.add(i)
+            continue
         if xf and yf:
             if x.axes[xi] == y.axes[yi]:
                 axes.append(x.axes[xi])
@@ -413,7 +442,26 @@ def product(r: RuleArgs):
             axes.append(r.b.fresh(shape[i], r.b.label()))
     if alt_x:
         r.b.choice([alt_x, alt_y])
-    return Value(tuple(axes), shape, is_gate=x.is_gate and y.is_gate)
+    spread |= {
+        i
+        for i in range(nd)
+        if i - x_off >= 0 and i - x_off in x.spread and not (i - y_off >= 0 and full(y.shape[i - y_off]))
+    }
+    spread |= {
+        i
+        for i in range(nd)
+        if i - y_off >= 0 and i - y_off in y.spread and not (i - x_off >= 0 and full(x.shape[i - x_off]))
+    }
+    return Value(tuple(axes), shape, is_gate=x.is_gate and y.is_gate, spread=frozenset(spread))
+
+
+def _gate_on_constant(c: Value, other) -> bool:
+    """`g * c` for a gate g and a constant c that is no gate: g acts on c, so the product
+    has c's (per-use, fresh) types, as `g * v` has v's. Letting the constant scale instead
+    gave the product the *gate's* type: with a state starting as zeros, the first step's
+    `g * h` with `g = sigmoid(U h)` then tied cod(U) to the state, and a strongly typed
+    recurrence was reported weak (while the same model given h0 as an input passed)."""
+    return is_value(other) and other.is_gate and not c.is_gate and other.ndim > 0
 
 
 def _is_diagonal(r: RuleArgs, i: int, v: Value) -> bool:
@@ -460,3 +508,35 @@ def native_dropout(r: RuleArgs):
         raise GiveUp
     x = r.arg(0)
     return [keep(x, is_gate=x.is_gate)] + [r.b.new_value(s, r.b.label()) for s in (o.shape for o in outs[1:])]
+
+
+@rule(aten.log_sigmoid_forward, kind=OpKind.UNARY, note="`{sym}` keeps the type", linear=(False,))
+def log_sigmoid_forward(r: RuleArgs):
+    """(output, buffer), as the recorded path sees logsigmoid (xLSTM's sLSTM gates): the
+    output keeps the input's types; the buffer is the kernel's scratch. (As a unary rule
+    it gave up: a pair has no one shape.)"""
+    outs = r.out if isinstance(r.out, (list, tuple)) else None
+    if outs is None or not outs:
+        raise GiveUp
+    x = r.arg(0)
+    rest = [r.b.new_value(s, r.b.label()) if (s := tensor_meta(o)) is not None else None for o in outs[1:]]
+    return [keep(x)] + rest
+
+
+@rule(
+    aten.complex,
+    aten.polar,
+    kind=OpKind.BINARY,
+    note="`{sym}` requires both parts to have one type",
+    linear=(True, True),
+    requires=(0, 1),
+)
+def complex_(r: RuleArgs):
+    """complex(re, im) / polar(abs, angle): the two parts are coordinates of one complex
+    value, so they must have one type, which the result keeps (an LRU's complex state)."""
+    shape = r.out_shape
+    if shape is None:
+        raise GiveUp
+    values = [r.arg(0), r.arg(1)]
+    r.b.refine(binary=True)
+    return Value(unify_broadcast(r.b, values, shape), shape, spread=broadcast_spread(values, shape))

@@ -296,6 +296,12 @@ def cell(r: RuleArgs):
         w_ih, w_hh, b_ih if is_value(b_ih) else None, b_hh if is_value(b_hh) else None, r.source(2), r.source(3)
     )
     h_new, c_new = _cell(r, kind, x.axes[-1], h, c, w, hidden)
+    # the cell is one step of a recurrence even when called once (the loop is the
+    # caller's): its next state has its state's type, as when unrolled
+    r.b.eq(h_new, h)
+    if c_new is not None and len(hx_list) > 1:
+        r.b.eq(c_new, c)
+    r.b.refine(recurrent=True)
     batch = x.axes[:-1]
     outs = r.out if isinstance(r.out, (list, tuple)) else [r.out]
     result = []

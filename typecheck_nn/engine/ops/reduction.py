@@ -8,8 +8,20 @@ new index set.
 
 from __future__ import annotations
 
+import torch
+
 from typecheck_nn.engine.ir import Value
-from typecheck_nn.engine.ops.common import RuleArgs, fresh_output, full, is_value, keep, norm_dim, resized, tensor_meta
+from typecheck_nn.engine.ops.common import (
+    RuleArgs,
+    fresh_output,
+    full,
+    is_value,
+    keep,
+    norm_dim,
+    resized,
+    tensor_meta,
+    unify_broadcast,
+)
 from typecheck_nn.engine.ops.elementwise import binary
 from typecheck_nn.engine.ops.registry import Gate, GiveUp, OpKind, aten, op_name, rule, target_name
 
@@ -283,3 +295,39 @@ def max_min(r: RuleArgs):
         r.b.refine(kind=OpKind.BINARY)
         return binary(r)
     return reduce(r)
+
+
+@rule(
+    aten.cosine_similarity,
+    aten.pairwise_distance,
+    kind=OpKind.CONTRACTION,
+    note="`{sym}` contracts an axis, unifying the types on both sides",
+    linear=(False, False),
+    requires=(0, 1),
+)
+def cosine_similarity(r: RuleArgs):
+    """cos(x1, x2) along `dim` (an NTM's content addressing): an inner product of two
+    values of one type, normalised; the other axes broadcast and keep their types. No
+    operand acts as a matrix (a product summed over axes both factors span)."""
+    x1, x2, shape = r.arg(0), r.arg(1), r.out_shape
+    if shape is None:
+        raise GiveUp
+    try:
+        full_shape = tuple(torch.broadcast_shapes(x1.shape, x2.shape))
+    except RuntimeError as exc:
+        raise GiveUp from exc
+    nd = len(full_shape)
+    dim = r.arg(2, "dim", 1 if r.packet == "cosine_similarity" else -1)
+    if r.packet == "pairwise_distance":
+        dim = -1
+    if not isinstance(dim, int):
+        raise GiveUp
+    dim = norm_dim(dim, nd)
+    r.b.refine(binary=True)  # it compares its operands coordinatewise, as `+` would
+    axes = unify_broadcast(r.b, [x1, x2], full_shape)
+    kept = tuple(a for i, a in enumerate(axes) if i != dim)
+    if len(kept) == len(shape):
+        return Value(kept, shape)
+    if len(axes) == len(shape):  # keepdim
+        return Value(tuple(a if i != dim else r.b.fresh(1, r.b.label()) for i, a in enumerate(axes)), shape)
+    raise GiveUp

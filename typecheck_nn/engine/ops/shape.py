@@ -102,6 +102,7 @@ def reshape_to(r: RuleArgs, x: Value, shape: tuple[int, ...]) -> Value:
     kind=OpKind.SHAPE,
     note=RESHAPES,
     linear=(True,),
+    keeps_parts=(0,),
 )
 def view(r: RuleArgs):
     x, shape = r.arg(0), r.out_shape
@@ -109,7 +110,31 @@ def view(r: RuleArgs):
         raise GiveUp
     if tuple(shape) == x.shape:
         return keep(x)
+    unpacked = _unpack_view(r, x, tuple(shape))
+    if unpacked is not None:
+        return unpacked
+    r.b.force(x)  # any other reshape uses a packed value as one value
     return reshape_to(r, x, tuple(shape))
+
+
+def _unpack_view(r: RuleArgs, x: Value, shape: tuple[int, ...]) -> Value | None:
+    """A reshape that keeps the packed axis keeps the parts: n equal parts concatenated
+    along `dim` and viewed as (n, part) there, the other axes unchanged, is the parts
+    stacked (a QRNN's `torch.cat(next_hidden, 0).view(num_layers, B, H)`)."""
+    st = x.stacked
+    if st is None or st.squeezed or not st.parts:
+        return None
+    d, n = st.dim, len(st.parts)
+    size = st.sizes[0]
+    if any(s != size for s in st.sizes) or x.shape[d] != n * size:
+        return None
+    if shape != x.shape[:d] + (n, size) + x.shape[d + 1 :] or size < 1:
+        return None
+    parts = list(st.parts)
+    if size == 1:  # (1, ...) parts: the new axis of n replaces theirs
+        return None
+    axes = [r.b.fresh(s, r.b.label()) for s in shape]
+    return Value(tuple(axes), shape, is_gate=x.is_gate, stacked=Stacked(d, parts, [1] * n, squeezed=True))
 
 
 @rule(
@@ -221,13 +246,18 @@ def expand(r: RuleArgs):
         raise GiveUp
     nd = len(shape)
     axes = []
+    spread = set()
     for i in range(nd):
         k = i - (nd - x.ndim)
         if k >= 0 and x.shape[k] == shape[i]:
             axes.append(x.axes[k])
+            if k in x.spread:
+                spread.add(i)
         else:
             axes.append(r.b.fresh(shape[i], r.b.label()))
-    return Value(tuple(axes), tuple(shape), is_gate=x.is_gate)
+            if shape[i] != 1 and (k < 0 or x.shape[k] == 1):
+                spread.add(i)  # a scalar along this axis, copied: it still imposes nothing
+    return Value(tuple(axes), tuple(shape), is_gate=x.is_gate, spread=frozenset(spread))
 
 
 @rule(aten.repeat_interleave, kind=OpKind.SHAPE, note="`{sym}` repeats entries along an axis", requires=())

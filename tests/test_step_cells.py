@@ -1,0 +1,66 @@
+"""Step cells give the verdict of the unrolled model.
+
+Every reference model is `forward(xs, state=None) -> (outputs, state)`; called on one
+time step with its state passed in, it is its own cell, `forward(x, state) -> (y,
+state')`, and the loop is the caller's. Its verdict must be the unrolled model's: the
+step cell pass imposes exactly what the loop would (docs/semantics.md, "Step cells").
+"""
+
+from __future__ import annotations
+
+import pytest
+import torch
+from torch import nn
+
+from reference_models import MODELS
+from typecheck_nn import check
+
+
+class OneStep(nn.Module):
+    """One step of a sequence model, its state an argument and a result."""
+
+    def __init__(self, model: nn.Module):
+        super().__init__()
+        self.model = model
+
+    def forward(self, x, state):
+        ys, state = self.model(x.unsqueeze(0), state)
+        return ys[0], state
+
+
+def _verdict(module, *args):
+    report = check(module, *args, apply_config=False)
+    (model,) = report.models
+    assert model.error is None, model.error
+    assert model.complete, model.unchecked
+    return model
+
+
+@pytest.mark.parametrize("key", list(MODELS), ids=list(MODELS))
+def test_step_cell_matches_unrolled(key):
+    torch.manual_seed(0)
+    model = MODELS[key]()
+    xs = model.example_inputs()[0]
+    unrolled = _verdict(model, xs)
+    with torch.no_grad():
+        _, state = model(xs)
+    step = _verdict(OneStep(model), xs[0], state)
+    assert step.strongly_typed is unrolled.strongly_typed is model.expected_strongly_typed, (
+        [v.message for v in step.violations],
+        [v.message for v in unrolled.violations],
+    )
+    assert step.recurrence.has_recurrence
+    if not model.expected_strongly_typed:
+        assert {v.code for v in step.violations} == {"TNN002"}, [v.message for v in step.violations]
+
+
+def test_state_attributes_are_the_users_not_torchs():
+    """Export's warning names the attributes forward assigned; nn.LSTM's private
+    `_flat_weights` bookkeeping is no state to trace twice for."""
+    from typecheck_nn.engine.trace import _is_state_attribute
+
+    assert _is_state_attribute("The tensor attribute self.prev_state was assigned during export. Such ...")
+    assert not _is_state_attribute(
+        "The tensor attributes self.lstm._flat_weights[0], self.lstm._flat_weights[1] were assigned during export."
+    )
+    assert not _is_state_attribute("some other warning")

@@ -1,0 +1,131 @@
+"""Control-flow operators: torch.cond, while_loop, scan, associative_scan.
+
+Why: their bodies are graphs of their own (higher-order ops), called with operands the
+outer graph passes. Walking only the first graph with the arguments as they come (the
+generic nested-graph path) typed `cond`'s true branch with the false branch's graph as
+an operand, and a loop body once with no recurrence: a model hidden in a branch or a
+loop body passed unchecked. Here:
+
+- `cond(pred, true_fn, false_fn, operands)`: both branches are typed on the same
+  operands, and their outputs must agree (one value, whichever branch runs: like
+  `where`, their types are unified);
+- `while_loop(cond_fn, body_fn, carries, extra)`: the body is a recurrence over its
+  carries: each carry's type after the body is its type before it, and the body's ops
+  are firmware, as an unrolled loop's would be;
+- `scan(combine_fn, init, xs, extra)`: combine(carry, x_t) -> (carry', y_t) is a
+  recurrence over the carry; x_t is a slice of xs along its first axis; the ys are
+  stacked along a new first axis;
+- `associative_scan(combine_fn, xs, extra)`: combine(a, b) -> c on slices of one
+  sequence: a, b and c have one type.
+"""
+
+from __future__ import annotations
+
+import torch
+
+from typecheck_nn.engine.ir import OpInfo, OpKind, Value
+
+CONTROL_FLOW = frozenset({"cond", "while_loop", "scan", "associative_scan"})
+
+
+def _flat(b, arg, prefix: str) -> tuple[list, list]:
+    """Operand values and their fx names (for what is learned), flattening tuples/lists."""
+    values: list = []
+    names: list[str | None] = []
+    for a in arg if isinstance(arg, (list, tuple)) else [arg]:
+        if isinstance(a, torch.fx.Node):
+            values.append(b.current_value(a))
+            names.append(prefix + a.name)
+        else:
+            values.append(None)
+            names.append(None)
+    return values, names
+
+
+def _graph(b, arg, prefix: str):
+    if isinstance(arg, torch.fx.Node):
+        gm = b.values.get(prefix + arg.name)
+        if isinstance(gm, torch.fx.GraphModule):
+            return gm
+    return None
+
+
+def _same(b, a, c) -> None:
+    """Two values that must be one type, axis by axis (full axes of equal length)."""
+    if isinstance(a, Value) and isinstance(c, Value) and a.shape == c.shape:
+        for x, y, s in zip(a.axes, c.axes, a.shape):
+            if s != 1:
+                b.eq(x, y)
+
+
+def walk_control_flow(b, node, target: str, op: OpInfo, prefix: str, name: str):
+    """Type a control-flow op; returns its outputs' values (None when it cannot)."""
+    args = list(node.args)
+    walk = b._walk
+
+    def run(gm, tag: str, values: list, names: list):
+        start = len(b.ops)
+        out = walk(gm, f"{name}/{tag}/", values, op, names)
+        b.prefix, b.current = prefix, op
+        return out or [], range(start, len(b.ops))
+
+    if target == "cond" and len(args) >= 4:
+        t, f = _graph(b, args[1], prefix), _graph(b, args[2], prefix)
+        values, names = _flat(b, args[3], prefix)
+        if t is None or f is None:
+            return None
+        out_t, _ = run(t, "true", values, names)
+        out_f, _ = run(f, "false", values, names)
+        op.binary, op.kind, op.symbol = True, OpKind.BINARY, "cond"
+        for a, c in zip(out_t, out_f):
+            _same(b, a, c)
+        return out_t
+    if target == "while_loop" and len(args) >= 3:
+        body = _graph(b, args[1], prefix)
+        carries, _ = _flat(b, args[2], prefix)
+        extra, e_names = _flat(b, args[3], prefix) if len(args) > 3 else ([], [])
+        if body is None:
+            return None
+        # a carry is a state, never a constant, even when it starts as zeros: no names
+        out, ops = run(body, "body", carries + extra, [None] * len(carries) + e_names)
+        for a, c in zip(carries, out):
+            _same(b, a, c)
+        b.recurrent_ops.update(ops)
+        b.recurrent_ops.add(op.id)
+        op.symbol = "while_loop"
+        return out
+    if target == "scan" and len(args) >= 3:
+        body = _graph(b, args[0], prefix)
+        init, _ = _flat(b, args[1], prefix)
+        xs, _ = _flat(b, args[2], prefix)
+        extra, e_names = _flat(b, args[3], prefix) if len(args) > 3 else ([], [])
+        if body is None:
+            return None
+        slices = [Value(x.axes[1:], x.shape[1:]) if isinstance(x, Value) and x.ndim else None for x in xs]
+        out, ops = run(body, "combine", init + slices + extra, [None] * (len(init) + len(xs)) + e_names)
+        for a, c in zip(init, out):
+            _same(b, a, c)
+        b.recurrent_ops.update(ops)
+        b.recurrent_ops.add(op.id)
+        op.symbol = "scan"
+        steps = next((x.shape[0] for x in xs if isinstance(x, Value) and x.ndim), 1)
+        ys = [
+            Value((b.fresh(steps, b.label()),) + y.axes, (steps,) + y.shape) if isinstance(y, Value) else None
+            for y in out[len(init) :]
+        ]
+        return list(out[: len(init)]) + ys
+    if target == "associative_scan" and len(args) >= 2:
+        body = _graph(b, args[0], prefix)
+        xs, _ = _flat(b, args[1], prefix)
+        extra, e_names = _flat(b, args[2], prefix) if len(args) > 2 else ([], [])
+        if body is None:
+            return None
+        slices = [Value(x.axes[1:], x.shape[1:]) if isinstance(x, Value) and x.ndim else None for x in xs]
+        out, ops = run(body, "combine", slices + slices + extra, [None] * (2 * len(xs)) + e_names)
+        for a, c in zip(slices, out):
+            _same(b, a, c)
+        b.recurrent_ops.update(ops)
+        b.recurrent_ops.add(op.id)
+        op.symbol = "associative_scan"
+        return xs
+    return None
