@@ -18,7 +18,7 @@ from typer.testing import CliRunner
 from typecheck_nn.cli import check_app
 from typecheck_nn.run.build import AutoConfig, Sizes, build_config, plan_constructor
 
-FIXTURES = Path(__file__).parent / "fixtures" / "build"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "build"
 
 
 def run(*args: str):
