@@ -94,8 +94,16 @@ def test_every_rule_has_kind_and_note():
 
 
 def _core_forward_ops() -> set[str]:
+    """Every registered aten op tagged core: enumerated from the dispatcher, not from
+    `dir(torch.ops.aten)`, which lists only the packets loaded so far and so would make this
+    test depend on which tests ran before it."""
     names = set()
-    for attr in dir(torch.ops.aten):
+    registered = {
+        full[len("aten::") :].split(".")[0]
+        for full in torch._C._dispatch_get_all_op_names()
+        if full.startswith("aten::")
+    }
+    for attr in sorted(registered):
         packet = getattr(torch.ops.aten, attr, None)
         if packet is None or not hasattr(packet, "overloads"):
             continue

@@ -28,6 +28,7 @@ REGISTRY.ignore(
     aten.sym_numel,
     aten.sym_stride,
     aten.sym_storage_offset,
+    aten.sym_is_contiguous,
     aten._assert_tensor_metadata,
     aten._assert_scalar,
     aten.sym_constrain_range_for_size,
