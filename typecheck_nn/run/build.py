@@ -195,72 +195,93 @@ def _str_consts(node: ast.AST) -> list[str]:
     return []
 
 
-def analyse_uses(fn_node: ast.FunctionDef | None, names: Iterable[str]) -> dict[str, ParamUse]:
-    """For each parameter name, what the function body does with it."""
-    uses = {n: ParamUse() for n in names}
-    if fn_node is None:
-        return uses
+_ITERATING_CALLS = frozenset({"len", "list", "enumerate", "reversed", "zip", "sum", "max", "min", "tuple"})
 
-    def add_choices(name: str, values: list[str]) -> None:
+
+class _UseReader:
+    """One pass over a function body, one method per node kind (as ast.NodeVisitor, but
+    over `ast.walk`'s flat order), recording what each parameter name is used for."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.uses = {n: ParamUse() for n in names}
+
+    def read(self, fn_node: ast.FunctionDef) -> dict[str, ParamUse]:
+        for node in ast.walk(fn_node):
+            visit = getattr(self, f"_{type(node).__name__.lower()}", None)
+            if visit is not None:
+                visit(node)
+        return self.uses
+
+    def _add_choices(self, name: str, values: list[str]) -> None:
         for v in values:
-            if v not in uses[name].choices:
-                uses[name].choices.append(v)
+            if v not in self.uses[name].choices:
+                self.uses[name].choices.append(v)
 
-    for node in ast.walk(fn_node):
-        if isinstance(node, ast.Compare):
-            operands = [node.left, *node.comparators]
-            for name in uses:
-                if any(_is_name(o, name) for o in operands):
-                    for o in operands:
-                        add_choices(name, _str_consts(o))
-        elif isinstance(node, ast.Subscript):
-            for name in uses:
-                index = node.slice
-                if _is_name(index, name) and isinstance(node.value, ast.Dict):
-                    add_choices(name, _str_consts(node.value))
-                if _is_name(node.value, name):
-                    if isinstance(index, ast.Constant) and isinstance(index.value, int):
-                        uses[name].unpacked = True
-                    else:
-                        uses[name].iterated = True
-        elif isinstance(node, ast.Call):
-            func = node.func
-            fname = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
-            for name in uses:
-                if _is_name(func, name):
-                    uses[name].called = True
-                if fname in ("len", "list", "enumerate", "reversed", "zip", "sum", "max", "min", "tuple") and any(
-                    _is_name(a, name) for a in node.args
-                ):
-                    uses[name].iterated = uses[name].iterated or fname != "tuple"
-                if fname == "getattr" and len(node.args) >= 2 and _is_name(node.args[1], name):
-                    if isinstance(node.args[0], ast.Name) and node.args[0].id != "self":
-                        uses[name].getattr_module = True
-                    elif isinstance(node.args[0], ast.Attribute):
-                        uses[name].getattr_module = True
-                if fname == "get" and isinstance(func, ast.Attribute) and node.args and _is_name(node.args[0], name):
-                    # {'LSTM': ..., 'GRU': ...}.get(rnn_type)
-                    if isinstance(func.value, ast.Dict):
-                        add_choices(name, _str_consts(func.value))
-        elif isinstance(node, (ast.For, ast.comprehension)):
-            for name in uses:
-                if _is_name(node.iter, name):
-                    uses[name].iterated = True
-        elif isinstance(node, ast.Assign):
-            for target in node.targets:
-                if isinstance(target, (ast.Tuple, ast.List)):
-                    for name in uses:
-                        if _is_name(node.value, name):
-                            uses[name].unpacked = True
-        elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in uses:
-            attrs = uses[node.value.id].attrs
+    def _compare(self, node: ast.Compare) -> None:
+        operands = [node.left, *node.comparators]
+        for name in self.uses:
+            if any(_is_name(o, name) for o in operands):
+                for o in operands:
+                    self._add_choices(name, _str_consts(o))
+
+    def _subscript(self, node: ast.Subscript) -> None:
+        index = node.slice
+        for name, use in self.uses.items():
+            if _is_name(index, name) and isinstance(node.value, ast.Dict):
+                self._add_choices(name, _str_consts(node.value))
+            if _is_name(node.value, name):
+                if isinstance(index, ast.Constant) and isinstance(index.value, int):
+                    use.unpacked = True
+                else:
+                    use.iterated = True
+
+    def _call(self, node: ast.Call) -> None:
+        func = node.func
+        fname = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
+        for name, use in self.uses.items():
+            if _is_name(func, name):
+                use.called = True
+            if fname in _ITERATING_CALLS and any(_is_name(a, name) for a in node.args):
+                use.iterated = use.iterated or fname != "tuple"
+            if fname == "getattr" and len(node.args) >= 2 and _is_name(node.args[1], name):
+                owner = node.args[0]
+                if (isinstance(owner, ast.Name) and owner.id != "self") or isinstance(owner, ast.Attribute):
+                    use.getattr_module = True
+            if fname == "get" and isinstance(func, ast.Attribute) and node.args and _is_name(node.args[0], name):
+                # {'LSTM': ..., 'GRU': ...}.get(rnn_type)
+                if isinstance(func.value, ast.Dict):
+                    self._add_choices(name, _str_consts(func.value))
+
+    def _for(self, node: ast.For | ast.comprehension) -> None:
+        for name, use in self.uses.items():
+            if _is_name(node.iter, name):
+                use.iterated = True
+
+    _comprehension = _for
+
+    def _assign(self, node: ast.Assign) -> None:
+        for target in node.targets:
+            if isinstance(target, (ast.Tuple, ast.List)):
+                for name, use in self.uses.items():
+                    if _is_name(node.value, name):
+                        use.unpacked = True
+
+    def _attribute(self, node: ast.Attribute) -> None:
+        if isinstance(node.value, ast.Name) and node.value.id in self.uses:
+            attrs = self.uses[node.value.id].attrs
             if node.attr not in attrs:
                 attrs.append(node.attr)
-        elif isinstance(node, ast.Starred):
-            for name in uses:
-                if _is_name(node.value, name):
-                    uses[name].iterated = True
-    return uses
+
+    def _starred(self, node: ast.Starred) -> None:
+        for name, use in self.uses.items():
+            if _is_name(node.value, name):
+                use.iterated = True
+
+
+def analyse_uses(fn_node: ast.FunctionDef | None, names: Iterable[str]) -> dict[str, ParamUse]:
+    """For each parameter name, what the function body does with it."""
+    reader = _UseReader(names)
+    return reader.uses if fn_node is None else reader.read(fn_node)
 
 
 # ---------------------------------------------------------------------------------------
@@ -685,6 +706,102 @@ def _fill_config(
     return found, ("; ".join(reasons) or None)
 
 
+@dataclass
+class _Filling:
+    """What the required constructor parameters got: plain values (with the other forms
+    some can take), config makers, string/enum choices, and the ones nothing fills."""
+
+    fixed: dict[str, Any] = field(default_factory=dict)
+    shown: dict[str, str] = field(default_factory=dict)
+    alternatives: dict[str, list[tuple[Any, str]]] = field(default_factory=dict)
+    variant_params: list[tuple[str, list[tuple[Any, str]]]] = field(default_factory=list)
+    config_params: list[tuple[str, list[tuple[_Fresh, str]]]] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
+    reasons: list[str] = field(default_factory=list)
+
+
+def _is_config_param(name: str, plain_ann: Any, use: ParamUse) -> bool:
+    return (
+        _CONFIG_NAME.search(name.lower()) is not None
+        or (plain_ann is not None and _is_config_class(plain_ann))
+        or (plain_ann is None and len(use.attrs) >= 2 and not use.called)
+    )
+
+
+def _fill_required(cls, required: list[inspect.Parameter], uses, sizes: Sizes, module_ns: dict[str, Any]) -> _Filling:
+    hints = _hints(cls)
+    out = _Filling()
+    for p in required:
+        ann = _annotation(p, hints)
+        use = uses[p.name]
+        choices = _choice_values(p.name, ann, use)
+        if choices:
+            out.variant_params.append((p.name, choices))
+            continue
+        plain_ann = _unwrap_optional(ann) if ann is not None else None
+        if _is_config_param(p.name, plain_ann, use):
+            ways, why = _fill_config(cls, p.name, plain_ann, use, sizes, module_ns)
+            if ways:
+                out.config_params.append((p.name, ways))
+            else:
+                out.missing.append(p.name)
+                out.reasons.append(f"`{p.name}`: {why or 'no config class found'}")
+            continue
+        filled = _fill_simple(p.name, ann, sizes, use)
+        if filled is None:
+            out.missing.append(p.name)
+            what = (
+                "it is called (a class or function?)" if use.called else "its name and annotation say nothing about it"
+            )
+            out.reasons.append(f"`{p.name}`: {what}")
+            continue
+        out.fixed[p.name] = filled.value
+        out.shown[p.name] = filled.shown
+        if filled.alternatives:
+            out.alternatives[p.name] = filled.alternatives
+    return out
+
+
+def _expanded_plans(f: _Filling) -> list[BuildPlan]:
+    """Every variant (one per choice) x every config way x every fill (the plain one, then
+    one parameter at a time in its other form: a kernel as a pair, widths as a tuple)."""
+    config_ways: list[list[tuple[str, _Fresh, str]]] = [[]]
+    for name, ways in f.config_params:
+        config_ways = [prev + [(name, maker, text)] for prev in config_ways for maker, text in ways]
+    variants: list[list[tuple[str, Any, str]]] = [[]]
+    for name, choices in f.variant_params:
+        variants = [prev + [(name, v, label)] for prev in variants for v, label in choices]
+    fills: list[tuple[dict[str, Any], dict[str, str]]] = [(f.fixed, f.shown)]
+    for pname, alts in f.alternatives.items():
+        for value, text in alts:
+            fills.append(({**f.fixed, pname: value}, {**f.shown, pname: text}))
+    by_name = ["parameters filled by name"] if f.fixed else []
+    plans = []
+    for variant, ways, (fixed, shown) in itertools.product(variants, config_ways, fills[:6]):
+        kwargs = dict(fixed)
+        kw_shown = dict(shown)
+        for name, v, _label in variant:
+            kwargs[name] = v
+            kw_shown[name] = repr(v) if not isinstance(v, enum.Enum) else f"{type(v).__name__}.{v.name}"
+        config_text = None
+        for name, maker, text in ways:
+            kwargs[name] = maker
+            config_text = text if config_text is None else f"{config_text}; {text}"
+        strategy = ", ".join([*by_name, *(["config from defaults"] if ways else [])])
+        if variant:
+            strategy = (strategy + ", " if strategy else "") + "choice read from the constructor"
+        plans.append(
+            BuildPlan(
+                kwargs,
+                strategy or "parameters filled by name",
+                variant=",".join(label for _, _, label in variant) or None,
+                config_text=config_text,
+                shown=kw_shown,
+            )
+        )
+    return plans
+
+
 def plan_constructor(cls, module_ns: dict[str, Any]) -> ConstructorPlans:
     """Ways to build `cls` with no arguments from the user, best first; variants for
     string/enum choices. Plans are not tried here (see `first_buildable`)."""
@@ -700,96 +817,14 @@ def plan_constructor(cls, module_ns: dict[str, Any]) -> ConstructorPlans:
     required = [p for p in params if p.default is inspect.Parameter.empty]
     if not required:
         return ConstructorPlans([BuildPlan({}, "defaults")])
-    hints = _hints(cls)
     init_node = _function_source(cls.__init__)
     uses = analyse_uses(init_node, [p.name for p in params])
     heads = [p.default for p in params if p.default is not inspect.Parameter.empty and _role(p.name) == "heads"]
-    sizes = Sizes.for_heads(heads)
-
-    fixed: dict[str, Any] = {}
-    shown: dict[str, str] = {}
-    alternatives: dict[str, list[tuple[Any, str]]] = {}
     _module_dict_choices(init_node, module_ns, uses)
-    variant_params: list[tuple[str, list[tuple[Any, str]]]] = []
-    config_params: list[tuple[str, list[tuple[_Fresh, str]]]] = []
-    missing: list[str] = []
-    reasons: list[str] = []
-    strategies: list[str] = []
-    for p in required:
-        ann = _annotation(p, hints)
-        use = uses[p.name]
-        choices = _choice_values(p.name, ann, use)
-        if choices:
-            variant_params.append((p.name, choices))
-            continue
-        plain_ann = _unwrap_optional(ann) if ann is not None else None
-        is_config = (
-            _CONFIG_NAME.search(p.name.lower()) is not None
-            or (plain_ann is not None and _is_config_class(plain_ann))
-            or (plain_ann is None and len(use.attrs) >= 2 and not use.called)
-        )
-        if is_config:
-            ways, why = _fill_config(cls, p.name, plain_ann, use, sizes, module_ns)
-            if ways:
-                config_params.append((p.name, ways))
-                continue
-            missing.append(p.name)
-            reasons.append(f"`{p.name}`: {why or 'no config class found'}")
-            continue
-        filled = _fill_simple(p.name, ann, sizes, use)
-        if filled is None:
-            missing.append(p.name)
-            what = (
-                "it is called (a class or function?)" if use.called else "its name and annotation say nothing about it"
-            )
-            reasons.append(f"`{p.name}`: {what}")
-            continue
-        fixed[p.name] = filled.value
-        shown[p.name] = filled.shown
-        if filled.alternatives:
-            alternatives[p.name] = filled.alternatives
-    if "by name" not in strategies and fixed:
-        strategies.append("parameters filled by name")
-    if missing:
-        return ConstructorPlans([], "cannot fill " + "; ".join(reasons), missing)
-
-    # config alternatives: one plan per way (tried in order until one builds)
-    config_ways: list[list[tuple[str, _Fresh, str]]] = [[]]
-    for name, ways in config_params:
-        config_ways = [prev + [(name, maker, text)] for prev in config_ways for maker, text in ways]
-    variants: list[list[tuple[str, Any, str]]] = [[]]
-    for name, choices in variant_params:
-        variants = [prev + [(name, v, label)] for prev in variants for v, label in choices]
-    # one parameter at a time takes its other form (a kernel as a pair, widths as a tuple)
-    fills: list[tuple[dict[str, Any], dict[str, str]]] = [(fixed, shown)]
-    for pname, alts in alternatives.items():
-        for value, text in alts:
-            fills.append(({**fixed, pname: value}, {**shown, pname: text}))
-    fills = fills[:6]
-    plans = []
-    for variant, ways, (fixed, shown) in itertools.product(variants, config_ways, fills):
-        kwargs = dict(fixed)
-        kw_shown = dict(shown)
-        for name, v, _label in variant:
-            kwargs[name] = v
-            kw_shown[name] = repr(v) if not isinstance(v, enum.Enum) else f"{type(v).__name__}.{v.name}"
-        config_text = None
-        for name, maker, text in ways:
-            kwargs[name] = maker
-            config_text = text if config_text is None else f"{config_text}; {text}"
-        strategy = ", ".join([*strategies, *(["config " + ("from defaults" if ways else "")] if ways else [])]).strip()
-        if variant:
-            strategy = (strategy + ", " if strategy else "") + "choice read from the constructor"
-        plans.append(
-            BuildPlan(
-                kwargs,
-                strategy or "parameters filled by name",
-                variant=",".join(label for _, _, label in variant) or None,
-                config_text=config_text,
-                shown=kw_shown,
-            )
-        )
-    return ConstructorPlans(plans)
+    filling = _fill_required(cls, required, uses, Sizes.for_heads(heads), module_ns)
+    if filling.missing:
+        return ConstructorPlans([], "cannot fill " + "; ".join(filling.reasons), filling.missing)
+    return ConstructorPlans(_expanded_plans(filling))
 
 
 def factory_plans(cls, module_ns: dict[str, Any], module_name: str) -> list[BuildPlan]:

@@ -253,72 +253,119 @@ def _rank_hint(fn: ast.FunctionDef, name: str) -> int | None:
     return None
 
 
+def _for_embedding(sub: nn.Embedding | nn.EmbeddingBag, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    n = sub.num_embeddings
+    if rank == 1:
+        return ArgSpec([lambda: torch.randint(0, n, (ctx.seq,))], f"nn.Embedding({n}, ...): ids")
+    # batch-first or time-first: the layers after the embedding decide, so both are tried
+    return ArgSpec(
+        [lambda: torch.randint(0, n, (BATCH, ctx.seq)), lambda: torch.randint(0, n, (ctx.seq, BATCH))],
+        f"nn.Embedding({n}, ...): token ids",
+    )
+
+
+def _for_bilinear(sub: nn.Bilinear, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    f = sub.in1_features if index == 0 else sub.in2_features
+    return ArgSpec([_float(BATCH, f)], f"nn.Bilinear: last axis {f}")
+
+
+def _for_linear(sub: nn.Linear, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    if isinstance(sub, nn.modules.linear.NonDynamicallyQuantizableLinear):
+        return None  # nn.MultiheadAttention's out_proj: never the model's first layer
+    f, T = sub.in_features, ctx.seq
+    if rank is not None and rank >= 1:
+        return ArgSpec([_float(*[BATCH, T, T][: rank - 1], f)], f"nn.Linear({f}, ...)")
+    return ArgSpec([_float(BATCH, f), _float(BATCH, T, f)], f"nn.Linear({f}, ...): last axis {f}")
+
+
+def _for_conv(sub: nn.modules.conv._ConvNd, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    n, c = len(sub.kernel_size), sub.in_channels
+    if n > 1:
+        opts = [_float(BATCH, c, *([s] * n)) for s in (SPATIAL if n == 2 else SPATIAL[:2])]
+    else:
+        opts = [_float(BATCH, c, s) for s in (ctx.seq * 4, 64)]
+    return ArgSpec(opts, f"nn.Conv{n}d({c}, ...)")
+
+
+def _sequence(batch_first: bool, width: int, ctx: _Ctx) -> Callable[[], Any]:
+    return _float(BATCH, ctx.seq, width) if batch_first else _float(ctx.seq, BATCH, width)
+
+
+def _for_rnn(sub: nn.RNNBase, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    return ArgSpec([_sequence(sub.batch_first, sub.input_size, ctx)], f"nn.{type(sub).__name__}({sub.input_size}, ...)")
+
+
+def _for_rnn_cell(sub: nn.RNNCellBase, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    return ArgSpec([_float(BATCH, sub.input_size)], f"nn.{type(sub).__name__}({sub.input_size}, ...)")
+
+
+def _for_attention(sub: nn.MultiheadAttention, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    e = sub.embed_dim
+    return ArgSpec([_sequence(sub.batch_first, e, ctx)], f"nn.MultiheadAttention({e}, ...)")
+
+
+def _for_transformer_layer(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    attn = sub.self_attn
+    return ArgSpec(
+        [_sequence(attn.batch_first, attn.embed_dim, ctx)], f"nn.{type(sub).__name__}(d_model={attn.embed_dim})"
+    )
+
+
+def _for_transformer_stack(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    return _for_leaf(sub.layers[0], index, rank, ctx) if len(sub.layers) else None
+
+
+def _for_transformer(sub: nn.Transformer, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    attn = sub.encoder.layers[0].self_attn
+    return ArgSpec([_sequence(attn.batch_first, attn.embed_dim, ctx)], f"nn.Transformer(d_model={attn.embed_dim})")
+
+
+def _for_layer_norm(sub: nn.LayerNorm | nn.RMSNorm, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    norm = tuple(sub.normalized_shape)  # type: ignore[arg-type]
+    lead = [BATCH, ctx.seq][: max(1, (rank or 3) - len(norm))]
+    return ArgSpec([_float(*lead, *norm)], f"nn.{type(sub).__name__}({list(norm)})")
+
+
+def _for_batch_norm(sub: nn.modules.batchnorm._BatchNorm, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    c = sub.num_features
+    if isinstance(sub, nn.BatchNorm1d):
+        opts = (
+            [_float(BATCH, c), _float(BATCH, c, ctx.seq)] if rank is None else [_float(*([BATCH, c, ctx.seq][:rank]))]
+        )
+    else:
+        spatial = 2 if isinstance(sub, nn.BatchNorm2d) else 3
+        opts = [_float(BATCH, c, *([s] * spatial)) for s in (SPATIAL if spatial == 2 else SPATIAL[:2])]
+    return ArgSpec(opts, f"nn.{type(sub).__name__}({c})")
+
+
+def _for_group_norm(sub: nn.GroupNorm, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+    c = sub.num_channels
+    return ArgSpec([_float(BATCH, c, s, s) for s in SPATIAL], f"nn.GroupNorm(..., {c})")
+
+
+# built-in layers and the input each takes, tried in order (the first isinstance match decides)
+_LEAF_SPECS: tuple[tuple[type | tuple[type, ...], Callable[[Any, int, int | None, _Ctx], ArgSpec | None]], ...] = (
+    ((nn.Embedding, nn.EmbeddingBag), _for_embedding),
+    (nn.Bilinear, _for_bilinear),
+    (nn.Linear, _for_linear),
+    (nn.modules.conv._ConvNd, _for_conv),
+    (nn.RNNBase, _for_rnn),
+    (nn.RNNCellBase, _for_rnn_cell),
+    (nn.MultiheadAttention, _for_attention),
+    ((nn.TransformerEncoderLayer, nn.TransformerDecoderLayer), _for_transformer_layer),
+    ((nn.TransformerEncoder, nn.TransformerDecoder), _for_transformer_stack),
+    (nn.Transformer, _for_transformer),
+    ((nn.LayerNorm, nn.RMSNorm), _for_layer_norm),
+    (nn.modules.batchnorm._BatchNorm, _for_batch_norm),
+    (nn.GroupNorm, _for_group_norm),
+)
+
+
 def _for_leaf(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
     """The input that one built-in layer takes as its `index`-th argument."""
-    B, T = BATCH, ctx.seq
-    if isinstance(sub, (nn.Embedding, nn.EmbeddingBag)):
-        n = sub.num_embeddings
-        if rank == 1:
-            return ArgSpec([lambda: torch.randint(0, n, (T,))], f"nn.Embedding({n}, ...): ids")
-        # batch-first or time-first: the layers after the embedding decide, so both are tried
-        return ArgSpec(
-            [lambda: torch.randint(0, n, (B, T)), lambda: torch.randint(0, n, (T, B))],
-            f"nn.Embedding({n}, ...): token ids",
-        )
-    if isinstance(sub, nn.Bilinear):
-        f = sub.in1_features if index == 0 else sub.in2_features
-        return ArgSpec([_float(B, f)], f"nn.Bilinear: last axis {f}")
-    if isinstance(sub, nn.Linear) and not isinstance(sub, nn.modules.linear.NonDynamicallyQuantizableLinear):
-        f = sub.in_features
-        if rank is not None and rank >= 1:
-            dims = [B, T, T][: rank - 1] + [f]
-            return ArgSpec([_float(*dims)], f"nn.Linear({f}, ...)")
-        return ArgSpec([_float(B, f), _float(B, T, f)], f"nn.Linear({f}, ...): last axis {f}")
-    if isinstance(sub, nn.modules.conv._ConvNd):
-        n = len(sub.kernel_size)
-        c = sub.in_channels
-        opts = (
-            [_float(B, c, *([s] * n)) for s in (SPATIAL if n == 2 else SPATIAL[:2])]
-            if n > 1
-            else [_float(B, c, s) for s in (T * 4, 64)]
-        )
-        return ArgSpec(opts, f"nn.Conv{n}d({c}, ...)")
-    if isinstance(sub, (nn.RNNBase,)):
-        size = sub.input_size
-        shape = (B, T, size) if sub.batch_first else (T, B, size)
-        return ArgSpec([_float(*shape)], f"nn.{type(sub).__name__}({size}, ...)")
-    if isinstance(sub, nn.RNNCellBase):
-        return ArgSpec([_float(B, sub.input_size)], f"nn.{type(sub).__name__}({sub.input_size}, ...)")
-    if isinstance(sub, nn.MultiheadAttention):
-        e = sub.embed_dim
-        shape = (B, T, e) if sub.batch_first else (T, B, e)
-        return ArgSpec([_float(*shape)], f"nn.MultiheadAttention({e}, ...)")
-    if isinstance(sub, (nn.TransformerEncoderLayer, nn.TransformerDecoderLayer)):
-        e = sub.self_attn.embed_dim
-        shape = (B, T, e) if sub.self_attn.batch_first else (T, B, e)
-        return ArgSpec([_float(*shape)], f"nn.{type(sub).__name__}(d_model={e})")
-    if isinstance(sub, (nn.TransformerEncoder, nn.TransformerDecoder)) and len(sub.layers):
-        return _for_leaf(sub.layers[0], index, rank, ctx)
-    if isinstance(sub, nn.Transformer):
-        layer = sub.encoder.layers[0]
-        e = layer.self_attn.embed_dim
-        shape = (B, T, e) if layer.self_attn.batch_first else (T, B, e)
-        return ArgSpec([_float(*shape)], f"nn.Transformer(d_model={e})")
-    if isinstance(sub, nn.LayerNorm) or isinstance(sub, nn.RMSNorm):
-        norm = tuple(sub.normalized_shape)
-        lead = [B, T][: max(1, (rank or 3) - len(norm))]
-        return ArgSpec([_float(*lead, *norm)], f"nn.{type(sub).__name__}({list(norm)})")
-    if isinstance(sub, nn.modules.batchnorm._BatchNorm):
-        c = sub.num_features
-        if isinstance(sub, nn.BatchNorm1d):
-            opts = [_float(B, c), _float(B, c, T)] if rank is None else [_float(*([B, c, T][:rank]))]
-        else:
-            spatial = 2 if isinstance(sub, nn.BatchNorm2d) else 3
-            opts = [_float(B, c, *([s] * spatial)) for s in (SPATIAL if spatial == 2 else SPATIAL[:2])]
-        return ArgSpec(opts, f"nn.{type(sub).__name__}({c})")
-    if isinstance(sub, nn.GroupNorm):
-        c = sub.num_channels
-        return ArgSpec([_float(B, c, s, s) for s in SPATIAL], f"nn.GroupNorm(..., {c})")
+    for kinds, spec in _LEAF_SPECS:
+        if isinstance(sub, kinds):
+            return spec(sub, index, rank, ctx)
     return None
 
 
@@ -444,6 +491,159 @@ def _method_params(module: nn.Module, method: str) -> list[str]:
     return [p.name for p in sig.parameters.values() if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
 
 
+Steps = list[tuple]
+
+
+@dataclass
+class _Use:
+    """Where the tracked argument enters a call: its position or keyword, whether it is one
+    time step of it (`x[t]`, `for x_t in x`), and the shape steps applied on the way."""
+
+    position: int | str
+    step: bool
+    steps: Steps
+
+
+class _FirstUse:
+    """Walks one method's calls in source order, following the names that hold the argument
+    (through same-shape calls and undoable unsqueeze/transpose/permute), until a layer
+    receives it: that layer's input spec, with the steps undone, is the argument's."""
+
+    def __init__(self, module: nn.Module, name: str, ctx: _Ctx, method: str, fn: ast.FunctionDef, offset: int):
+        self.module, self.name, self.ctx, self.method, self.offset = module, name, ctx, method, offset
+        self.rank = _rank_hint(fn, name)
+        self.loops: dict[str, ast.AST] = {}
+        self.tracked: dict[str, Steps] = {name: []}  # names holding the argument -> steps applied
+        self.per_step: set[str] = set()  # loop variables that are one time step of the argument
+        for node in ast.walk(fn):
+            if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
+                self.loops[node.target.id] = node.iter
+                if isinstance(node.iter, ast.Name) and node.iter.id == name:
+                    self.per_step.add(node.target.id)
+        self.assigned = _assigned_names(fn)
+        self.calls = sorted(
+            (n for n in ast.walk(fn) if isinstance(n, ast.Call)), key=lambda n: (n.lineno, n.col_offset)
+        )
+
+    def spec(self) -> ArgSpec | None:
+        for call in self.calls:
+            func = call.func
+            out_name = self.assigned.get(id(call))
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in self.tracked:
+                reshaped = self._method_on_tracked(call, func, out_name)
+                if reshaped is not None:
+                    return reshaped
+                continue
+            uses = self._uses(call)
+            if not uses:
+                continue
+            target = _resolve(func, self.module, self.loops)
+            if isinstance(target, nn.Module):
+                if isinstance(target, _PASS_THROUGH):
+                    if out_name is not None and not uses[0].step:
+                        self.tracked[out_name] = uses[0].steps
+                    continue
+                return self._layer_spec(target, call, uses[0])
+            found = self._through_function(call, func, out_name, uses[0])
+            if found is not None:
+                return found
+        return None
+
+    def _method_on_tracked(self, call: ast.Call, func: ast.Attribute, out_name: str | None) -> ArgSpec | None:
+        """`x.view(...)`, `x.unsqueeze(1)`, ...: a constant reshape of the argument itself is
+        its shape; other shape steps are recorded on the result's name."""
+        owner = func.value.id  # type: ignore[attr-defined]
+        steps = self.tracked[owner]
+        ints = _const_ints(call.args)
+        if func.attr in ("reshape", "view") and ints and not steps and owner == self.name:
+            # reshaped to constant sizes (`input.reshape(-1, 28, 28)`): that shape, batch for -1
+            dims = [BATCH if d == -1 else d for d in ints]
+            if all(d > 0 for d in dims) and ints.count(-1) <= 1:
+                return ArgSpec([_float(*dims)], f"reshaped to {tuple(ints)} at line {call.lineno + self.offset}")
+        if out_name is None:
+            return None
+        if func.attr in _SAME_SHAPE_METHODS:
+            self.tracked[out_name] = steps
+        elif func.attr == "unsqueeze" and ints and len(ints) == 1:
+            self.tracked[out_name] = [*steps, ("unsqueeze", ints[0])]
+        elif func.attr in ("transpose", "swapaxes") and ints and len(ints) == 2:
+            self.tracked[out_name] = [*steps, ("transpose", ints[0], ints[1])]
+        elif func.attr == "permute" and ints:
+            self.tracked[out_name] = [*steps, ("permute", tuple(ints))]
+        elif out_name in self.tracked and out_name != owner:
+            del self.tracked[out_name]
+        return None
+
+    def _uses(self, call: ast.Call) -> list[_Use]:
+        uses: list[_Use] = []
+        for i, a in enumerate(call.args):
+            if isinstance(a, ast.Name) and a.id in self.tracked:
+                uses.append(_Use(i, False, self.tracked[a.id]))
+            elif isinstance(a, ast.Name) and a.id in self.per_step:
+                uses.append(_Use(i, True, []))
+            elif (
+                isinstance(a, ast.Subscript)
+                and isinstance(a.value, ast.Name)
+                and a.value.id == self.name
+                and not isinstance(a.slice, (ast.Slice, ast.Tuple))
+            ):
+                uses.append(_Use(i, True, []))
+        for kw in call.keywords:
+            if isinstance(kw.value, ast.Name) and kw.value.id in self.tracked and kw.arg:
+                uses.append(_Use(kw.arg, False, self.tracked[kw.value.id]))
+        return uses
+
+    def _adjusted(self, spec: ArgSpec, use: _Use) -> ArgSpec:
+        """The layer's spec for the argument itself: shape steps undone, a time axis added back."""
+        if use.steps:
+            spec = ArgSpec([_invert(m, use.steps) for m in spec.options], spec.how)
+        if use.step:
+            spec = _with_time_axis(spec, self.ctx.seq)
+        return spec
+
+    def _rank_for(self, use: _Use) -> int | None:
+        return None if (use.step or use.steps) else self.rank
+
+    def _layer_spec(self, target: nn.Module, call: ast.Call, use: _Use) -> ArgSpec | None:
+        spec = _spec_for_module(target, use.position, self._rank_for(use), self.ctx)
+        if spec is None:
+            return None
+        spec = self._adjusted(spec, use)
+        spec.how = f"first use at line {call.lineno + self.offset} of {type(self.module).__name__}.forward: {spec.how}"
+        return spec
+
+    def _through_function(self, call: ast.Call, func: ast.expr, out_name: str | None, use: _Use) -> ArgSpec | None:
+        """A call that is no layer: a same-shape function passes the argument on, a method
+        of the model is followed inside, and a function given a layer beside the argument
+        (`embedded_dropout(self.encoder, x)`) takes that layer's input."""
+        fname = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+        if fname in _SAME_SHAPE_FUNCTIONS and out_name is not None and not use.step:
+            self.tracked[out_name] = use.steps
+            return None
+        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id == "self":
+            if (
+                isinstance(use.position, int)
+                and callable(getattr(type(self.module), func.attr, None))
+                and not use.steps
+                and not use.step
+            ):
+                inner = _method_params(self.module, func.attr)
+                if use.position < len(inner):
+                    ctx = _Ctx(self.ctx.seq, self.ctx.depth + 1)
+                    return _arg_spec(self.module, inner[use.position], ctx, method=func.attr)
+                return None
+        layers = [_resolve(a, self.module, self.loops) for a in call.args if a is not None]
+        layer = next((m for m in layers if isinstance(m, nn.Module) and m is not self.module), None)
+        if layer is None or isinstance(layer, _PASS_THROUGH):
+            return None
+        spec = _spec_for_module(layer, 0, self._rank_for(use), self.ctx)
+        if spec is None:
+            return None
+        spec = self._adjusted(spec, use)
+        spec.how = f"passed with {type(layer).__name__} at line {call.lineno + self.offset}: {spec.how}"
+        return spec
+
+
 def _arg_spec(module: nn.Module, name: str, ctx: _Ctx, method: str = "forward") -> ArgSpec | None:
     """The input `module.forward` takes as `name`, from the first layer call that receives
     it (directly, through same-shape steps, or through unsqueeze/transpose/permute, which
@@ -453,118 +653,12 @@ def _arg_spec(module: nn.Module, name: str, ctx: _Ctx, method: str = "forward") 
     fn, offset = _forward_node(module, method)
     if fn is None or _not_a_tensor(fn, name):
         return None
-    rank = _rank_hint(fn, name)
-    loops: dict[str, ast.AST] = {}
-    tracked: dict[str, list[tuple]] = {name: []}  # names holding the argument -> steps applied
-    per_step: set[str] = set()  # loop variables that are one time step of the argument
-    for node in ast.walk(fn):
-        if isinstance(node, ast.For) and isinstance(node.target, ast.Name):
-            loops[node.target.id] = node.iter
-            if isinstance(node.iter, ast.Name) and node.iter.id == name:
-                per_step.add(node.target.id)
-    assigned = _assigned_names(fn)
-    calls = sorted(
-        (n for n in ast.walk(fn) if isinstance(n, ast.Call)),
-        key=lambda n: (n.lineno, n.col_offset),
-    )
     indexed = _indexes_a_tensor(fn, name, module, ctx)
     if indexed is not None:
         line, _, what = indexed.how.partition(":")
         indexed.how = f"line {int(line) + offset} of {type(module).__name__}.{method}: {what}"
         return indexed
-    for call in calls:
-        func = call.func
-        out_name = assigned.get(id(call))
-        if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name) and func.value.id in tracked:
-            steps = tracked[func.value.id]
-            ints = _const_ints(call.args)
-            if func.attr in ("reshape", "view") and ints and not steps and func.value.id == name:
-                # reshaped to constant sizes (`input.reshape(-1, 28, 28)`): that shape, batch for -1
-                dims = [BATCH if d == -1 else d for d in ints]
-                if all(d > 0 for d in dims) and ints.count(-1) <= 1:
-                    how = f"reshaped to {tuple(ints)} at line {call.lineno + offset}"
-                    return ArgSpec([_float(*dims)], how)
-            if out_name is not None:
-                if func.attr in _SAME_SHAPE_METHODS:
-                    tracked[out_name] = steps
-                elif func.attr == "unsqueeze" and ints and len(ints) == 1:
-                    tracked[out_name] = [*steps, ("unsqueeze", ints[0])]
-                elif func.attr in ("transpose", "swapaxes") and ints and len(ints) == 2:
-                    tracked[out_name] = [*steps, ("transpose", ints[0], ints[1])]
-                elif func.attr == "permute" and ints:
-                    tracked[out_name] = [*steps, ("permute", tuple(ints))]
-                elif out_name in tracked and out_name != func.value.id:
-                    del tracked[out_name]
-            continue
-        positions: list[tuple[int | str, bool, list[tuple]]] = []  # (position or keyword, one time step, steps)
-        for i, a in enumerate(call.args):
-            if isinstance(a, ast.Name) and a.id in tracked:
-                positions.append((i, False, tracked[a.id]))
-            elif isinstance(a, ast.Name) and a.id in per_step:
-                positions.append((i, True, []))
-            elif (
-                isinstance(a, ast.Subscript)
-                and isinstance(a.value, ast.Name)
-                and a.value.id == name
-                and not isinstance(a.slice, (ast.Slice, ast.Tuple))
-            ):
-                positions.append((i, True, []))
-        for kw in call.keywords:
-            if isinstance(kw.value, ast.Name) and kw.value.id in tracked and kw.arg:
-                positions.append((kw.arg, False, tracked[kw.value.id]))
-        if not positions:
-            continue
-        position, step, steps = positions[0]
-        target = _resolve(func, module, loops)
-        if not isinstance(target, nn.Module):
-            fname = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
-            if fname in _SAME_SHAPE_FUNCTIONS and out_name is not None and not step:
-                tracked[out_name] = steps
-                continue
-            # a method of the model (`self.forward_step(x)`): the first use inside it
-            if (
-                isinstance(func, ast.Attribute)
-                and isinstance(func.value, ast.Name)
-                and func.value.id == "self"
-                and isinstance(position, int)
-                and callable(getattr(type(module), func.attr, None))
-                and not steps
-                and not step
-            ):
-                inner = _method_params(module, func.attr)
-                if position < len(inner):
-                    spec = _arg_spec(module, inner[position], _Ctx(ctx.seq, ctx.depth + 1), method=func.attr)
-                    if spec is not None:
-                        return spec
-                continue
-            # a function given the argument and a layer (`embedded_dropout(self.encoder, x)`)
-            layers = [_resolve(a, module, loops) for a in call.args if a is not None]
-            layer = next((m for m in layers if isinstance(m, nn.Module) and m is not module), None)
-            if layer is not None and not isinstance(layer, _PASS_THROUGH):
-                spec = _spec_for_module(layer, 0, None if (step or steps) else rank, ctx)
-                if spec is not None:
-                    if steps:
-                        spec = ArgSpec([_invert(m, steps) for m in spec.options], spec.how)
-                    if step:
-                        spec = _with_time_axis(spec, ctx.seq)
-                    spec.how = f"passed with {type(layer).__name__} at line {call.lineno + offset}: {spec.how}"
-                    return spec
-            continue
-        if isinstance(target, _PASS_THROUGH):
-            if out_name is not None and not step:
-                tracked[out_name] = steps
-            continue
-        where = f"line {call.lineno + offset}"
-        spec = _spec_for_module(target, position, None if (step or steps) else rank, ctx)
-        if spec is None:
-            return None
-        if steps:
-            spec = ArgSpec([_invert(m, steps) for m in spec.options], spec.how)
-        if step:
-            spec = _with_time_axis(spec, ctx.seq)
-        spec.how = f"first use at {where} of {type(module).__name__}.forward: {spec.how}"
-        return spec
-    return None
+    return _FirstUse(module, name, ctx, method, fn, offset).spec()
 
 
 def _with_time_axis(spec: ArgSpec, seq: int) -> ArgSpec:
@@ -796,64 +890,60 @@ class _Param:
     keyword: bool = False
 
 
-def _inferred(model: nn.Module) -> InputPlans:
-    params = _forward_params(model)
-    kwonly = []
+def _required_keyword_only(model: nn.Module) -> list[inspect.Parameter]:
     try:
-        kwonly = [
-            p
-            for p in inspect.signature(model.forward).parameters.values()
-            if p.kind == p.KEYWORD_ONLY and p.default is inspect.Parameter.empty
-        ]
+        params = inspect.signature(model.forward).parameters.values()
     except (TypeError, ValueError):
-        pass
-    if not params and not kwonly:
-        return InputPlans([InputPlan("forward takes no arguments", lambda m: ((), {}))])
-    ctx = _Ctx(_seq_len(model))
+        return []
+    return [p for p in params if p.kind == p.KEYWORD_ONLY and p.default is inspect.Parameter.empty]
+
+
+def _later_argument(model: nn.Module, name: str) -> ArgSpec | None:
+    """An argument after the first, read from its name: a hidden state from the model's own
+    init method (else None), a documented value, or None for a mask or lengths."""
+    if _HIDDEN_NAME.search(name.lower()):
+        maker = _hidden_maker(model)
+        if maker is not None:
+            return ArgSpec([maker[0], lambda: None], f"the model's {maker[1]}", state=True)
+        return ArgSpec([lambda: None], "None", state=True)
+    documented = _documented_value(model, name)
+    if documented is not None:
+        return documented
+    if _MASK_NAME.search(name.lower()):
+        return ArgSpec([lambda: None], "None")
+    return None
+
+
+def _chosen_arguments(model: nn.Module, params: list[inspect.Parameter]) -> tuple[list[_Param], list[str]]:
+    """Each argument forward needs, with its candidate values; and the ones nothing fits."""
+    seq = _seq_len(model)
     chosen: list[_Param] = []
     failed: list[str] = []
-    fn, offset = _forward_node(model)
-    for p in [*params, *kwonly]:
+    fn, _ = _forward_node(model)
+    for p in params:
         keyword = p.kind == p.KEYWORD_ONLY
         has_default = p.default is not inspect.Parameter.empty
         if chosen and has_default:
             break  # optional arguments keep their defaults, and so does every later one
-        if _HIDDEN_NAME.search(p.name.lower()) and chosen:
-            maker = _hidden_maker(model)
-            if maker is not None:
-                chosen.append(
-                    _Param(p.name, ArgSpec([maker[0], lambda: None], f"the model's {maker[1]}", state=True), keyword)
-                )
-            else:
-                chosen.append(_Param(p.name, ArgSpec([lambda: None], "None", state=True), keyword))
-            continue
-        documented = _documented_value(model, p.name)
-        if documented is not None and chosen:
-            chosen.append(_Param(p.name, documented, keyword))
-            continue
-        if _MASK_NAME.search(p.name.lower()) and chosen:
-            chosen.append(_Param(p.name, ArgSpec([lambda: None], "None"), keyword))
-            continue
-        spec = _arg_spec(model, p.name, _Ctx(ctx.seq))
+        spec = _later_argument(model, p.name) if chosen else None
+        if spec is None:
+            spec = _arg_spec(model, p.name, _Ctx(seq))
         if spec is None:
             if has_default and chosen:
                 break  # optional arguments keep their defaults
-            guess = _guess(fn, p.name, ctx.seq, _widths(model), _first_conv(model))
-            if guess is None:
+            spec = _guess(fn, p.name, seq, _widths(model), _first_conv(model))
+            if spec is None:
                 failed.append(p.name)
                 continue
-            spec = guess
         chosen.append(_Param(p.name, spec, keyword))
-    if failed:
-        where = f" ({type(model).__name__}.forward, line {fn.lineno + offset})" if fn is not None else ""
-        names = ", ".join(f"`{n}`" for n in failed)
-        return InputPlans(
-            [], f"cannot infer forward argument {names}{where}: its first use is not a layer with a known input"
-        )
+    return chosen, failed
+
+
+def _combinations(chosen: list[_Param]) -> list[InputPlan]:
+    """One plan per combination of the arguments' candidates, at most MAX_GUESSES: shaped
+    arguments all on their first option, then all on their second..., then the mixes; a
+    hidden state from the model's own method before None."""
     options = [range(len(p.spec.options)) for p in chosen if p.spec]
-    plans = []
-    # shaped arguments all on their first option, then all on their second..., then the
-    # mixes; a hidden state from the model's own method before None
     shaped = [i for i, p in enumerate(chosen) if p.spec and not p.spec.state]
     states = [i for i, p in enumerate(chosen) if p.spec and p.spec.state]
 
@@ -861,8 +951,9 @@ def _inferred(model: nn.Module) -> InputPlans:
         picked = [c[i] for i in shaped]
         return (sum(c[i] for i in states), len(set(picked)) > 1, max(picked, default=0), c)
 
-    combos = sorted(itertools.product(*options), key=order)
-    for combo in combos[:MAX_GUESSES]:
+    how = "; ".join(f"{p.name}: {p.spec.how}" for p in chosen if p.spec)
+    plans = []
+    for combo in sorted(itertools.product(*options), key=order)[:MAX_GUESSES]:
 
         def make(m: nn.Module, combo=combo) -> tuple[tuple, dict]:
             args: list[Any] = []
@@ -876,9 +967,23 @@ def _inferred(model: nn.Module) -> InputPlans:
                     args.append(value)
             return tuple(args), kwargs
 
-        how = "; ".join(f"{p.name}: {p.spec.how}" for p in chosen if p.spec)
         plans.append(InputPlan(f"inferred from forward ({how})", make))
-    return InputPlans(plans)
+    return plans
+
+
+def _inferred(model: nn.Module) -> InputPlans:
+    params = [*_forward_params(model), *_required_keyword_only(model)]
+    if not params:
+        return InputPlans([InputPlan("forward takes no arguments", lambda m: ((), {}))])
+    chosen, failed = _chosen_arguments(model, params)
+    if failed:
+        fn, offset = _forward_node(model)
+        where = f" ({type(model).__name__}.forward, line {fn.lineno + offset})" if fn is not None else ""
+        names = ", ".join(f"`{n}`" for n in failed)
+        return InputPlans(
+            [], f"cannot infer forward argument {names}{where}: its first use is not a layer with a known input"
+        )
+    return InputPlans(_combinations(chosen))
 
 
 # ---------------------------------------------------------------------------------------

@@ -156,6 +156,43 @@ def _ctor_plans(cls, module_ns: dict[str, Any], module_name: str, override: Over
     return plans
 
 
+def _first_built(cls, plans: list[BuildPlan]) -> tuple[Any, BuildPlan | None, Exception | None]:
+    """The first plan whose constructor runs on the meta device: (module, plan, last error)."""
+    error: Exception | None = None
+    for candidate in plans:
+        try:
+            with torch.device("meta"):
+                return candidate.construct(cls), candidate, None
+        except Exception as exc:  # noqa: BLE001 - user code; the next plan may work
+            error = exc
+    return None, None, error
+
+
+def _inputs_for(built: nn.Module, override: Override | None) -> tuple[list[InputPlan], str | None]:
+    """The input plans for a built model: the pyproject override's, else inferred; or why none."""
+    if override is not None and override.inputs is not None:
+        specs = list(override.inputs)
+
+        def given(m: nn.Module, specs: list[str] = specs) -> tuple[tuple, dict]:
+            return tuple(map(make_input, specs)), {}
+
+        return [InputPlan("inputs from pyproject.toml", given)], None
+    try:
+        found = input_plans(built)
+    except Exception as exc:  # noqa: BLE001
+        return [], f"inferring its inputs failed: {type(exc).__name__}: {exc}"
+    return found.plans, (None if found.plans else found.reason)
+
+
+def _what_to_add(name: str, key: str, reasons: list[str]) -> str:
+    if any("inputs" in r or "forward argument" in r for r in reasons):
+        return (
+            f"add `def example_inputs(self): return (torch.randn(...),)` to {name}, or "
+            f'`inputs = ["float[2, 8, 64]"]` under {key} in pyproject.toml'
+        )
+    return f"add `kwargs = {{...}}` under {key} in pyproject.toml, or a no-argument factory function"
+
+
 def plan_class(
     cls,
     name: str,
@@ -166,8 +203,7 @@ def plan_class(
 ) -> Planned:
     """Targets for one class: build it on the meta device with each plan until one works,
     then find its inputs; one target per variant (`Name[LSTM]`)."""
-    rel = Path(path).name
-    key = f'[tool.typecheck-nn.models."{rel}::{name}"]'
+    key = f'[tool.typecheck-nn.models."{Path(path).name}::{name}"]'
     planned = Planned(name, line=class_line(cls))
     ctor = _ctor_plans(cls, module_ns, module_name, override)
     if ctor.reason:
@@ -182,16 +218,8 @@ def plan_class(
         by_variant.setdefault(p.variant, []).append(p)
     reasons: list[str] = []
     for variant, plans in by_variant.items():
-        built, plan, error = None, None, None
-        for candidate in plans:
-            try:
-                with torch.device("meta"):
-                    built = candidate.construct(cls)
-                plan = candidate
-                break
-            except Exception as exc:  # noqa: BLE001 - user code; the next plan may work
-                error = exc
         label = f"{name}[{variant}]" if variant else name
+        built, plan, error = _first_built(cls, plans)
         if built is None or plan is None:
             reasons.append(
                 f"{label}: the constructor raised {type(error).__name__}: {str(error).strip()[:200]}"
@@ -201,33 +229,14 @@ def plan_class(
         if not isinstance(built, nn.Module):
             reasons.append(f"{label}: the factory returned {type(built).__name__}, not an nn.Module")
             continue
-        if override is not None and override.inputs is not None:
-            specs = list(override.inputs)
-
-            def given(m: nn.Module, specs: list[str] = specs) -> tuple[tuple, dict]:
-                return tuple(map(make_input, specs)), {}
-
-            inputs = [InputPlan("inputs from pyproject.toml", given)]
-        else:
-            try:
-                found = input_plans(built)
-            except Exception as exc:  # noqa: BLE001
-                reasons.append(f"{label}: inferring its inputs failed: {type(exc).__name__}: {exc}")
-                continue
-            if not found.plans:
-                reasons.append(f"{label}: {found.reason}")
-                continue
-            inputs = found.plans
+        inputs, why = _inputs_for(built, override)
+        if why is not None or not inputs:
+            reasons.append(f"{label}: {why}")
+            continue
         planned.targets.append((label, [_candidate(cls, plan, ip) for ip in inputs[:MAX_CANDIDATES]]))
     if not planned.targets:
         planned.reason = "; ".join(reasons)
-        if any("inputs" in r or "forward argument" in r for r in reasons):
-            planned.add = (
-                f"add `def example_inputs(self): return (torch.randn(...),)` to {name}, or "
-                f'`inputs = ["float[2, 8, 64]"]` under {key} in pyproject.toml'
-            )
-        else:
-            planned.add = f"add `kwargs = {{...}}` under {key} in pyproject.toml, or a no-argument factory function"
+        planned.add = _what_to_add(name, key, reasons)
     return planned
 
 
