@@ -23,13 +23,11 @@ from typecheck_nn.engine.diagnose import (
     TypeNamer,
     clash_diagnostic,
     conflict_diagnostic,
-    firmware_ops,
-    recurrence_summary,
-    state_producers,
     unchecked_ops,
     unique_by_line,
     unknown_op_notes,
 )
+from typecheck_nn.engine.recurrence import firmware_ops, recurrence_summary, state_producers
 from typecheck_nn.engine.solve import solve
 from typecheck_nn.engine.stepcell import fallback_state_names, find_step_cell
 from typecheck_nn.engine.trace import TracedProgram, TraceError
