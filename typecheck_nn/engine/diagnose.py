@@ -160,17 +160,47 @@ def conflict_diagnostic(
     carried: set[int],
     model: str,
 ) -> Diagnostic:
-    param = tg.params[conflict.param]
-    short = param.short_name
+    """One finding for a conflict: the rule it breaks, where, and the chain of ops that
+    identified the parameter's output type with its input type, each with a note."""
+    short = tg.params[conflict.param].short_name
+    cod = f"cod({short})"
+    dom = f"dom({short})"
+    ops = _conflict_chain(tg, conflict, namer, explainer)
+    rule, primary, message = _classify(tg, conflict, ops, firmware, carried, short, cod, dom)
+    return rule.diagnostic(
+        message,
+        primary.location if primary else None,
+        model=model,
+        related=_related_notes(ops, primary, short, conflict.param, cod, dom),
+        types=(dom, cod),
+        scope=_scope(primary, model),
+        nodes=[op.node for op in ops],
+    )
+
+
+def _conflict_chain(tg: TypedGraph, conflict: Conflict, namer: TypeNamer, explainer: Explainer) -> list[OpInfo]:
+    """The ops whose equalities made the two types one, from the output type's side, and
+    the op the solver found the conflict at (when not on the chain already)."""
     va, vb = conflict.var_a, conflict.var_b
     if namer.orientation.get((conflict.param, va)) == "dom":
         va, vb = vb, va
-    cod = f"cod({short})"
-    dom = f"dom({short})"
     chain = explainer.explain(va, vb)
     if conflict.reason >= 0 and conflict.reason not in chain:
         chain.append(conflict.reason)
-    ops = [tg.ops[i] for i in chain]
+    return [tg.ops[i] for i in chain]
+
+
+def _classify(
+    tg: TypedGraph,
+    conflict: Conflict,
+    ops: list[OpInfo],
+    firmware: set[int],
+    carried: set[int],
+    short: str,
+    cod: str,
+    dom: str,
+) -> tuple[rules.Rule, OpInfo | None, str]:
+    """Which rule the conflict breaks, the op it is reported at, and the message."""
     uses = [op for op in ops if conflict.param in op.params]
     binaries = [op for op in ops if op.binary]
     # TNN003 is the residual: a matrix's output *added* to its input; a `where` or `max`
@@ -179,57 +209,66 @@ def conflict_diagnostic(
     # ...and only when nothing else relates them: a chain through another matrix (a tied
     # decoder contracting the output back with the input's type) mixes types (TNN001)
     through_other = any(op.kind is OpKind.CONTRACTION and conflict.param not in op.params for op in ops)
-    # two uses of the matrix from one source span are two steps of a loop (a Python loop,
-    # or one inside a library call such as a recorded nn.GRU)
-    all_uses = [op for op in tg.ops if conflict.param in op.params]
-    recurrent = any(op.id in firmware or op.id in tg.recurrent_ops for op in ops) or (
-        len({u.location or u.site for u in all_uses}) < len(all_uses)
-    )
-    if recurrent:
-        rule = rules.RECURRENT_STATE
-        primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
-        fed = _fed(tg, uses)
-        named = [tg.state_names[op.id] for op in ops if op.id in tg.state_names]  # a step cell's argument
-        state = (
-            named[0]
-            if named
-            else _state_name([op for op in fed if op.id in carried] + ops, firmware, carried)
-            or _state_name([tg.ops[i] for i in sorted(carried, reverse=True)], firmware, carried)
-        )
+    if _is_recurrent(tg, conflict.param, ops, firmware):
+        state = _recurrent_state(tg, ops, uses, firmware, carried)
         message = (
             f"recurrent state{f' `{state}`' if state else ''} passes through `{short}` and flows back into itself: "
             f"`{short}` maps {dom} to {cod}, so the state cannot keep one type across steps"
         )
-    elif additive and len(uses) <= 1 and not through_other:
-        rule = rules.SQUARE_RESIDUAL
+        return rules.RECURRENT_STATE, _last_use(uses, ops), message
+    if additive and len(uses) <= 1 and not through_other:
         primary = additive[-1]
         message = f"`{primary.symbol or primary.target}` adds the output of `{short}` ({cod}) to `{short}`'s own input ({dom})"
-    elif binaries:
-        rule = rules.MIXED_TYPES
+        return rules.SQUARE_RESIDUAL, primary, message
+    if binaries:
         primary = binaries[-1]
         message = (
             f"`{primary.symbol or primary.target}` combines values of types {cod} and {dom}, "
             f"which `{short}` keeps apart"
         )
-    else:
-        rule = rules.MATRIX_ON_OWN_OUTPUT
-        primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
-        message = f"`{short}` is applied to a value of its own output type: {cod} flows into {dom}"
+        return rules.MIXED_TYPES, primary, message
+    message = f"`{short}` is applied to a value of its own output type: {cod} flows into {dom}"
+    return rules.MATRIX_ON_OWN_OUTPUT, _last_use(uses, ops), message
+
+
+def _is_recurrent(tg: TypedGraph, param: int, ops: list[OpInfo], firmware: set[int]) -> bool:
+    """The chain runs through firmware, or the matrix is used twice from one source span:
+    two steps of a loop (a Python loop, or one inside a library call such as a recorded nn.GRU)."""
+    all_uses = [op for op in tg.ops if param in op.params]
+    return any(op.id in firmware or op.id in tg.recurrent_ops for op in ops) or (
+        len({u.location or u.site for u in all_uses}) < len(all_uses)
+    )
+
+
+def _recurrent_state(
+    tg: TypedGraph, ops: list[OpInfo], uses: list[OpInfo], firmware: set[int], carried: set[int]
+) -> str | None:
+    """The state's name: a step cell's argument, else what the matrix reads and carries
+    into the next step, else any carried value."""
+    named = [tg.state_names[op.id] for op in ops if op.id in tg.state_names]  # a step cell's argument
+    if named:
+        return named[0]
+    fed = _fed(tg, uses)
+    return _state_name([op for op in fed if op.id in carried] + ops, firmware, carried) or _state_name(
+        [tg.ops[i] for i in sorted(carried, reverse=True)], firmware, carried
+    )
+
+
+def _last_use(uses: list[OpInfo], ops: list[OpInfo]) -> OpInfo | None:
+    """The matrix's latest use on the chain, else the chain's last op."""
+    return max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
+
+
+def _related_notes(
+    ops: list[OpInfo], primary: OpInfo | None, short: str, param: int, cod: str, dom: str
+) -> list[Related]:
+    """Each other op of the chain with what it does to the types, in line order."""
     related = []
     for op in sorted(ops, key=lambda o: (o.location.line if o.location else 0, o.id)):
         if primary is not None and op.id == primary.id:
             continue
-        related.append(Related(op.location, _op_note(op, short, conflict.param, cod, dom)))
-    related = _dedupe_related(related)
-    return rule.diagnostic(
-        message,
-        primary.location if primary else None,
-        model=model,
-        related=related,
-        types=(dom, cod),
-        scope=_scope(primary, model),
-        nodes=[op.node for op in ops],
-    )
+        related.append(Related(op.location, _op_note(op, short, param, cod, dom)))
+    return _dedupe_related(related)
 
 
 def _fed(tg: TypedGraph, uses: list[OpInfo]) -> list[OpInfo]:
