@@ -1,4 +1,4 @@
-"""From a solution to findings: explain each conflict, classify it, name its types.
+"""From a solution to findings: explain each conflict and classify it; clashes and unchecked ops.
 
 A conflict says: some atom of a parameter's output axes was identified with an atom of
 the axes it contracts. The explanation is the chain of operations whose equalities did
@@ -11,7 +11,6 @@ the graph alone (engine.recurrence); a conflict's diagnostic only reads those se
 from __future__ import annotations
 
 from collections import deque
-from dataclasses import dataclass
 
 from typecheck_nn.core import rules
 from typecheck_nn.core.model import Diagnostic, Related, Unchecked
@@ -24,60 +23,7 @@ from typecheck_nn.engine.recurrence import firmware_ops as firmware_ops
 from typecheck_nn.engine.solve import ClashKind, Conflict, Solution
 from typecheck_nn.engine.trace import assigned_name
 from typecheck_nn.engine.typegraph import TypedGraph
-
-
-# -- naming types ------------------------------------------------------------------------------
-def matrix_roles(tg: TypedGraph) -> dict[tuple[int, int], str]:
-    """(param, type variable) -> "cod" or "dom", as the first use of the parameter as a
-    matrix declared it (the variable is the learned operand's output or contracted axis)."""
-    roles: dict[tuple[int, int], str] = {}
-    for key, (out_var, in_var) in tg.constraints.orientation.items():
-        roles.setdefault((key[0], out_var), "cod")
-        roles.setdefault((key[0], in_var), "dom")
-    return roles
-
-
-@dataclass
-class TypeNamer:
-    """Readable names for solved types: cod(W)/dom(W) for matrix axes, else birth labels."""
-
-    tg: TypedGraph
-    sol: Solution
-
-    def __post_init__(self):
-        self.orientation = matrix_roles(self.tg)
-        self.origins = self.tg.constraints.origins
-        self.names: dict[int, str] = {}
-        uf = self.sol.solver
-        # a matrix role names a class better than a parameter's raw axis
-        for (p, var), role in self.orientation.items():
-            root = uf.find(var)
-            if not self.names.get(root, "").startswith(("cod(", "dom(")):
-                self.names[root] = f"{role}({self.tg.params[p].short_name})"
-        for param in self.tg.params:
-            for i, var in enumerate(param.axes):
-                self.names.setdefault(uf.find(var), f"{param.name}[{i}]")
-
-    def name(self, var: int, depth: int = 0) -> str:
-        uf = self.sol.solver
-        root = uf.find(var)
-        s = uf.struct[root] if root < len(uf.struct) else None
-        if s is not None and depth < 2:
-            sep = " ⊕ " if s[0] == "sum" else " ⊗ "
-            return "(" + sep.join(self.name(p, depth + 1) for p in s[1]) + ")"
-        if root in self.names:
-            return self.names[root]
-        if var < len(self.origins):
-            return self.origins[var].label
-        if root < len(self.origins):
-            return self.origins[root].label
-        return f"t{root}"
-
-    def value_type(self, value) -> str:
-        axes = getattr(value, "axes", None)
-        if axes is None:
-            return ""
-        return "[" + ", ".join(self.name(a) for a in axes) + "]"
+from typecheck_nn.engine.typenames import role_name
 
 
 # -- explaining a conflict --------------------------------------------------------------------
@@ -154,18 +100,20 @@ def _op_note(op: OpInfo, param_short: str, conflicted: int, cod: str, dom: str) 
 def conflict_diagnostic(
     tg: TypedGraph,
     conflict: Conflict,
-    namer: TypeNamer,
+    roles: dict[tuple[int, int], str],
     explainer: Explainer,
     firmware: set[int],
     carried: set[int],
     model: str,
 ) -> Diagnostic:
     """One finding for a conflict: the rule it breaks, where, and the chain of ops that
-    identified the parameter's output type with its input type, each with a note."""
-    short = tg.params[conflict.param].short_name
-    cod = f"cod({short})"
-    dom = f"dom({short})"
-    ops = _conflict_chain(tg, conflict, namer, explainer)
+    identified the parameter's output type with its input type, each with a note. `roles`
+    is `typenames.matrix_roles(tg)`: which of the two variables is the matrix's output."""
+    param = tg.params[conflict.param]
+    short = param.short_name
+    cod = role_name("cod", param)
+    dom = role_name("dom", param)
+    ops = _conflict_chain(tg, conflict, roles, explainer)
     rule, primary, message = _classify(tg, conflict, ops, firmware, carried, short, cod, dom)
     return rule.diagnostic(
         message,
@@ -178,11 +126,13 @@ def conflict_diagnostic(
     )
 
 
-def _conflict_chain(tg: TypedGraph, conflict: Conflict, namer: TypeNamer, explainer: Explainer) -> list[OpInfo]:
+def _conflict_chain(
+    tg: TypedGraph, conflict: Conflict, roles: dict[tuple[int, int], str], explainer: Explainer
+) -> list[OpInfo]:
     """The ops whose equalities made the two types one, from the output type's side, and
     the op the solver found the conflict at (when not on the chain already)."""
     va, vb = conflict.var_a, conflict.var_b
-    if namer.orientation.get((conflict.param, va)) == "dom":
+    if roles.get((conflict.param, va)) == "dom":
         va, vb = vb, va
     chain = explainer.explain(va, vb)
     if conflict.reason >= 0 and conflict.reason not in chain:
