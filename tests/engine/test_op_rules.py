@@ -14,9 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from typecheck_nn.engine.diagnose import _op_note, recurrence_summary
+from typecheck_nn.engine.diagnose import _op_note
 from typecheck_nn.engine.ir import OpKind
 from typecheck_nn.engine.ops import REGISTRY, registry
+from typecheck_nn.engine.recurrence import recurrence_summary
 from typecheck_nn.engine.solve import solve
 from typecheck_nn.engine.trace import trace
 from typecheck_nn.engine.typegraph import build_typed_graph
@@ -317,7 +318,7 @@ def test_casts_and_dropout_in_firmware_keep_it_elementwise():
                 h = (f * h.clone().float() + (1 - f) * self.drop(self.z(xs[t]))).contiguous()
             return h
 
-    from typecheck_nn.engine.diagnose import firmware_ops, state_producers
+    from typecheck_nn.engine.recurrence import firmware_ops, state_producers
 
     t = Typed(TRNN(), torch.randn(3, 2, 4))
     fw = firmware_ops(t.tg)
@@ -338,7 +339,7 @@ def test_semantics_doc_table_matches_the_registry():
 
 def test_scan_needs_firmware_linear_in_the_state():
     """c = f * c + u is a linear scan; a gate computed from c (SRU's forget gate) is not."""
-    from typecheck_nn.engine.diagnose import firmware_ops, state_producers
+    from typecheck_nn.engine.recurrence import firmware_ops, state_producers
 
     class Cell(nn.Module):
         def __init__(self, gate_from_state: bool):

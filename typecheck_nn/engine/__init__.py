@@ -1,4 +1,4 @@
-"""The checking engine: trace -> typed graph (ops/) -> solve -> diagnose, for one model.
+"""The checking engine: trace -> typed graph (ops/) -> solve -> recurrence, diagnose, for one model.
 
 It takes a built module and its inputs and returns a `core.model.ModelResult`. It never
 imports user files, never reads configuration and never renders: that is run/, policy/

@@ -61,6 +61,16 @@ def _same(b, a, c) -> None:
 def walk_control_flow(b, node, target: str, op: OpInfo, prefix: str, name: str):
     """Type a control-flow op; returns its outputs' values (None when it cannot)."""
     args = list(node.args)
+    handler, min_args = _OPERATORS.get(target, (None, 0))
+    if handler is None or len(args) < min_args:
+        return None
+    return handler(b, args, op, prefix, _body_walker(b, op, prefix, name))
+
+
+def _body_walker(b, op: OpInfo, prefix: str, name: str):
+    """A function that walks one body graph of `op` (tagged `name/tag/`) on the given
+    operand values, then returns the builder to the outer graph; it gives the body's
+    outputs and the ids of the ops the body added (its firmware, when it is a loop's)."""
     walk = b._walk
 
     def run(gm, tag: str, values: list, names: list):
@@ -69,63 +79,94 @@ def walk_control_flow(b, node, target: str, op: OpInfo, prefix: str, name: str):
         b.prefix, b.current = prefix, op
         return out or [], range(start, len(b.ops))
 
-    if target == "cond" and len(args) >= 4:
-        t, f = _graph(b, args[1], prefix), _graph(b, args[2], prefix)
-        values, names = _flat(b, args[3], prefix)
-        if t is None or f is None:
-            return None
-        out_t, _ = run(t, "true", values, names)
-        out_f, _ = run(f, "false", values, names)
-        op.binary, op.kind, op.symbol = True, OpKind.BINARY, "cond"
-        for a, c in zip(out_t, out_f):
-            _same(b, a, c)
-        return out_t
-    if target == "while_loop" and len(args) >= 3:
-        body = _graph(b, args[1], prefix)
-        carries, _ = _flat(b, args[2], prefix)
-        extra, e_names = _flat(b, args[3], prefix) if len(args) > 3 else ([], [])
-        if body is None:
-            return None
-        # a carry is a state, never a constant, even when it starts as zeros: no names
-        out, ops = run(body, "body", carries + extra, [None] * len(carries) + e_names)
-        for a, c in zip(carries, out):
-            _same(b, a, c)
-        b.recurrent_ops.update(ops)
-        b.recurrent_ops.add(op.id)
-        op.symbol = "while_loop"
-        return out
-    if target == "scan" and len(args) >= 3:
-        body = _graph(b, args[0], prefix)
-        init, _ = _flat(b, args[1], prefix)
-        xs, _ = _flat(b, args[2], prefix)
-        extra, e_names = _flat(b, args[3], prefix) if len(args) > 3 else ([], [])
-        if body is None:
-            return None
-        slices = [Value(x.axes[1:], x.shape[1:]) if isinstance(x, Value) and x.ndim else None for x in xs]
-        out, ops = run(body, "combine", init + slices + extra, [None] * (len(init) + len(xs)) + e_names)
-        for a, c in zip(init, out):
-            _same(b, a, c)
-        b.recurrent_ops.update(ops)
-        b.recurrent_ops.add(op.id)
-        op.symbol = "scan"
-        steps = next((x.shape[0] for x in xs if isinstance(x, Value) and x.ndim), 1)
-        ys = [
-            Value((b.fresh(steps, b.label()),) + y.axes, (steps,) + y.shape) if isinstance(y, Value) else None
-            for y in out[len(init) :]
-        ]
-        return list(out[: len(init)]) + ys
-    if target == "associative_scan" and len(args) >= 2:
-        body = _graph(b, args[0], prefix)
-        xs, _ = _flat(b, args[1], prefix)
-        extra, e_names = _flat(b, args[2], prefix) if len(args) > 2 else ([], [])
-        if body is None:
-            return None
-        slices = [Value(x.axes[1:], x.shape[1:]) if isinstance(x, Value) and x.ndim else None for x in xs]
-        out, ops = run(body, "combine", slices + slices + extra, [None] * (2 * len(xs)) + e_names)
-        for a, c in zip(slices, out):
-            _same(b, a, c)
-        b.recurrent_ops.update(ops)
-        b.recurrent_ops.add(op.id)
-        op.symbol = "associative_scan"
-        return xs
-    return None
+    return run
+
+
+def _extra(b, args: list, k: int, prefix: str) -> tuple[list, list]:
+    """The operands every body call gets besides its carries (`args[k]`), if any."""
+    return _flat(b, args[k], prefix) if len(args) > k else ([], [])
+
+
+def _slices(xs: list) -> list:
+    """One step's slice of each scanned sequence: its first axis dropped."""
+    return [Value(x.axes[1:], x.shape[1:]) if isinstance(x, Value) and x.ndim else None for x in xs]
+
+
+def _mark_firmware(b, op: OpInfo, body_ops: range, symbol: str) -> None:
+    """A loop's body and the loop op itself are firmware, as an unrolled loop's steps would be."""
+    b.recurrent_ops.update(body_ops)
+    b.recurrent_ops.add(op.id)
+    op.symbol = symbol
+
+
+def _cond(b, args: list, op: OpInfo, prefix: str, run):
+    """Both branches on the same operands; their outputs are one type (like `where`)."""
+    t, f = _graph(b, args[1], prefix), _graph(b, args[2], prefix)
+    values, names = _flat(b, args[3], prefix)
+    if t is None or f is None:
+        return None
+    out_t, _ = run(t, "true", values, names)
+    out_f, _ = run(f, "false", values, names)
+    op.binary, op.kind, op.symbol = True, OpKind.BINARY, "cond"
+    for a, c in zip(out_t, out_f):
+        _same(b, a, c)
+    return out_t
+
+
+def _while_loop(b, args: list, op: OpInfo, prefix: str, run):
+    """The body maps its carries to themselves: each keeps its type across iterations."""
+    body = _graph(b, args[1], prefix)
+    carries, _ = _flat(b, args[2], prefix)
+    extra, e_names = _extra(b, args, 3, prefix)
+    if body is None:
+        return None
+    # a carry is a state, never a constant, even when it starts as zeros: no names
+    out, ops = run(body, "body", carries + extra, [None] * len(carries) + e_names)
+    for a, c in zip(carries, out):
+        _same(b, a, c)
+    _mark_firmware(b, op, ops, "while_loop")
+    return out
+
+
+def _scan(b, args: list, op: OpInfo, prefix: str, run):
+    """combine(carry, x_t) -> (carry', y_t): the carry keeps its type; the ys are stacked."""
+    body = _graph(b, args[0], prefix)
+    init, _ = _flat(b, args[1], prefix)
+    xs, _ = _flat(b, args[2], prefix)
+    extra, e_names = _extra(b, args, 3, prefix)
+    if body is None:
+        return None
+    out, ops = run(body, "combine", init + _slices(xs) + extra, [None] * (len(init) + len(xs)) + e_names)
+    for a, c in zip(init, out):
+        _same(b, a, c)
+    _mark_firmware(b, op, ops, "scan")
+    steps = next((x.shape[0] for x in xs if isinstance(x, Value) and x.ndim), 1)
+    ys = [
+        Value((b.fresh(steps, b.label()),) + y.axes, (steps,) + y.shape) if isinstance(y, Value) else None
+        for y in out[len(init) :]
+    ]
+    return list(out[: len(init)]) + ys
+
+
+def _associative_scan(b, args: list, op: OpInfo, prefix: str, run):
+    """combine(a, b) -> c on slices of one sequence: a, b and c have one type."""
+    body = _graph(b, args[0], prefix)
+    xs, _ = _flat(b, args[1], prefix)
+    extra, e_names = _extra(b, args, 2, prefix)
+    if body is None:
+        return None
+    slices = _slices(xs)
+    out, ops = run(body, "combine", slices + slices + extra, [None] * (2 * len(xs)) + e_names)
+    for a, c in zip(slices, out):
+        _same(b, a, c)
+    _mark_firmware(b, op, ops, "associative_scan")
+    return xs
+
+
+# each operator's typing, and how many arguments it needs (fewer: not typed here)
+_OPERATORS = {
+    "cond": (_cond, 4),
+    "while_loop": (_while_loop, 3),
+    "scan": (_scan, 3),
+    "associative_scan": (_associative_scan, 2),
+}

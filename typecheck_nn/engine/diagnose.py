@@ -1,247 +1,29 @@
-"""From a solution to findings: explain each conflict, classify it, split learnware/firmware.
+"""From a solution to findings: explain each conflict and classify it; clashes and unchecked ops.
 
 A conflict says: some atom of a parameter's output axes was identified with an atom of
 the axes it contracts. The explanation is the chain of operations whose equalities did
 that: a shortest path through the recorded equalities (and the direct-sum/product
 structure edges), so the report can show the minimal set of lines that conflict.
+Which ops are firmware and which values carry a recurrent state is decided before, from
+the graph alone (engine.recurrence); a conflict's diagnostic only reads those sets.
 """
 
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Collection
-from dataclasses import dataclass
-
-import networkx as nx
 
 from typecheck_nn.core import rules
-from typecheck_nn.core.model import Diagnostic, RecurrenceSummary, Related, Unchecked
+from typecheck_nn.core.model import Diagnostic, Related, Unchecked
 from typecheck_nn.engine.ir import OpInfo, OpKind
 from typecheck_nn.engine.ops import REGISTRY
+
+# benchmarks/solver_scaling.py still imports firmware_ops from here (its folder is edited
+# elsewhere): re-exported until it imports typecheck_nn.engine.recurrence
+from typecheck_nn.engine.recurrence import firmware_ops as firmware_ops
 from typecheck_nn.engine.solve import ClashKind, Conflict, Solution
 from typecheck_nn.engine.trace import assigned_name
-from typecheck_nn.engine.typegraph import TypedGraph, op_edges
-
-
-# -- recurrence: fold the unrolled graph back into a loop ------------------------------------
-def firmware_ops(tg: TypedGraph) -> set[int]:
-    """Ops on a recurrence once each source site's unrolled copies are folded into one node.
-
-    A recurrence is the same parametrised function applied again to its own output.
-    Folding by site turns the unrolled steps into a cycle; a cycle counts only when every
-    site on it runs more than once (the same code each step, not a stack of distinct
-    layers), and the steps are the same function: a site on the cycle uses a parameter
-    (reused, since the site repeats), or what feeds the cycle after its first step does
-    not come from a different function at every step (see `_step_dependent`). So `for blk in blocks: x = x + blk(x)` is no
-    recurrence, while an RNN cell, a QRNN, and cross-layer weight sharing (ALBERT) are.
-    The ops on such cycles depend on the state and feed it back: the paper's firmware.
-    """
-    folded = nx.DiGraph()
-    unrolled = nx.DiGraph()
-    site = {op.id: op.site for op in tg.ops}
-    count: dict[str, int] = {}
-    occurrence: dict[int, int] = {}
-    for op in tg.ops:
-        occurrence[op.id] = count.get(op.site, 0)
-        count[op.site] = occurrence[op.id] + 1
-        folded.add_node(op.site)
-        unrolled.add_node(op.id)
-    for u, v in op_edges(tg.graph):
-        folded.add_edge(site[u], site[v])
-        unrolled.add_edge(u, v)
-    # (a buffer used as a matrix, an echo-state reservoir, parametrises the step too)
-    param_ops = [op.id for op in tg.ops if op.params or any(tg.learned.get(i) for i in op.inputs)]
-    uses_param = {site[i] for i in param_ops}
-    once = {op.id for op in tg.ops if count[op.site] < 2}
-    # a loop that no learned value reaches (combining masks, counting positions) is no
-    # parametrised function: not a recurrence of the model
-    # (a new tensor shaped like a value, `x.new_zeros(...)`, carries none of its data)
-    sources = {op.id for op in tg.ops if op.kind is OpKind.SOURCE}
-    learned_downstream = _reachable(unrolled.succ, param_ops, blocked=sources) | set(param_ops)
-    # a site that runs once is a distinct function (one layer of a stack): cycles are
-    # looked for among the sites that repeat
-    repeated = folded.subgraph([s for s in folded if count[s] >= 2])
-    loop_sites: set[str] = set()
-    for comp in nx.strongly_connected_components(repeated):
-        if len(comp) == 1:
-            (s,) = comp
-            if not folded.has_edge(s, s):
-                continue
-        members = [op.id for op in tg.ops if op.site in comp]
-        steps = max(count[s] for s in comp) - 1
-        if not comp & uses_param and _step_dependent(members, comp, site, occurrence, unrolled, once, steps):
-            continue
-        if not learned_downstream.intersection(members):
-            continue
-        # detours: ops run once that lie on a path from the cycle back into it. A stack of
-        # layers has one at every step (x + relu(W_k x)); a recurrence has steps with none
-        # (two layers of an RNN written with one function have a detour between layers only)
-        detours = len(once & _reachable(unrolled.succ, members) & _reachable(unrolled.pred, members))
-        if detours < steps:
-            loop_sites |= comp
-    # shape ops inside the loop (chunk, select) are bookkeeping, not firmware computation
-    return {
-        op.id for op in tg.ops if op.site in loop_sites and op.kind is not OpKind.SHAPE or op.id in tg.recurrent_ops
-    }
-
-
-def _step_dependent(members, comp, site, occurrence, unrolled, once, steps: int) -> bool:
-    """Whether what enters the cycle after its first step comes from a different function
-    at every step: distinct ops run once, feeding the steps directly or through one
-    repeated op (`out = out + conv_k(x)`, `ctx_all = ctx_all + layer_k(ctx) * gate_k`).
-    An initial state enters the first step only, and one op run once that feeds every step
-    (a QRNN's gates computed for all steps at once) is the same input each time."""
-    sources: set[int] = set()
-    for v in members:
-        if occurrence[v] == 0:
-            continue
-        for u in unrolled.pred[v]:
-            if site[u] in comp:
-                continue
-            if u in once:
-                sources.add(u)
-            else:
-                sources |= {p for p in unrolled.pred[u] if p in once}
-    return len(sources) >= max(steps, 1)
-
-
-def _reachable(adjacency, sources: list[int], blocked: Collection[int] = ()) -> set[int]:
-    """Every node reachable from any source (one breadth-first search for them all),
-    never passing through a blocked node."""
-    seen: set[int] = set()
-    stack = list(sources)
-    while stack:
-        for w in adjacency[stack.pop()]:
-            if w not in seen and w not in blocked:
-                seen.add(w)
-                stack.append(w)
-    return seen
-
-
-def recurrence_summary(tg: TypedGraph, firmware: set[int], carried: set[int]) -> RecurrenceSummary:
-    compute = [op for op in tg.ops if op.kind not in (OpKind.SHAPE, OpKind.OTHER, OpKind.SOURCE) or op.id in firmware]
-    if not firmware:
-        return RecurrenceSummary(has_recurrence=False, learnware_ops=len(compute))
-    kinds = sorted({tg.ops[i].target for i in firmware})
-    elementwise = all(tg.ops[i].kind.elementwise for i in firmware)
-    linear = all(_linear(tg.ops[i]) for i in firmware)
-    states = []
-    for i in sorted(firmware):
-        op = tg.ops[i]
-        if op.kind is OpKind.RECURRENT and op.location is not None:
-            states.append(f"{op.symbol} state @ line {op.location.line}")
-    names = []
-    for i in sorted(carried):
-        loc = tg.ops[i].location
-        name = assigned_name(loc) if loc is not None else None
-        if name and loc is not None:
-            label = f"{name} (line {loc.line})"
-            if label not in names:
-                names.append(label)
-    return RecurrenceSummary(
-        has_recurrence=True,
-        state_values=(states + names)[:12],
-        learnware_ops=sum(1 for op in compute if op.id not in firmware),
-        firmware_ops=len(firmware),
-        firmware_op_kinds=kinds,
-        firmware_elementwise=elementwise,
-        firmware_linear=linear,
-    )
-
-
-def _linear(op: OpInfo) -> bool:
-    """The op's rule says it is linear in each of its inputs (the registry's metadata)."""
-    found = REGISTRY.lookup(op.target)
-    return found is not None and bool(found.linear) and all(found.linear)
-
-
-def state_producers(tg: TypedGraph, firmware: set[int]) -> set[int]:
-    """Firmware ops whose value is consumed by the next step: the recurrent state.
-
-    In an unrolled loop each site runs once per step, so an edge into a later occurrence
-    of its target's site than its source's occurrence crosses a step boundary.
-    """
-    occurrence: dict[int, int] = {}
-    seen: dict[str, int] = {}
-    for op in tg.ops:
-        k = seen.get(op.site, 0)
-        occurrence[op.id] = k
-        seen[op.site] = k + 1
-    # ...looking through bookkeeping: `cat([x, h])` before a convolution is a shape op, not
-    # firmware, and without this h would not count as carried (a ConvLSTM's state was then
-    # named after an intermediate)
-    succ: dict[int, list[int]] = {}
-    for u, v in op_edges(tg.graph):
-        succ.setdefault(u, []).append(v)
-    carried: set[int] = set()
-    for u in firmware:
-        todo, visited = list(succ.get(u, ())), set()
-        while todo:
-            v = todo.pop()
-            if v in visited:
-                continue
-            visited.add(v)
-            if v in firmware:
-                if occurrence[v] > occurrence[u]:
-                    carried.add(u)
-                    break
-            elif tg.ops[v].kind is OpKind.SHAPE:
-                todo.extend(succ.get(v, ()))
-    return carried
-
-
-# -- naming types ------------------------------------------------------------------------------
-def matrix_roles(tg: TypedGraph) -> dict[tuple[int, int], str]:
-    """(param, type variable) -> "cod" or "dom", as the first use of the parameter as a
-    matrix declared it (the variable is the learned operand's output or contracted axis)."""
-    roles: dict[tuple[int, int], str] = {}
-    for key, (out_var, in_var) in tg.constraints.orientation.items():
-        roles.setdefault((key[0], out_var), "cod")
-        roles.setdefault((key[0], in_var), "dom")
-    return roles
-
-
-@dataclass
-class TypeNamer:
-    """Readable names for solved types: cod(W)/dom(W) for matrix axes, else birth labels."""
-
-    tg: TypedGraph
-    sol: Solution
-
-    def __post_init__(self):
-        self.orientation = matrix_roles(self.tg)
-        self.origins = self.tg.constraints.origins
-        self.names: dict[int, str] = {}
-        uf = self.sol.solver
-        # a matrix role names a class better than a parameter's raw axis
-        for (p, var), role in self.orientation.items():
-            root = uf.find(var)
-            if not self.names.get(root, "").startswith(("cod(", "dom(")):
-                self.names[root] = f"{role}({self.tg.params[p].short_name})"
-        for param in self.tg.params:
-            for i, var in enumerate(param.axes):
-                self.names.setdefault(uf.find(var), f"{param.name}[{i}]")
-
-    def name(self, var: int, depth: int = 0) -> str:
-        uf = self.sol.solver
-        root = uf.find(var)
-        s = uf.struct[root] if root < len(uf.struct) else None
-        if s is not None and depth < 2:
-            sep = " ⊕ " if s[0] == "sum" else " ⊗ "
-            return "(" + sep.join(self.name(p, depth + 1) for p in s[1]) + ")"
-        if root in self.names:
-            return self.names[root]
-        if var < len(self.origins):
-            return self.origins[var].label
-        if root < len(self.origins):
-            return self.origins[root].label
-        return f"t{root}"
-
-    def value_type(self, value) -> str:
-        axes = getattr(value, "axes", None)
-        if axes is None:
-            return ""
-        return "[" + ", ".join(self.name(a) for a in axes) + "]"
+from typecheck_nn.engine.typegraph import TypedGraph
+from typecheck_nn.engine.typenames import role_name
 
 
 # -- explaining a conflict --------------------------------------------------------------------
@@ -318,23 +100,57 @@ def _op_note(op: OpInfo, param_short: str, conflicted: int, cod: str, dom: str) 
 def conflict_diagnostic(
     tg: TypedGraph,
     conflict: Conflict,
-    namer: TypeNamer,
+    roles: dict[tuple[int, int], str],
     explainer: Explainer,
     firmware: set[int],
     carried: set[int],
     model: str,
 ) -> Diagnostic:
+    """One finding for a conflict: the rule it breaks, where, and the chain of ops that
+    identified the parameter's output type with its input type, each with a note. `roles`
+    is `typenames.matrix_roles(tg)`: which of the two variables is the matrix's output."""
     param = tg.params[conflict.param]
     short = param.short_name
+    cod = role_name("cod", param)
+    dom = role_name("dom", param)
+    ops = _conflict_chain(tg, conflict, roles, explainer)
+    rule, primary, message = _classify(tg, conflict, ops, firmware, carried, short, cod, dom)
+    return rule.diagnostic(
+        message,
+        primary.location if primary else None,
+        model=model,
+        related=_related_notes(ops, primary, short, conflict.param, cod, dom),
+        types=(dom, cod),
+        scope=_scope(primary, model),
+        nodes=[op.node for op in ops],
+    )
+
+
+def _conflict_chain(
+    tg: TypedGraph, conflict: Conflict, roles: dict[tuple[int, int], str], explainer: Explainer
+) -> list[OpInfo]:
+    """The ops whose equalities made the two types one, from the output type's side, and
+    the op the solver found the conflict at (when not on the chain already)."""
     va, vb = conflict.var_a, conflict.var_b
-    if namer.orientation.get((conflict.param, va)) == "dom":
+    if roles.get((conflict.param, va)) == "dom":
         va, vb = vb, va
-    cod = f"cod({short})"
-    dom = f"dom({short})"
     chain = explainer.explain(va, vb)
     if conflict.reason >= 0 and conflict.reason not in chain:
         chain.append(conflict.reason)
-    ops = [tg.ops[i] for i in chain]
+    return [tg.ops[i] for i in chain]
+
+
+def _classify(
+    tg: TypedGraph,
+    conflict: Conflict,
+    ops: list[OpInfo],
+    firmware: set[int],
+    carried: set[int],
+    short: str,
+    cod: str,
+    dom: str,
+) -> tuple[rules.Rule, OpInfo | None, str]:
+    """Which rule the conflict breaks, the op it is reported at, and the message."""
     uses = [op for op in ops if conflict.param in op.params]
     binaries = [op for op in ops if op.binary]
     # TNN003 is the residual: a matrix's output *added* to its input; a `where` or `max`
@@ -343,57 +159,66 @@ def conflict_diagnostic(
     # ...and only when nothing else relates them: a chain through another matrix (a tied
     # decoder contracting the output back with the input's type) mixes types (TNN001)
     through_other = any(op.kind is OpKind.CONTRACTION and conflict.param not in op.params for op in ops)
-    # two uses of the matrix from one source span are two steps of a loop (a Python loop,
-    # or one inside a library call such as a recorded nn.GRU)
-    all_uses = [op for op in tg.ops if conflict.param in op.params]
-    recurrent = any(op.id in firmware or op.id in tg.recurrent_ops for op in ops) or (
-        len({u.location or u.site for u in all_uses}) < len(all_uses)
-    )
-    if recurrent:
-        rule = rules.RECURRENT_STATE
-        primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
-        fed = _fed(tg, uses)
-        named = [tg.state_names[op.id] for op in ops if op.id in tg.state_names]  # a step cell's argument
-        state = (
-            named[0]
-            if named
-            else _state_name([op for op in fed if op.id in carried] + ops, firmware, carried)
-            or _state_name([tg.ops[i] for i in sorted(carried, reverse=True)], firmware, carried)
-        )
+    if _is_recurrent(tg, conflict.param, ops, firmware):
+        state = _recurrent_state(tg, ops, uses, firmware, carried)
         message = (
             f"recurrent state{f' `{state}`' if state else ''} passes through `{short}` and flows back into itself: "
             f"`{short}` maps {dom} to {cod}, so the state cannot keep one type across steps"
         )
-    elif additive and len(uses) <= 1 and not through_other:
-        rule = rules.SQUARE_RESIDUAL
+        return rules.RECURRENT_STATE, _last_use(uses, ops), message
+    if additive and len(uses) <= 1 and not through_other:
         primary = additive[-1]
         message = f"`{primary.symbol or primary.target}` adds the output of `{short}` ({cod}) to `{short}`'s own input ({dom})"
-    elif binaries:
-        rule = rules.MIXED_TYPES
+        return rules.SQUARE_RESIDUAL, primary, message
+    if binaries:
         primary = binaries[-1]
         message = (
             f"`{primary.symbol or primary.target}` combines values of types {cod} and {dom}, "
             f"which `{short}` keeps apart"
         )
-    else:
-        rule = rules.MATRIX_ON_OWN_OUTPUT
-        primary = max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
-        message = f"`{short}` is applied to a value of its own output type: {cod} flows into {dom}"
+        return rules.MIXED_TYPES, primary, message
+    message = f"`{short}` is applied to a value of its own output type: {cod} flows into {dom}"
+    return rules.MATRIX_ON_OWN_OUTPUT, _last_use(uses, ops), message
+
+
+def _is_recurrent(tg: TypedGraph, param: int, ops: list[OpInfo], firmware: set[int]) -> bool:
+    """The chain runs through firmware, or the matrix is used twice from one source span:
+    two steps of a loop (a Python loop, or one inside a library call such as a recorded nn.GRU)."""
+    all_uses = [op for op in tg.ops if param in op.params]
+    return any(op.id in firmware or op.id in tg.recurrent_ops for op in ops) or (
+        len({u.location or u.site for u in all_uses}) < len(all_uses)
+    )
+
+
+def _recurrent_state(
+    tg: TypedGraph, ops: list[OpInfo], uses: list[OpInfo], firmware: set[int], carried: set[int]
+) -> str | None:
+    """The state's name: a step cell's argument, else what the matrix reads and carries
+    into the next step, else any carried value."""
+    named = [tg.state_names[op.id] for op in ops if op.id in tg.state_names]  # a step cell's argument
+    if named:
+        return named[0]
+    fed = _fed(tg, uses)
+    return _state_name([op for op in fed if op.id in carried] + ops, firmware, carried) or _state_name(
+        [tg.ops[i] for i in sorted(carried, reverse=True)], firmware, carried
+    )
+
+
+def _last_use(uses: list[OpInfo], ops: list[OpInfo]) -> OpInfo | None:
+    """The matrix's latest use on the chain, else the chain's last op."""
+    return max(uses, key=lambda o: o.id) if uses else (ops[-1] if ops else None)
+
+
+def _related_notes(
+    ops: list[OpInfo], primary: OpInfo | None, short: str, param: int, cod: str, dom: str
+) -> list[Related]:
+    """Each other op of the chain with what it does to the types, in line order."""
     related = []
     for op in sorted(ops, key=lambda o: (o.location.line if o.location else 0, o.id)):
         if primary is not None and op.id == primary.id:
             continue
-        related.append(Related(op.location, _op_note(op, short, conflict.param, cod, dom)))
-    related = _dedupe_related(related)
-    return rule.diagnostic(
-        message,
-        primary.location if primary else None,
-        model=model,
-        related=related,
-        types=(dom, cod),
-        scope=_scope(primary, model),
-        nodes=[op.node for op in ops],
-    )
+        related.append(Related(op.location, _op_note(op, short, param, cod, dom)))
+    return _dedupe_related(related)
 
 
 def _fed(tg: TypedGraph, uses: list[OpInfo]) -> list[OpInfo]:

@@ -20,20 +20,18 @@ from typecheck_nn.core import rules
 from typecheck_nn.core.model import Diagnostic, Location, ModelResult
 from typecheck_nn.engine.diagnose import (
     Explainer,
-    TypeNamer,
     clash_diagnostic,
     conflict_diagnostic,
-    firmware_ops,
-    recurrence_summary,
-    state_producers,
     unchecked_ops,
     unique_by_line,
     unknown_op_notes,
 )
+from typecheck_nn.engine.recurrence import firmware_ops, recurrence_summary, state_producers
 from typecheck_nn.engine.solve import solve
 from typecheck_nn.engine.stepcell import fallback_state_names, find_step_cell
 from typecheck_nn.engine.trace import TracedProgram, TraceError
 from typecheck_nn.engine.typegraph import build_typed_graph
+from typecheck_nn.engine.typenames import matrix_roles
 from typecheck_nn.engine.viewgraph import graph_view
 
 TORCH_DIR = os.path.dirname(torch.__file__)
@@ -86,12 +84,12 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
     firmware = firmware_ops(tg)
     loop_carried = state_producers(tg, firmware)
     carried = loop_carried | cell.carried
-    namer = TypeNamer(tg, sol)
     violations: list[Diagnostic] = []
     if sol.conflicts:
         explainer = Explainer(sol)
+        roles = matrix_roles(tg)
         for c in sol.conflicts:
-            violations.append(conflict_diagnostic(tg, c, namer, explainer, firmware, carried, name))
+            violations.append(conflict_diagnostic(tg, c, roles, explainer, firmware, carried, name))
     notes = unknown_op_notes(tg, name)
     notes += unique_by_line(clash_diagnostic(tg, clash, name) for clash in sol.clashes)
     notes += [rules.RECORDED_PATH.diagnostic(text, loc, model=name) for text, loc in program.notes]
@@ -103,7 +101,7 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
     summary.state_values = (cell.states + summary.state_values)[:12]
     if summary.has_recurrence and not summary.state_values:
         summary.state_values = fallback_state_names(tg, firmware)
-    graph = graph_view(tg, namer, firmware, conflicted_ops) if with_graph else None
+    graph = graph_view(tg, sol, firmware, conflicted_ops) if with_graph else None
     t3 = time.perf_counter()
     strongly = not any(v.severity == "error" for v in violations)
     return ModelResult(

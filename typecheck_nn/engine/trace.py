@@ -400,6 +400,34 @@ def _strip_prefix(name: str, prefix: str = "model.") -> str:
 
 
 def _export(module, args, kwargs, user_files) -> TracedProgram:
+    """The module as torch.export captures it, with what the typing needs read off the
+    exported program: placeholders, source spans and sites, module paths, call structure."""
+    ep, wrapped = _exported(module, args, kwargs, user_files)
+    gm = ep.graph_module
+    placeholders, tensors = _placeholders(ep, wrapped)
+    paths = _module_paths(gm)
+    if wrapped:
+        paths = {k: _strip_prefix(v) for k, v in paths.items()}
+    arg_groups, out_tree, mutated = _call_structure(ep, wrapped, module)
+    return TracedProgram(
+        gm,
+        placeholders,
+        _collect_locations(gm, user_files),
+        paths,
+        "export",
+        _collect_sites(gm),
+        _collect_functions(gm),
+        tensors=tensors,
+        arg_groups=arg_groups,
+        out_tree=out_tree,
+        mutated_buffers=mutated,
+    )
+
+
+def _exported(module, args, kwargs, user_files):
+    """torch.export's program, and whether the module was wrapped to get it (then names
+    carry the wrapper's `model.` prefix): called twice when forward keeps its state in a
+    plain attribute, or with its output flattened when export cannot flatten it."""
     import warnings
 
     with warnings.catch_warnings():
@@ -425,45 +453,37 @@ def _export(module, args, kwargs, user_files) -> TracedProgram:
             with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
                 ep = torch.export.export(OutputFlattener(module), tuple(args), kwargs=kwargs or None, strict=False)
             wrapped = True
-    gm = ep.graph_module
-    kinds = {
-        "PARAMETER": "parameter",
-        "BUFFER": "buffer",
-        "CONSTANT_TENSOR": "constant",
-        "CUSTOM_OBJ": "constant",
-        "USER_INPUT": "input",
-        "TOKEN": "input",
-    }
+    return ep, wrapped
+
+
+# export's input kinds as a TracedProgram's placeholders name them
+_PLACEHOLDER_KINDS = {
+    "PARAMETER": "parameter",
+    "BUFFER": "buffer",
+    "CONSTANT_TENSOR": "constant",
+    "CUSTOM_OBJ": "constant",
+    "USER_INPUT": "input",
+    "TOKEN": "input",
+}
+
+
+def _placeholders(ep, wrapped: bool) -> tuple[dict[str, PlaceholderInfo], dict[str, torch.Tensor]]:
+    """What each placeholder is (parameter, buffer, constant, input) and its qualified
+    name, and the values of buffers and constants by that name (for fixed matrices)."""
     placeholders = {}
     tensors: dict[str, torch.Tensor] = {}
     for spec in ep.graph_signature.input_specs:
         name = getattr(spec.arg, "name", None)
         if name is None:
             continue
-        kind = kinds.get(spec.kind.name, "input")
+        kind = _PLACEHOLDER_KINDS.get(spec.kind.name, "input")
         target = spec.target or name
         placeholders[name] = PlaceholderInfo(kind, _strip_prefix(target) if wrapped else target)
         if kind in ("buffer", "constant"):
             value = ep.state_dict.get(target, ep.constants.get(target))
             if isinstance(value, torch.Tensor):
                 tensors[placeholders[name].target] = value
-    paths = _module_paths(gm)
-    if wrapped:
-        paths = {k: _strip_prefix(v) for k, v in paths.items()}
-    arg_groups, out_tree, mutated = _call_structure(ep, wrapped, module)
-    return TracedProgram(
-        gm,
-        placeholders,
-        _collect_locations(gm, user_files),
-        paths,
-        "export",
-        _collect_sites(gm),
-        _collect_functions(gm),
-        tensors=tensors,
-        arg_groups=arg_groups,
-        out_tree=out_tree,
-        mutated_buffers=mutated,
-    )
+    return placeholders, tensors
 
 
 def _call_structure(ep, wrapped: bool, module=None):

@@ -3,188 +3,28 @@
 Kept apart from diagnostics so that the view can grow (shapes, folded parameters, named
 types, recurrence sites) without touching the code that explains conflicts.
 
-Types are named once per solved class, not per type variable: every axis that the solver
-unified gets one short stable name (`cod(W_hh)`, `h[0]@rnn.py:12`), so the graph, its
-legend and the violation cards (whose `dom(..)`/`cod(..)` names come from the same
-TypeNamer) agree. Sums and products are written `a ⊕ b` / `a ⊗ b` of their named parts,
-with the whole structure kept for hover.
+Types are named once per solved class, not per type variable, by engine.typenames'
+TypeTable: every axis that the solver unified gets one short stable name (`cod(W_hh)`,
+`h[0]@rnn.py:12`), so the graph and its legend agree, and the violation cards spell matrix
+roles as the graph does (both through typenames.role_name). Sums and products are written
+`a ⊕ b` / `a ⊗ b` of their named parts, with the whole structure kept for hover.
 """
 
 from __future__ import annotations
 
-import re
-from collections import defaultdict
-from typing import Literal
-
-from typecheck_nn.core.model import GraphAttr, GraphEdge, GraphNode, GraphType, GraphView
-from typecheck_nn.engine.diagnose import TypeNamer
+from typecheck_nn.core.model import GraphAttr, GraphEdge, GraphNode, GraphView
 from typecheck_nn.engine.ir import Param
+from typecheck_nn.engine.solve import Solution
 from typecheck_nn.engine.typegraph import TypedGraph
+from typecheck_nn.engine.typenames import TypeTable
 
 # Buffers that the model reads but nobody trains: folded into their op like parameters,
 # flagged so the page can grey them; 0-d ones (num_batches_tracked) are not drawn at all.
 BUFFER_NAMES = frozenset({"running_mean", "running_var", "num_batches_tracked"})
-SUBSCRIPTS = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-STRUCTURE_CHARS = 400  # a full structure on hover, cut before it swamps the tooltip
-SEP = {"sum": " ⊕ ", "prod": " ⊗ "}
-_AXIS_LABEL = re.compile(r"^(?P<name>[^@]+)@(?P<where>[^\[]+)\[(?P<axis>\d+)\]$")
 
 
 def is_buffer(param: Param) -> bool:
     return param.name.rsplit(".", 1)[-1] in BUFFER_NAMES or not param.shape
-
-
-def _tidy_label(label: str) -> str:
-    """`h@rnn.py:12[0]` reads better as `h[0]@rnn.py:12`: the axis belongs to the name."""
-    m = _AXIS_LABEL.match(label)
-    return f"{m['name']}[{m['axis']}]@{m['where']}" if m else label
-
-
-def _with_subscript(name: str, k: int) -> str:
-    """q@f.py:3 -> q₁@f.py:3 (before the location, so the variable still leads)."""
-    sub = str(k).translate(SUBSCRIPTS)
-    head, at, tail = name.partition("@")
-    return f"{head}{sub}{at}{tail}"
-
-
-class TypeTable:
-    """Short stable names for the solved type classes a graph shows.
-
-    A class is named, in order of preference, by a matrix role (`cod(W)`, from TypeNamer),
-    by its structure (`a ⊕ b`), or by the birth label of its earliest variable. Parts of one
-    sum born from a tuple assignment (`i, f, o, g = x.chunk(4)`) take one name each; any
-    other names that collide are told apart by subscripts, in order of first appearance.
-    """
-
-    def __init__(self, namer: TypeNamer):
-        self.namer = namer
-        uf = namer.sol.solver
-        assert uf is not None, "a solved model has its union-find"
-        self.uf = uf
-        self.origins = namer.origins
-        self._first: dict[int, int] = {}  # root -> earliest variable of its class
-        for var in range(len(self.origins)):
-            self._first.setdefault(self.uf.find(var), var)
-        self.roots: list[int] = []  # registered roots, in first-use order
-        self._seen: set[int] = set()
-        self._names: dict[int, str] | None = None
-
-    # -- registration (first use fixes the order, hence the subscripts) ----------------
-    def struct(self, root: int):
-        return self.uf.struct[root] if root < len(self.uf.struct) else None
-
-    def add(self, var: int) -> int:
-        root = self.uf.find(var)
-        if root not in self._seen:
-            self._seen.add(root)
-            s = self.struct(root)
-            if s is not None:
-                for part in s[1]:
-                    self.add(part)
-            self.roots.append(root)
-        return root
-
-    # -- naming ------------------------------------------------------------------------
-    def _atom_label(self, root: int) -> str:
-        named = self.namer.names.get(root)
-        if named:
-            return named
-        var = self._first.get(root, root)
-        if var < len(self.origins):
-            return _tidy_label(self.origins[var].label)
-        return f"t{root}"
-
-    def names(self) -> dict[int, str]:
-        if self._names is not None:
-            return self._names
-        atoms = {r: self._atom_label(r) for r in self.roots if self.struct(r) is None}
-        # a tuple assignment's names go to the parts of the sum it unpacks, in order
-        for r in self.roots:
-            s = self.struct(r)
-            if s is None or s[0] != "sum":
-                continue
-            parts = [self.uf.find(p) for p in s[1]]
-            for k, p in enumerate(parts):
-                label = atoms.get(p, "")
-                head, at, where = label.partition("@")
-                unpacked = [n.strip() for n in head.split(",")]
-                if at and len(unpacked) == len(parts) and p not in self.namer.names:
-                    atoms[p] = f"{unpacked[k]}@{where}"
-        by_name: dict[str, list[int]] = defaultdict(list)
-        for r in self.roots:
-            if r in atoms:
-                by_name[atoms[r]].append(r)
-        for name, rs in by_name.items():
-            if len(rs) > 1:
-                for k, r in enumerate(rs, 1):
-                    atoms[r] = _with_subscript(name, k)
-        names: dict[int, str] = {}
-
-        def name_of(r: int, depth: int) -> str:
-            if r in atoms:
-                return atoms[r]
-            s = self.struct(r)
-            if depth >= 2:
-                return "(…)"
-            inner = SEP[s[0]].join(name_of(self.uf.find(p), depth + 1) for p in s[1])
-            return inner if depth == 0 else f"({inner})"
-
-        for r in self.roots:
-            names[r] = name_of(r, 0)
-        self._names = names
-        return names
-
-    def structure(self, root: int) -> str:
-        """The whole sum/product tree down to atoms, for hover."""
-        names = self.names()
-        out: list[str] = []
-        budget = [STRUCTURE_CHARS]
-
-        def walk(r: int, top: bool) -> None:
-            if budget[0] <= 0:
-                return
-            s = self.struct(r)
-            if s is None:
-                text = names.get(r) or self._atom_label(r)
-                out.append(text)
-                budget[0] -= len(text)
-                return
-            if not top:
-                out.append("(")
-            for k, p in enumerate(s[1]):
-                if k:
-                    out.append(SEP[s[0]])
-                walk(self.uf.find(p), False)
-            if not top:
-                out.append(")")
-
-        walk(root, True)
-        text = "".join(out)
-        return text if budget[0] > 0 else text + " …"
-
-    def name(self, var: int) -> str:
-        root = self.uf.find(var)
-        if root not in self.names():  # not registered up front: name it now
-            self.add(root)
-            self._names = None
-        return self.names()[root]
-
-    def axes(self, axes) -> list[str]:
-        return [self.name(a) for a in axes]
-
-    def graph_types(self) -> list[GraphType]:
-        """One entry per name: two classes with equal structure of the same parts are one type."""
-        names = self.names()
-        out, seen = [], set()
-        for r in self.roots:
-            if names[r] in seen:
-                continue
-            seen.add(names[r])
-            s = self.struct(r)
-            kind: Literal["atom", "sum", "prod"] = "atom" if s is None else ("sum" if s[0] == "sum" else "prod")
-            parts = [] if s is None else [names[self.uf.find(p)] for p in s[1]]
-            out.append(GraphType(names[r], self.structure(r), kind, parts))
-        return out
 
 
 def _first_value(val):
@@ -199,7 +39,7 @@ def _type_text(names: list[str]) -> str:
     return "[" + ", ".join(names) + "]"
 
 
-def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted: set[int]) -> GraphView:
+def graph_view(tg: TypedGraph, sol: Solution, firmware: set[int], conflicted: set[int]) -> GraphView:
     """The typed graph flattened for renderers.
 
     Ops carry their output shape and the parameters and buffers they read (`attrs`), as
@@ -207,7 +47,7 @@ def graph_view(tg: TypedGraph, namer: TypeNamer, firmware: set[int], conflicted:
     from buffers are dropped and 0-d buffers (`num_batches_tracked`) never appear.
     """
     view = GraphView()
-    table = TypeTable(namer)
+    table = TypeTable(tg, sol)
     _register_axes(tg, table)
     node_ids = _add_inputs(view, tg, table)
     _add_params(view, tg, table)

@@ -389,6 +389,9 @@ ACTS_ON = "`{sym}` gives its result the type of the operand acted on"
     requires=(),
 )
 def product(r: RuleArgs):
+    """x * y (and /, pow): a scalar or constant factor scales, keeping the other's type; an
+    operand that acts (a gate, a learned per-channel scale) gives the product the acted-on
+    operand's type; otherwise the product has one operand's type, the solver's choice."""
     shape = r.out_shape
     if shape is None:
         raise GiveUp
@@ -409,7 +412,12 @@ def product(r: RuleArgs):
         return _acts_on(r, x, y, shape)
     if y_acts and not x_acts:
         return _acts_on(r, y, x, shape)
-    # neither (or both) act: the result is one operand's type, chosen by the solver
+    return _product_of_peers(r, x, y, shape)
+
+
+def _product_of_peers(r: RuleArgs, x: Value, y: Value, shape) -> Value:
+    """Neither operand acts (or both do): the result is one operand's type, chosen by the
+    solver, axis by axis where both are full; a broadcast axis takes the full one's type."""
     nd = len(shape)
     axes, alt_x, alt_y = [], [], []
     x_off, y_off = nd - x.ndim, nd - y.ndim
@@ -442,17 +450,18 @@ def product(r: RuleArgs):
             axes.append(r.b.fresh(shape[i], r.b.label()))
     if alt_x:
         r.b.choice([alt_x, alt_y])
-    spread |= {
-        i
-        for i in range(nd)
-        if i - x_off >= 0 and i - x_off in x.spread and not (i - y_off >= 0 and full(y.shape[i - y_off]))
-    }
-    spread |= {
-        i
-        for i in range(nd)
-        if i - y_off >= 0 and i - y_off in y.spread and not (i - x_off >= 0 and full(x.shape[i - x_off]))
-    }
+    spread |= _spread_alone(x, x_off, y, y_off, nd) | _spread_alone(y, y_off, x, x_off, nd)
     return Value(tuple(axes), shape, is_gate=x.is_gate and y.is_gate, spread=frozenset(spread))
+
+
+def _spread_alone(v: Value, v_off: int, other: Value, o_off: int, nd: int) -> set[int]:
+    """The result's axes where v is a broadcast scalar's copies and the other operand has
+    no full axis: the product's axis is still copies of one value."""
+    return {
+        i
+        for i in range(nd)
+        if i - v_off >= 0 and i - v_off in v.spread and not (i - o_off >= 0 and full(other.shape[i - o_off]))
+    }
 
 
 def _gate_on_constant(c: Value, other) -> bool:
