@@ -20,8 +20,9 @@ from torch import nn
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from typecheck_nn.engine.diagnose import Explainer, firmware_ops  # noqa: E402
+from typecheck_nn.engine.diagnose import Explainer  # noqa: E402
 from typecheck_nn.engine.pipeline import user_files_for  # noqa: E402
+from typecheck_nn.engine.recurrence import firmware_ops  # noqa: E402
 from typecheck_nn.engine.solve import solve  # noqa: E402
 from typecheck_nn.engine.trace import trace  # noqa: E402
 from typecheck_nn.engine.typegraph import build_typed_graph  # noqa: E402

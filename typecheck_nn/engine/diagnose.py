@@ -16,10 +16,6 @@ from typecheck_nn.core import rules
 from typecheck_nn.core.model import Diagnostic, Related, Unchecked
 from typecheck_nn.engine.ir import OpInfo, OpKind
 from typecheck_nn.engine.ops import REGISTRY
-
-# benchmarks/solver_scaling.py still imports firmware_ops from here (its folder is edited
-# elsewhere): re-exported until it imports typecheck_nn.engine.recurrence
-from typecheck_nn.engine.recurrence import firmware_ops as firmware_ops
 from typecheck_nn.engine.solve import ClashKind, Conflict, Solution
 from typecheck_nn.engine.trace import assigned_name
 from typecheck_nn.engine.typegraph import TypedGraph

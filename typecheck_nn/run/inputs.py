@@ -304,14 +304,14 @@ def _for_attention(sub: nn.MultiheadAttention, index: int, rank: int | None, ctx
     return ArgSpec([_sequence(sub.batch_first, e, ctx)], f"nn.MultiheadAttention({e}, ...)")
 
 
-def _for_transformer_layer(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+def _for_transformer_layer(sub: Any, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
     attn = sub.self_attn
     return ArgSpec(
         [_sequence(attn.batch_first, attn.embed_dim, ctx)], f"nn.{type(sub).__name__}(d_model={attn.embed_dim})"
     )
 
 
-def _for_transformer_stack(sub: nn.Module, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
+def _for_transformer_stack(sub: Any, index: int, rank: int | None, ctx: _Ctx) -> ArgSpec | None:
     return _for_leaf(sub.layers[0], index, rank, ctx) if len(sub.layers) else None
 
 
