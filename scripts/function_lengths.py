@@ -3,7 +3,7 @@ not counted), methods and nested functions included; exits 1 when there are any.
 
     python scripts/function_lengths.py [FOLDER] [--limit 60]
 
-Why: long functions in the engine were split to at most 60 lines; this keeps that
+Why: long functions in the package were split to at most 60 lines; this keeps that
 checkable without a new lint dependency.
 """
 
@@ -36,7 +36,7 @@ def long_functions(root: Path, limit: int) -> list[tuple[Path, int, str, int]]:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("root", nargs="?", default="typecheck_nn/engine")
+    parser.add_argument("root", nargs="?", default="typecheck_nn")
     parser.add_argument("--limit", type=int, default=60)
     args = parser.parse_args()
     found = long_functions(Path(args.root), args.limit)

@@ -92,11 +92,19 @@ def _slices(xs: list) -> list:
     return [Value(x.axes[1:], x.shape[1:]) if isinstance(x, Value) and x.ndim else None for x in xs]
 
 
-def _mark_firmware(b, op: OpInfo, body_ops: range, symbol: str) -> None:
-    """A loop's body and the loop op itself are firmware, as an unrolled loop's steps would be."""
-    b.recurrent_ops.update(body_ops)
+def _loop_body(
+    b, op: OpInfo, symbol: str, run, body, body_name: str, operands: list, names: list, carried: list
+) -> list:
+    """Runs a loop's body once on `operands`, ties each carried value to the body's output in
+    its place (a carry keeps its type across iterations); the body and the loop op itself
+    are firmware, as an unrolled loop's steps would be."""
+    out, ops = run(body, body_name, operands, names)
+    for a, c in zip(carried, out):
+        _same(b, a, c)
+    b.recurrent_ops.update(ops)
     b.recurrent_ops.add(op.id)
     op.symbol = symbol
+    return out
 
 
 def _cond(b, args: list, op: OpInfo, prefix: str, run):
@@ -121,11 +129,7 @@ def _while_loop(b, args: list, op: OpInfo, prefix: str, run):
     if body is None:
         return None
     # a carry is a state, never a constant, even when it starts as zeros: no names
-    out, ops = run(body, "body", carries + extra, [None] * len(carries) + e_names)
-    for a, c in zip(carries, out):
-        _same(b, a, c)
-    _mark_firmware(b, op, ops, "while_loop")
-    return out
+    return _loop_body(b, op, "while_loop", run, body, "body", carries + extra, [None] * len(carries) + e_names, carries)
 
 
 def _scan(b, args: list, op: OpInfo, prefix: str, run):
@@ -136,10 +140,8 @@ def _scan(b, args: list, op: OpInfo, prefix: str, run):
     extra, e_names = _extra(b, args, 3, prefix)
     if body is None:
         return None
-    out, ops = run(body, "combine", init + _slices(xs) + extra, [None] * (len(init) + len(xs)) + e_names)
-    for a, c in zip(init, out):
-        _same(b, a, c)
-    _mark_firmware(b, op, ops, "scan")
+    names = [None] * (len(init) + len(xs)) + e_names
+    out = _loop_body(b, op, "scan", run, body, "combine", init + _slices(xs) + extra, names, init)
     steps = next((x.shape[0] for x in xs if isinstance(x, Value) and x.ndim), 1)
     ys = [
         Value((b.fresh(steps, b.label()),) + y.axes, (steps,) + y.shape) if isinstance(y, Value) else None
@@ -156,10 +158,17 @@ def _associative_scan(b, args: list, op: OpInfo, prefix: str, run):
     if body is None:
         return None
     slices = _slices(xs)
-    out, ops = run(body, "combine", slices + slices + extra, [None] * (2 * len(xs)) + e_names)
-    for a, c in zip(slices, out):
-        _same(b, a, c)
-    _mark_firmware(b, op, ops, "associative_scan")
+    _loop_body(
+        b,
+        op,
+        "associative_scan",
+        run,
+        body,
+        "combine",
+        slices + slices + extra,
+        [None] * (2 * len(xs)) + e_names,
+        slices,
+    )
     return xs
 
 

@@ -509,8 +509,8 @@ class _FirstUse:
     (through same-shape calls and undoable unsqueeze/transpose/permute), until a layer
     receives it: that layer's input spec, with the steps undone, is the argument's."""
 
-    def __init__(self, module: nn.Module, name: str, ctx: _Ctx, method: str, fn: ast.FunctionDef, offset: int):
-        self.module, self.name, self.ctx, self.method, self.offset = module, name, ctx, method, offset
+    def __init__(self, module: nn.Module, name: str, ctx: _Ctx, fn: ast.FunctionDef, offset: int):
+        self.module, self.name, self.ctx, self.offset = module, name, ctx, offset
         self.rank = _rank_hint(fn, name)
         self.loops: dict[str, ast.AST] = {}
         self.tracked: dict[str, Steps] = {name: []}  # names holding the argument -> steps applied
@@ -658,7 +658,7 @@ def _arg_spec(module: nn.Module, name: str, ctx: _Ctx, method: str = "forward") 
         line, _, what = indexed.how.partition(":")
         indexed.how = f"line {int(line) + offset} of {type(module).__name__}.{method}: {what}"
         return indexed
-    return _FirstUse(module, name, ctx, method, fn, offset).spec()
+    return _FirstUse(module, name, ctx, fn, offset).spec()
 
 
 def _with_time_axis(spec: ArgSpec, seq: int) -> ArgSpec:
