@@ -248,6 +248,50 @@ class KVCacheAttention(nn.Module):
         return (torch.randn(2, 1, D), torch.randn(2, 6, D), torch.randn(2, 6, D))
 
 
+class LuongAttention(nn.Module):
+    """forward(output, context) with both (B, T, D): the result has context's shape and is
+    computed from it, but its length axis is output's (context's is contracted by the
+    attention weights), so context is no state. Shapes match only by accident."""
+
+    EXPECT, RULE, RECURRENT = "strong", None, False
+
+    def __init__(self):
+        super().__init__()
+        self.linear_out = nn.Linear(2 * D, D)
+
+    def forward(self, output, context):
+        attn = torch.softmax(torch.bmm(output, context.transpose(1, 2)), dim=-1)
+        mix = torch.bmm(attn, context)
+        combined = torch.cat((mix, output), dim=2)
+        return torch.tanh(self.linear_out(combined.view(-1, 2 * D))).view(output.size(0), -1, D)
+
+    def example_inputs(self):
+        return (torch.randn(2, 5, D), torch.randn(2, 5, D))
+
+
+class MemoryWriteStep(nn.Module):
+    """An NTM-style memory (B, N, D) read by attention over its slots and written by an
+    outer product from the input: its slot axis is contracted by the read weights, yet
+    the next memory's slots are its own (the write keeps them). Written from the input
+    only, through a gate: strongly typed."""
+
+    EXPECT, RULE, RECURRENT = "strong", None, True
+
+    def __init__(self):
+        super().__init__()
+        self.key, self.add, self.erase = nn.Linear(4, D), nn.Linear(4, D), nn.Linear(4, D)
+
+    def forward(self, x, memory):
+        w = torch.softmax(torch.einsum("bnd,bd->bn", memory, self.key(x)), -1)
+        read = torch.einsum("bn,bnd->bd", w, memory)
+        e = torch.sigmoid(self.erase(x))
+        memory = memory * (1 - w[:, :, None] * e[:, None, :]) + w[:, :, None] * self.add(x)[:, None, :]
+        return read, memory
+
+    def example_inputs(self):
+        return (torch.randn(2, 4), torch.randn(2, 6, D))
+
+
 class StatePassedThrough(nn.Module):
     """forward(x, h) -> (y, h) returning h unchanged: nothing to type across steps."""
 
@@ -312,3 +356,42 @@ class AttributeStateTRNN(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(2, 4),)
+
+
+class CascadedHeadsWithBiasCache(nn.Module):
+    """Attention heads in cascade (each head's own layer reads the last head's output,
+    as in EfficientViT), with the attention biases cached on the module per device: the
+    cache is stored in forward but holds what the parameters give, so nothing passes
+    from one call to the next. A cache is no state, and the cascade is no loop (each head
+    has its own weights)."""
+
+    EXPECT, RULE, RECURRENT = "strong", None, False
+
+    def __init__(self):
+        super().__init__()
+        self.qkvs = nn.ModuleList(nn.Linear(D, 3 * D) for _ in range(3))
+        self.biases = nn.Parameter(torch.zeros(3, 5, 5))
+        self.proj = nn.Linear(3 * D, D)
+        self.cache = {}
+
+    def get_biases(self, device):
+        key = str(device)
+        if key not in self.cache:
+            self.cache[key] = self.biases[:, torch.arange(5)]
+        return self.cache[key]
+
+    def forward(self, x):
+        biases = self.get_biases(x.device)
+        feats_in = x.chunk(3, dim=-1)
+        feat, outs = feats_in[0], []
+        for i, qkv in enumerate(self.qkvs):
+            if i > 0:
+                feat = feat + feats_in[i]
+            q, k, v = qkv(feat).split(D, dim=-1)
+            attn = torch.softmax(q @ k.transpose(1, 2) + biases[i], dim=-1)
+            feat = attn @ v
+            outs.append(feat)
+        return self.proj(torch.cat(outs, -1))
+
+    def example_inputs(self):
+        return (torch.randn(2, 5, 3 * D),)

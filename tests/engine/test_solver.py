@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typecheck_nn.engine.ir import Choice, Constraints, Eq, Structure
-from typecheck_nn.engine.solve import UnionFind, solve
+from typecheck_nn.engine.solve import UnionFind, hard_classes, solve
 
 
 def _matrix(c: Constraints, out_size=4, in_size=4):
@@ -126,3 +126,22 @@ def test_matrix_maps_type_into_itself():
     assert maps_type_into_itself(uf, h, both)  # W: x ⊕ h -> h maps into a summand of its input
     assert maps_type_into_itself(uf, merged, merged)
     assert maps_type_into_itself(uf, merged, dh)  # dh -> (heads ⊗ dh): each head's slice maps dh to dh
+
+
+def test_hard_classes_follow_equalities_and_structures_but_make_no_choice():
+    """The step-cell pass asks which axes the program already equates (a state axis that
+    is already its next value's): equalities and structures count, a choice does not."""
+    c = Constraints()
+    b1, t1, b2, t2 = (c.fresh(n, name) for n, name in ((2, "b"), (8, "t"), (2, "b'"), (8, "t'")))
+    merged, split = c.fresh(16, "bt"), c.fresh(16, "bt'")
+    g, v = c.fresh(4, "g"), c.fresh(4, "v")
+    c.program += [
+        Structure(merged, "prod", (b1, t1), 1),  # view(-1, d) merges batch and time
+        Structure(split, "prod", (b2, t2), 2),  # view(b, -1, d) splits them again
+        Eq(merged, split, 3),
+    ]
+    c.choices.append(Choice(4, "g*v", ((Eq(g, v, 4),), (Eq(v, g, 4), Eq(g, b1, 4)))))
+    uf = hard_classes(c)
+    assert uf is not None
+    assert uf.find(t1) == uf.find(t2) and uf.find(b1) == uf.find(b2)
+    assert uf.find(g) != uf.find(v)

@@ -81,3 +81,42 @@ def test_state_attributes_are_the_users_not_torchs():
         "The tensor attributes self.lstm._flat_weights[0], self.lstm._flat_weights[1] were assigned during export."
     )
     assert not _is_state_attribute("some other warning")
+
+
+class _Cache(nn.Module):
+    """Stores in forward what its parameters give (a per-device bias cache)."""
+
+    def __init__(self):
+        super().__init__()
+        self.W, self.bias = nn.Linear(4, 4), nn.Parameter(torch.zeros(4))
+        self.cache = {}
+
+    def forward(self, x):
+        if "cpu" not in self.cache:
+            self.cache["cpu"] = self.bias * 2
+        return self.W(x) + self.cache["cpu"]
+
+
+class _State(nn.Module):
+    """Stores in forward what it computed from its input (a recurrent state)."""
+
+    def __init__(self):
+        super().__init__()
+        self.W, self.prev = nn.Linear(4, 4), None
+
+    def forward(self, x):
+        h = torch.tanh(self.W(x) + (0 if self.prev is None else self.prev))
+        self.prev = h
+        return h
+
+
+@pytest.mark.parametrize("cls,state", [(_Cache, False), (_State, True)])
+def test_only_a_value_computed_from_the_inputs_passes_between_the_two_calls(cls, state):
+    """Export warns about any tensor forward stores on the module; the second call
+    reading a parameter cache carries nothing from one input to the next, so the model
+    is traced once (two calls would fold into a loop that is not there: timm's
+    EfficientViT read as a recurrence over its cascaded heads)."""
+    from typecheck_nn.engine.trace import TwoSteps, passes_state
+
+    ep = torch.export.export(TwoSteps(cls()), (torch.randn(2, 4),), strict=False)
+    assert passes_state(ep) is state

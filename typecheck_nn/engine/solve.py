@@ -400,6 +400,18 @@ def solve(constraints: Constraints, max_search_steps: int = 200_000, max_work: i
     )
 
 
+def hard_classes(constraints: Constraints, max_work: int = 5_000_000) -> UnionFind | None:
+    """The axis classes that the choice-free constraints alone imply (None past the
+    work bound). Why: a pass that must ask "is this axis already that axis?" before the
+    search (the step-cell pass does) reads it here instead of solving twice."""
+    uf = UnionFind(list(constraints.sizes), constraints.distinct_pairs(), max_work)
+    try:
+        _load(uf, constraints)
+    except SolverLimit:
+        return None
+    return uf
+
+
 def canonical(uf: UnionFind, v: int, depth: int = 0) -> tuple:
     """A solved type as a structure: ("atom", root), or ("sum"|"prod", parts) with nested
     sums (or products) flattened, so that equal structures compare equal."""

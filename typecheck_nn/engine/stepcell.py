@@ -37,6 +37,7 @@ from dataclasses import dataclass, field
 from typecheck_nn.core.model import Location
 from typecheck_nn.engine.control_flow import CONTROL_FLOW
 from typecheck_nn.engine.ir import Eq, OpKind, Value
+from typecheck_nn.engine.solve import UnionFind, hard_classes
 from typecheck_nn.engine.trace import TracedProgram, assigned_name
 from typecheck_nn.engine.typegraph import TypedGraph, find_aliases, value_key
 
@@ -176,11 +177,52 @@ def _buffers_written_in_place(tg: TypedGraph, paths: _Paths, program: TracedProg
         _tie(tg, paths, info.target.rsplit(".", 1)[-1], [(base, writer)], cell, [], equate=False)
 
 
+class _AxisOrigins:
+    """Whether a next value's axes continue the state's, from the classes the program's
+    choice-free constraints already imply (solved once, on first need).
+
+    Why: shapes can coincide by accident. Attention `forward(output, context)` with both
+    inferred as (B, T, D) returns a value computed from `context` with `context`'s shape,
+    yet its length axis is `output`'s: `context`'s was contracted away by the attention
+    weights. A state axis tied to a next-value axis must be that same axis already, or
+    be consumed by a matrix (a state's feature axis: the matrix's codomain is the next
+    value's axis, which the tie then checks), or be tied to an axis no other argument
+    owns. An axis that is another argument's, while the state's own axis was contracted
+    against data, is no continuation of the state."""
+
+    def __init__(self, tg: TypedGraph, arguments: list[str]):
+        self.tg = tg
+        self.arguments = arguments
+        self._uf: UnionFind | None | bool = False
+
+    def _classes(self) -> UnionFind | None:
+        if self._uf is False:
+            self._uf = hard_classes(self.tg.constraints)
+        return self._uf if isinstance(self._uf, UnionFind) else None
+
+    def continues(self, state: str, nxt: str, state_leaves: list[str]) -> bool:
+        uf = self._classes()
+        sv, ov = self.tg.values[state], self.tg.values[nxt]
+        if uf is None or not isinstance(sv, Value) or not isinstance(ov, Value):
+            return True
+        matrix_inputs = {uf.find(v) for _, _, v, _ in self.tg.constraints.distinct}
+        other_values = [self.tg.values.get(n) for n in self.arguments if n not in state_leaves]
+        others = {uf.find(a) for v in other_values if isinstance(v, Value) for a in v.axes}
+        for a, b, size in zip(sv.axes, ov.axes, sv.shape):
+            ra, rb = uf.find(a), uf.find(b)
+            if size == 1 or ra == rb or ra in matrix_inputs:
+                continue
+            if rb in others - {ra}:
+                return False
+        return True
+
+
 def _match_arguments(tg, paths: _Paths, groups, outputs, cell: StepCell) -> None:
     inputs = [n for n in groups[0][1] if n]
     continues_input: set[object] = set()
     for n in inputs:
         continues_input |= paths.reach(n, _CONTINUES)
+    origins = _AxisOrigins(tg, [n for _, leaves, _ in groups for n in leaves if n])
     used: set[str] = set()
     found: list[tuple[int, str, list[tuple[str, str]], list[str]]] = []  # (tie rank, label, pairs, leaves)
     for label, leaves, is_tensor in groups[1:]:
@@ -194,7 +236,11 @@ def _match_arguments(tg, paths: _Paths, groups, outputs, cell: StepCell) -> None
                 continue
             if [_shape(tg, o) for o in out_leaves] != shapes:
                 continue
-            pairs = [(s, o) for s, o in zip(leaves, out_leaves) if o and paths.computed(s, o)]
+            pairs = [
+                (s, o)
+                for s, o in zip(leaves, out_leaves)
+                if o and paths.computed(s, o) and origins.continues(s, o, leaves)
+            ]
             if not pairs:
                 continue
             # the output continues the input, which the candidate only reaches through

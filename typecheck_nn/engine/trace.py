@@ -382,6 +382,36 @@ class TwoSteps(torch.nn.Module):
         return first + tuple(_tensors_in(self.model(*args, **kwargs)))
 
 
+def _call_of(node) -> int | None:
+    """Which of TwoSteps' two calls an exported node belongs to (export suffixes the
+    second call's module path with `@1`), None for the wrapper's own nodes."""
+    stack = list((node.meta.get("nn_module_stack") or {}).keys())
+    if len(stack) < 2:
+        return None
+    return 1 if stack[1].endswith("@1") else 0
+
+
+def passes_state(ep) -> bool:
+    """Whether the second call reads a value the first computed from the inputs.
+
+    Why: export warns about any tensor stored on the module in forward, a state or a
+    cache. A cache of what the parameters give (timm's EfficientViT keeps its attention
+    biases per device) is read by the second call but carries nothing from one input to
+    the next: tracing it twice would fold the two calls into a loop that is not there."""
+    graph = ep.graph_module.graph
+    user_inputs = {spec.arg.name for spec in ep.graph_signature.input_specs if spec.kind.name == "USER_INPUT"}
+    from_inputs: set[str] = set()
+    for node in graph.nodes:
+        if node.name in user_inputs or any(a.name in from_inputs for a in node.all_input_nodes):
+            from_inputs.add(node.name)
+    for node in graph.nodes:
+        if _call_of(node) != 1:
+            continue
+        if any(_call_of(a) == 0 and a.name in from_inputs for a in node.all_input_nodes):
+            return True
+    return False
+
+
 _STATE_ATTRIBUTE = re.compile(r"tensor attributes? (.+?) (?:was|were) assigned during export")
 
 
@@ -443,8 +473,9 @@ def _exported(module, args, kwargs, user_files):
                 # says so and puts the old value back): two calls make the step a
                 # recurrence the loop analysis sees, as if unrolled
                 with fx_traceback.preserve_node_meta(), SourceLocationMode(user_files):
-                    ep = torch.export.export(TwoSteps(module), tuple(args), kwargs=kwargs or None, strict=False)
-                wrapped = True
+                    twice = torch.export.export(TwoSteps(module), tuple(args), kwargs=kwargs or None, strict=False)
+                if passes_state(twice):
+                    ep, wrapped = twice, True
         except Exception as exc:  # noqa: BLE001
             if mode.attribute_writes:
                 exc.typecheck_nn_location = mode.attribute_writes[0]  # type: ignore[attr-defined]
