@@ -42,3 +42,40 @@ class EinsumQRNN(nn.Module):
 
     def example_inputs(self):
         return (torch.randn(2, 4, 8),)
+
+
+class EinsumAttentionPool(nn.Module):
+    """Attention pooling over parallel streams, as hyper-connections write it: weights
+    from a linear map, softmax over the streams, then `einsum('b s d, b s d -> b d')`.
+    Along d the softmax is a gate acting on the streams (the product rule), exactly as
+    `(x * attn).sum(-2)` is: strongly typed, in both spellings."""
+
+    EXPECT, RULE = "strong", None
+
+    def __init__(self, d=8):
+        super().__init__()
+        self.to_logits = nn.Linear(d, d, bias=False)
+
+    def forward(self, x):  # (batch, streams, d) or (streams, d)
+        attn = self.to_logits(x).softmax(dim=-2)
+        return torch.einsum("...sd,...sd->...d", x, attn)
+
+    def example_inputs(self):
+        return (torch.randn(4, 8),)
+
+
+class EinsumUngatedPool(nn.Module):
+    """The same pooling with raw logits for weights: no gate, so the product of x with
+    W x ties W's output type to its input's (W applied to its own type's partner)."""
+
+    EXPECT, RULE = "weak", "TNN005"
+
+    def __init__(self, d=8):
+        super().__init__()
+        self.to_logits = nn.Linear(d, d, bias=False)
+
+    def forward(self, x):
+        return torch.einsum("bsd,bsd->bd", x, self.to_logits(x))  # violation
+
+    def example_inputs(self):
+        return (torch.randn(2, 4, 8),)

@@ -213,6 +213,18 @@ def _einsum_spec(equation: str, ndims: list[int]) -> tuple[list[list[str]], list
     return out_terms, list(out)
 
 
+def _gate_acts(operands, terms: list[list[str]], out_letters: list[str]) -> set[str]:
+    """Letters along which a gate multiplies a value elementwise: in both operands of a
+    two-operand einsum and kept in the output, one operand a gate and the other not.
+
+    Why: `einsum('... s d, ... s d -> ... d', x, softmax(W x))` is `(x * attn).sum(-2)`
+    written as one op; along `d` the gate acts on x, so (as for `*`) the result has x's
+    type and the gate's is unconstrained. Unifying the two would retype W's output."""
+    if len(operands) != 2 or operands[0].is_gate == operands[1].is_gate:
+        return set()
+    return set(terms[0]) & set(terms[1]) & set(out_letters)
+
+
 @rule(aten.einsum, kind=OpKind.CONTRACTION, note=CONTRACTS, symbol="einsum", requires=())
 def einsum(r: RuleArgs):
     equation, operands = r.arg(0), r.arg(1)
@@ -221,10 +233,11 @@ def einsum(r: RuleArgs):
         raise GiveUp
     terms, out_letters = _einsum_spec(equation, [v.ndim for v in operands])
     var_of: dict[str, int] = {}
+    gated = _gate_acts(operands, terms, out_letters)
     for v, term in zip(operands, terms):
         for c, ax, s in zip(term, v.axes, v.shape):
-            if not full(s):
-                continue
+            if not full(s) or (c in gated and v.is_gate):
+                continue  # a gate's kept axis takes the value's type (the product rule)
             if c in var_of:
                 r.b.eq(var_of[c], ax)
             else:
