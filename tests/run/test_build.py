@@ -61,6 +61,20 @@ def test_integers_by_name_divide_cleanly():
     }
 
 
+def test_counts_of_parallel_copies_are_small():
+    """Residual streams, branches and fractions fold into the batch (`(b s) d`) or divide a
+    width: filled as counts (2), not as widths (hyper-connections' num_streams)."""
+
+    class Streams(nn.Module):
+        def __init__(self, num_streams, dim, num_fracs, num_branches):
+            super().__init__()
+            assert num_streams == num_fracs == num_branches == 2 and dim % num_fracs == 0
+            self.proj = nn.Linear(dim, dim)
+
+    _, plan = build(Streams)
+    assert plan.shown == {"num_streams": "2", "dim": "64", "num_fracs": "2", "num_branches": "2"}
+
+
 def test_widths_are_multiples_of_a_default_head_count():
     class Attn(nn.Module):
         def __init__(self, dim, heads=12):

@@ -68,6 +68,9 @@ _INT_RULES: list[tuple[str, int | str]] = [
     (r"n_?layers?|num_?layers?|nlayers?|depth|n_?blocks?|num_?blocks?|n_?stages?|num_?stages?|layers?$", "layers"),
     (r"heads?|nhead", "heads"),
     (r"experts?", 2),
+    # counts of parallel copies (residual streams, branches, fractions of a width, codebooks):
+    # small, so that `(b s)` folds of the batch and `dim // fracs` stay whole
+    (r"streams?$|branch(es)?$|fracs?$|fractions?$|proposals?$|codebooks?$|quantizers?$", 2),
     (r"vocab|ntoken|n_?tokens?|num_?tokens?|num_?embeddings|n_?symbols?|num_?chars|n_?chars|alphabet", "vocab"),
     (r"class|label|n_?out_?class|num_?out|n_?categor|categories", "classes"),
     (
