@@ -268,3 +268,48 @@ def test_json_schema_doc_covers_every_field():
     undocumented = sorted(f for f in fields if f"`{f}`" not in doc)
     assert undocumented == []
     assert f"currently `{SCHEMA_VERSION}`" in doc
+
+
+# ------------------------------------------------------------------ what a built model was built with
+
+
+def _built_report() -> Report:
+    """The fixture with its Elman model built by the checker (no example_inputs in the
+    file): every format must say with what, so the verdict can be reproduced."""
+    report = build_report()
+    built = {
+        "kwargs": {"hidden": "32"},
+        "config": None,
+        "strategy": "parameters filled by name; inputs: inferred from forward",
+        "inputs": ["float[8, 2, 4]"],
+    }
+    models = [replace(m, built_with=built) if m.name == "ElmanRNN" else m for m in report.models]
+    return replace(report, models=models)
+
+
+def test_every_format_says_what_a_built_model_was_built_with():
+    report = _built_report()
+    text = "hidden=32; inputs float[8, 2, 4] [parameters filled by name; inputs: inferred from forward]"
+    assert f"built with: {text}" in full.render(report, root=REPO)
+    elman = [line for line in github.render(report, root=REPO).splitlines() if "TNN002" in line]
+    assert elman and all(f"%0Abuilt with: {text}" in line for line in elman)
+    cases = {c.get("name"): c for c in ET.fromstring(junit.render(report, root=REPO)).iter("testcase")}
+    assert cases["ElmanRNN"].find("properties/property[@name='built_with']").get("value") == text
+    assert cases["SquareResidual"].find("properties") is None  # built from its own example_inputs()
+    log = _sarif(report)
+    run = log["runs"][0]
+    elman_results = [r for r in run["results"] if r["properties"]["model"] == "ElmanRNN"]
+    assert elman_results and all(r["properties"]["builtWith"]["inputs"] == ["float[8, 2, 4]"] for r in elman_results)
+    (only,) = run["invocations"][0]["properties"]["builtModels"]
+    assert only["model"].endswith("weak_rnn.py::ElmanRNN") and only["builtWith"]["kwargs"] == {"hidden": "32"}
+    jsonschema.validate(log, json.loads(SCHEMA.read_text(encoding="utf-8")))
+    payload = json.loads(renderers()["json"](report, root=REPO))
+    elman_json = next(m for m in payload["models"] if m["name"] == "ElmanRNN")
+    assert elman_json["built_with"]["inputs"] == ["float[8, 2, 4]"]
+
+
+def test_html_says_what_a_built_model_was_built_with():
+    from typecheck_nn.report import html
+
+    page = html.render(_built_report(), root=REPO)
+    assert "built with: hidden=32; inputs float[8, 2, 4]" in page

@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from typecheck_nn.core.model import Diagnostic, Location, Report
+from typecheck_nn.core.model import Diagnostic, Location, ModelResult, Report
 from typecheck_nn.report.common import (
+    built_with_text,
     clean_report,
     display_path,
     file_error_location,
@@ -45,7 +46,8 @@ def command(kind: str, message: str, *, location: Location | None, path: str, ti
     return f"::{kind} {rendered}::{escape_data(message)}"
 
 
-def _message(d: Diagnostic, model_path: str, root: Path | None) -> str:
+def _message(d: Diagnostic, m: ModelResult, root: Path | None) -> str:
+    model_path = m.path
     parts = [d.message]
     if d.types:
         parts.append(f"types: {d.types[0]} vs {d.types[1]}")
@@ -55,6 +57,8 @@ def _message(d: Diagnostic, model_path: str, root: Path | None) -> str:
         parts.append(f"help: {d.help}")
     if d.url:
         parts.append(f"see: typecheck-nn rule {d.code}")
+    if m.built_with:
+        parts.append(f"built with: {built_with_text(m)}")
     return "\n".join(parts)
 
 
@@ -66,7 +70,7 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
             lines.append(
                 command(
                     _COMMAND.get(d.severity, "warning"),
-                    _message(d, m.path, root),
+                    _message(d, m, root),
                     location=d.location,
                     path=m.path,
                     title=f"{d.code} {d.name}",
@@ -77,7 +81,8 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
             lines.append(
                 command(
                     "error",
-                    f"{model_label(m, root)} could not be checked: {m.error}",
+                    f"{model_label(m, root)} could not be checked: {m.error}"
+                    + (f"\nbuilt with: {built_with_text(m)}" if m.built_with else ""),
                     location=m.error_location,
                     path=m.path,
                     title="typecheck-nn: model error",

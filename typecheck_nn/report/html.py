@@ -17,7 +17,7 @@ from pathlib import Path
 
 from typecheck_nn.core import rules as rules_mod
 from typecheck_nn.core.model import Diagnostic, ModelResult, Report
-from typecheck_nn.report.common import display_path, location_text
+from typecheck_nn.report.common import built_with_text, display_path, location_text
 from typecheck_nn.report.html_graph import graph_payload, type_color
 from typecheck_nn.report.html_source import diagnostic_source_html
 
@@ -260,6 +260,8 @@ def model_section(i: int, m: ModelResult, root: Path | None, cache: dict) -> str
         f'<section class="model" id="{model_anchor(i)}">',
         f'<h2>{e(m.name)} {verdict_badge(m)}</h2><div class="meta">{" · ".join(meta)}</div>',
     ]
+    if m.built_with:  # the checker built it: say with what, so it can be reproduced
+        parts.append(f'<div class="meta built-with">built with: {e(built_with_text(m))}</div>')
     if m.error is not None:
         where = location_text(m.error_location, "", root)
         parts.append(

@@ -12,7 +12,14 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from typecheck_nn.core.model import Diagnostic, ModelResult, Report
-from typecheck_nn.report.common import clean_report, display_path, file_error_text, location_text, one_line
+from typecheck_nn.report.common import (
+    built_with_text,
+    clean_report,
+    display_path,
+    file_error_text,
+    location_text,
+    one_line,
+)
 
 
 def _line(d: Diagnostic, m: ModelResult, root: Path | None) -> str:
@@ -61,6 +68,9 @@ def render(report: Report, *, root: Path | None = None, color: bool = False) -> 
     suites = _Suites(root)
     for m in report.models:
         case = suites.case(m.path, m.name, sum(m.seconds.values()))
+        if m.built_with:  # what the checker built the model with, to reproduce the verdict
+            properties = ET.SubElement(case, "properties")
+            ET.SubElement(properties, "property", name="built_with", value=built_with_text(m))
         errors = [d for d in m.violations if d.severity == "error"]
         if m.error is not None:
             where = location_text(m.error_location, m.path, root)

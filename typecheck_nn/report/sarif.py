@@ -84,6 +84,8 @@ def _result(d: Diagnostic, m: ModelResult, index: dict[str, int], seen: Counter,
         "partialFingerprints": {FINGERPRINT_KEY: _fingerprint(key, seen[key])},
         "properties": {"model": m.name, "scope": d.scope, "ruleName": d.name},
     }
+    if m.built_with:
+        result["properties"]["builtWith"] = m.built_with
     if d.code in index:
         result["ruleIndex"] = index[d.code]
     related = [r for r in d.related if r.location is not None]
@@ -97,6 +99,13 @@ def _result(d: Diagnostic, m: ModelResult, index: dict[str, int], seen: Counter,
 
 def _notification(level: str, text: str, loc: Location | None, path: str, root: Path | None) -> dict:
     return {"level": level, "message": {"text": text}, "locations": [{"physicalLocation": _physical(loc, path, root)}]}
+
+
+def _built(report: Report, root: Path | None) -> dict:
+    """The models the checker built itself, each with what it was built with: a clean
+    model has no result to carry it, and a verdict must say what it was reached on."""
+    built = [{"model": model_label(m, root), "builtWith": m.built_with} for m in report.models if m.built_with]
+    return {"properties": {"builtModels": built}} if built else {}
 
 
 def sarif_log(report: Report, root: Path | None) -> dict:
@@ -131,6 +140,7 @@ def sarif_log(report: Report, root: Path | None) -> dict:
                 "executionSuccessful": not report.errors and not any(m.error for m in report.models),
                 "exitCode": report.exit_code,
                 "toolExecutionNotifications": notifications,
+                **_built(report, root),
             }
         ],
         "columnKind": "unicodeCodePoints",
