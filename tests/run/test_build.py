@@ -294,6 +294,45 @@ def test_bad_model_overrides_are_clear_config_errors(tmp_path, table, message):
         config_for(tmp_path)
 
 
+def test_state_set_up_by_the_models_own_method_before_forward():
+    """forward reads `self.previous_state`, which only `init_sequence(batch_size)` sets: the
+    builder calls it (read from the class's source) as a training loop would. The guessed
+    input that fits is one whose trace fails on the meta device only because the model
+    makes its state on the CPU, so it is retried with real tensors."""
+    code, data, _ = run(FIXTURES / "state_set_up_by_a_method.py")
+    cell = models(data)["SteppedCell"]
+    assert code == 1 and not cell.get("error")
+    assert cell["built_with"]["inputs"] == ["float[2, 64]"]
+    assert "state set up by the model's init_sequence(2)" in cell["built_with"]["strategy"]
+    assert {v["rule"] for v in cell["violations"]} == {"TNN002"}  # tanh(W [x, h]) read as a step
+
+
+def test_sequence_setup_is_read_from_the_source_not_a_name():
+    from typecheck_nn.run.inputs import sequence_setup
+
+    class SetInInit(nn.Module):  # the constructor sets the state: nothing to call
+        def __init__(self):
+            super().__init__()
+            self.state = None
+
+        def reset(self):
+            self.state = None
+
+        def forward(self, x):
+            return x if self.state is None else x + self.state
+
+    class SetLater(SetInInit):
+        def __init__(self):
+            nn.Module.__init__(self)
+
+        def begin(self, n):
+            self.state = torch.zeros(n)
+
+    assert sequence_setup(SetInInit) is None
+    setup = sequence_setup(SetLater)
+    assert setup is not None and setup.name in ("reset", "begin")
+
+
 # ------------------------------------------------------------------ import side effects
 
 

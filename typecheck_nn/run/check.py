@@ -132,10 +132,13 @@ def _first_that_traces(target, files: set[str], debug: bool):
             return alternative, other
         if _device_mismatch(other.error):
             device_bound.append((alternative, other))
-    if _device_mismatch(attempt.error) and device_bound:
-        # real tensors (the fallback) are tried with the first candidate only: when that
-        # one also failed for the device, the next such candidate may be the right shape
-        for alternative, other in [(target, attempt), *device_bound][:3]:
+    # real tensors (the fallback) are tried with the first candidate only; when candidates
+    # failed only because the model makes tensors on the CPU, the first three such (the
+    # first candidate among them when it did) are tried with real tensors here
+    if _device_mismatch(attempt.error):
+        device_bound.insert(0, (target, attempt))
+    if len(device_bound) > (1 if _device_mismatch(attempt.error) else 0):
+        for alternative, other in device_bound[:3]:
             if not isinstance(_on_real(alternative, set(files), other.error, debug), ModelResult):
                 return alternative, other
     return target, attempt

@@ -883,6 +883,69 @@ def _hidden_maker(model: nn.Module) -> tuple[Callable[[], Any], str] | None:
     return None
 
 
+@dataclass(frozen=True)
+class SequenceSetup:
+    """A method that sets up the state forward reads (`init_sequence(batch)`, `reset()`):
+    called with the batch size after construction, as a training loop would."""
+
+    name: str
+    takes_batch: bool
+
+    def __call__(self, model: nn.Module) -> None:
+        method = getattr(model, self.name)
+        method(BATCH) if self.takes_batch else method()
+
+    def text(self) -> str:
+        return f"{self.name}({BATCH if self.takes_batch else ''})"
+
+
+def _class_trees(cls: type) -> list[ast.ClassDef]:
+    """The ast of each class in cls's MRO whose source can be read, below nn.Module."""
+    trees = []
+    for klass in cls.__mro__:
+        if klass is nn.Module or klass.__module__.startswith(("torch.", "builtins")):
+            continue
+        try:
+            tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
+        except (OSError, TypeError, SyntaxError):
+            continue
+        trees += [n for n in tree.body if isinstance(n, ast.ClassDef)]
+    return trees
+
+
+def _self_attributes(fn: ast.AST, ctx: type) -> set[str]:
+    return {
+        n.attr
+        for n in ast.walk(fn)
+        if isinstance(n, ast.Attribute)
+        and isinstance(n.ctx, ctx)
+        and isinstance(n.value, ast.Name)
+        and n.value.id == "self"
+    }
+
+
+def sequence_setup(cls: type) -> SequenceSetup | None:
+    """The method to call before forward when forward reads state that the constructor
+    never sets and another method does (pytorch-ntm's `init_sequence(batch_size)` sets
+    `self.previous_state`): found from the class's source, never from a name alone."""
+    methods: dict[str, ast.FunctionDef] = {}
+    for tree in reversed(_class_trees(cls)):  # subclasses override
+        methods.update({f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)})
+    forward, init = methods.get("forward"), methods.get("__init__")
+    if forward is None:
+        return None
+    missing = _self_attributes(forward, ast.Load) - (_self_attributes(init, ast.Store) if init else set())
+    missing -= {n for n in missing if hasattr(cls, n)}  # methods, properties, class attributes
+    for name, fn in methods.items():
+        if name in ("forward", "__init__") or name.startswith("__") or not missing & _self_attributes(fn, ast.Store):
+            continue
+        args = fn.args
+        required = len(args.args) - len(args.defaults) - 1  # beyond self
+        if required <= 1 and not args.kwonlyargs:
+            return SequenceSetup(name, required == 1)
+    return None
+
+
 @dataclass
 class _Param:
     name: str

@@ -28,7 +28,7 @@ from torch import nn
 from typecheck_nn.policy.config import ModelOverride as Override
 from typecheck_nn.policy.config import model_override, parse_input_spec
 from typecheck_nn.run.build import BuildPlan, ConstructorPlans, factory_plans, plan_constructor
-from typecheck_nn.run.inputs import InputPlan, input_plans
+from typecheck_nn.run.inputs import InputPlan, input_plans, sequence_setup
 
 MAX_CANDIDATES = 8  # input candidates tried per model (each is a build and a trace)
 
@@ -250,12 +250,18 @@ def _kwargs_text(plan: BuildPlan) -> str:
 
 
 def _candidate(cls, plan: BuildPlan, inputs: InputPlan) -> Candidate:
+    setup = sequence_setup(cls)
+
     def build(device: str | None) -> tuple[nn.Module, tuple, dict]:
         with _device_ctx(device):
             model = plan.construct(cls)
+            if setup is not None:
+                setup(model)
             args, kwargs = inputs.make(model)
         return model, args, kwargs
 
     described = plan.described()
     described["strategy"] = f"{plan.strategy}; inputs: {inputs.strategy}"
+    if setup is not None:
+        described["strategy"] += f"; state set up by the model's {setup.text()}"
     return Candidate(build, described)
