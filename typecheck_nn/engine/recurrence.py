@@ -50,6 +50,8 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
     param_ops = [op.id for op in tg.ops if op.params or any(tg.learned.get(i) for i in op.inputs)]
     uses_param = {site[i] for i in param_ops}
     once = {op.id for op in tg.ops if count[op.site] < 2}
+    # entries of one multi-output op (`for x in xs` is one unbind, then a getitem per step)
+    entries = {op.id for op in tg.ops if op.target == "getitem"}
     # a loop that no learned value reaches (combining masks, counting positions) is no
     # parametrised function: not a recurrence of the model
     # (a new tensor shaped like a value, `x.new_zeros(...)`, carries none of its data)
@@ -66,7 +68,7 @@ def firmware_ops(tg: TypedGraph) -> set[int]:
                 continue
         members = [op.id for op in tg.ops if op.site in comp]
         steps = max(count[s] for s in comp) - 1
-        if not comp & uses_param and _step_dependent(members, comp, site, occurrence, unrolled, once, steps):
+        if not comp & uses_param and _step_dependent(members, comp, site, occurrence, unrolled, once, steps, entries):
             continue
         if not learned_downstream.intersection(members):
             continue
@@ -97,7 +99,7 @@ def _occurrences(tg: TypedGraph) -> tuple[dict[int, int], dict[str, int]]:
     return occurrence, count
 
 
-def _step_dependent(members, comp, site, occurrence, unrolled, once, steps: int) -> bool:
+def _step_dependent(members, comp, site, occurrence, unrolled, once, steps: int, entries=frozenset()) -> bool:
     """Whether what enters the cycle after its first step comes from a different function
     at every step: distinct ops run once, feeding the steps directly or through one
     repeated op (`out = out + conv_k(x)`, `ctx_all = ctx_all + layer_k(ctx) * gate_k`).
@@ -105,7 +107,18 @@ def _step_dependent(members, comp, site, occurrence, unrolled, once, steps: int)
     (a QRNN's gates computed for all steps at once) is the same input each time.
 
     Why: a parameter-free cycle (an accumulator) is a recurrence only when each step applies
-    the same function; a new function per step is a stack of layers summed up."""
+    the same function; a new function per step is a stack of layers summed up. An entry of
+    one op's outputs (`for x in xs`: unbind once, a getitem per step) is that op: each
+    step reads the same sequence, as `xs[t]` does."""
+
+    def origin(u: int) -> int:
+        while u in entries:
+            producers = [p for p in unrolled.pred[u] if p in once]
+            if len(producers) != 1:
+                break
+            u = producers[0]
+        return u
+
     sources: set[int] = set()
     for v in members:
         if occurrence[v] == 0:
@@ -114,9 +127,9 @@ def _step_dependent(members, comp, site, occurrence, unrolled, once, steps: int)
             if site[u] in comp:
                 continue
             if u in once:
-                sources.add(u)
+                sources.add(origin(u))
             else:
-                sources |= {p for p in unrolled.pred[u] if p in once}
+                sources |= {origin(p) for p in unrolled.pred[u] if p in once}
     return len(sources) >= max(steps, 1)
 
 

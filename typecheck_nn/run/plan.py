@@ -157,14 +157,26 @@ def _ctor_plans(cls, module_ns: dict[str, Any], module_name: str, override: Over
 
 
 def _first_built(cls, plans: list[BuildPlan]) -> tuple[Any, BuildPlan | None, Exception | None]:
-    """The first plan whose constructor runs on the meta device: (module, plan, last error)."""
+    """The first plan whose constructor runs on the meta device: (module, plan, last error).
+
+    A constructor that reads tensor data (an echo-state network scaling its reservoir by
+    `eigvals(W).abs().max().item()`) cannot run on meta; when meta is what failed, the
+    first plan is built with real tensors (the builder's sizes are small), and the check
+    then falls back to real tensors as for any model meta cannot trace."""
     error: Exception | None = None
+    meta_failed = False
     for candidate in plans:
         try:
             with torch.device("meta"):
                 return candidate.construct(cls), candidate, None
         except Exception as exc:  # noqa: BLE001 - user code; the next plan may work
             error = exc
+            meta_failed = meta_failed or "meta" in str(exc).lower()
+    if plans and meta_failed:
+        try:
+            return plans[0].construct(cls), plans[0], None
+        except Exception:  # noqa: BLE001 - the meta error is the one to report
+            pass
     return None, None, error
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import operator
 import sys
+from dataclasses import replace
 
 import torch
 
@@ -341,6 +342,13 @@ def _without(x: Value, dim: int) -> Value:
     return Value(x.axes[:dim] + x.axes[dim + 1 :], x.shape[:dim] + x.shape[dim + 1 :], is_gate=x.is_gate)
 
 
+def _as_part_of(part: Value, whole: Value) -> Value:
+    """A part read back from a packed value, as a part of *this* value: the parts are
+    recorded before the ops that kept the packing (sigmoid(cat([Wf x, Wi x])) keeps the
+    cat's parts), so a gate's part is a gate (a slice of a gate is a gate)."""
+    return replace(part, is_gate=True) if whole.is_gate and not part.is_gate else part
+
+
 def _packed_part(r: RuleArgs, x: Value, dim: int, start: int, end: int) -> Value | None:
     """The part of a packed value that spans exactly [start, end) along its packed axis
     (with that axis), or None when x is not packed there or the range is not one part."""
@@ -354,10 +362,10 @@ def _packed_part(r: RuleArgs, x: Value, dim: int, start: int, end: int) -> Value
                 return Value(
                     part.axes[:dim] + (r.b.fresh(1, r.b.label()),) + part.axes[dim:],
                     part.shape[:dim] + (1,) + part.shape[dim:],
-                    is_gate=part.is_gate,
+                    is_gate=part.is_gate or x.is_gate,
                     stacked=part.stacked,
                 )
-            return part
+            return _as_part_of(part, x)
         offset += size
     return None
 
@@ -371,7 +379,7 @@ def _packed_entry(r: RuleArgs, x: Value, dim: int, index: int) -> Value | None:
     offset = 0
     for part, size in zip(st.parts, st.sizes):
         if offset <= index < offset + size:
-            return part if st.squeezed else _without(part, dim)
+            return _as_part_of(part if st.squeezed else _without(part, dim), x)
         offset += size
     return None
 
