@@ -32,9 +32,10 @@ class SignedPermutationBuffer(nn.Module):
 
 
 class BufferTimesLearnedScalar(nn.Module):
-    """R * alpha, alpha a learned scalar: computed from a parameter, so learned. Weak."""
+    """R * alpha, alpha a learned scalar: computed from a parameter, so learned. Weak, and
+    reported once (it is a matrix through the buffer and through alpha: one finding)."""
 
-    EXPECT, RULE, RECURRENT = "weak", "TNN002", True
+    EXPECT, RULE, RECURRENT, VIOLATIONS = "weak", "TNN002", True, 1
 
     def __init__(self):
         super().__init__()

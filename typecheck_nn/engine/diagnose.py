@@ -318,6 +318,20 @@ def unique_by_line(diags) -> list[Diagnostic]:
     return out
 
 
+def unique_findings(diags: list[Diagnostic]) -> list[Diagnostic]:
+    """One finding per code, message and place: two conflicts can tell the same story
+    (a buffer scaled by a learned scalar is a matrix through both); the conflicting
+    operations of the copies are merged into the one kept."""
+    kept: dict[tuple, Diagnostic] = {}
+    for d in diags:
+        loc = d.location
+        key = (d.code, d.message, loc.path if loc else None, loc.line if loc else None, loc.column if loc else None)
+        first = kept.setdefault(key, d)
+        if first is not d:
+            first.nodes += [n for n in d.nodes if n not in first.nodes]
+    return list(kept.values())
+
+
 def unknown_op_notes(tg: TypedGraph, model: str) -> list[Diagnostic]:
     return unique_by_line(
         rules.UNKNOWN_OP.diagnostic(

@@ -24,6 +24,7 @@ from typecheck_nn.engine.diagnose import (
     conflict_diagnostic,
     unchecked_ops,
     unique_by_line,
+    unique_findings,
     unknown_op_notes,
 )
 from typecheck_nn.engine.recurrence import firmware_ops, recurrence_summary, state_producers
@@ -90,6 +91,7 @@ def analyse(program: TracedProgram, name: str, path: str, *, with_graph: bool = 
         roles = matrix_roles(tg)
         for c in sol.conflicts:
             violations.append(conflict_diagnostic(tg, c, roles, explainer, firmware, carried, name))
+        violations = unique_findings(violations)
     notes = unknown_op_notes(tg, name)
     notes += unique_by_line(clash_diagnostic(tg, clash, name) for clash in sol.clashes)
     notes += [rules.RECORDED_PATH.diagnostic(text, loc, model=name) for text, loc in program.notes]
