@@ -1488,10 +1488,12 @@ def x_transformers_models() -> list[Model]:
             "decoder_gate_residual",
             _xt(gate_residual=True),
             weak(
-                "TNN005",
+                "TNN002",
                 why="GRUGating: nn.GRUCell(branch, residual) applies W_hn to the residual stream and its output becomes "
-                "the new residual; the cell is one op (no visible +) and runs once per layer, so it is a matrix applied "
-                "to its own output type (TNN005), not a recurrence",
+                "the new residual. A built-in cell called once imposes the step-cell contract on its hx (issue 18, "
+                "docs/semantics.md 'Step cells'): its next state must keep hx's type, and W_hn retypes it (TNN002, "
+                "recurrent). Labelled TNN005 (a matrix on its own output type, no recurrence) before that rule",
+                recurrent=True,
             ),
             False,
         ),
