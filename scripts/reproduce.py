@@ -36,8 +36,8 @@ import argparse
 import dataclasses
 import datetime
 import json
-import re
 import os
+import re
 import subprocess
 import sys
 import time

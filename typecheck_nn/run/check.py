@@ -35,6 +35,7 @@ class _MetaAttempt:
     program: TracedProgram | None
     error: Exception | None
     stage: str
+    real: TracedProgram | None = None  # traced with real tensors already, after meta failed
 
     def fallback_reason(self) -> str:
         if isinstance(self.error, TraceError) and self.error.data_dependent:
@@ -139,7 +140,9 @@ def _first_that_traces(target, files: set[str], debug: bool):
         device_bound.insert(0, (target, attempt))
     if len(device_bound) > (1 if _device_mismatch(attempt.error) else 0):
         for alternative, other in device_bound[:3]:
-            if not isinstance(_on_real(alternative, set(files), other.error, debug), ModelResult):
+            real = _on_real(alternative, set(files), other.error, debug)
+            if not isinstance(real, ModelResult):
+                other.real = real  # traced once: check_target uses it as it is
                 return alternative, other
     return target, attempt
 
@@ -184,7 +187,7 @@ def check_target(target, debug: bool = False, with_graph: bool = True) -> ModelR
     program, fallback = attempt.program, ""
     if program is None:
         fallback = attempt.fallback_reason()
-        outcome = _on_real(target, files, attempt.error, debug)
+        outcome = attempt.real or _on_real(target, files, attempt.error, debug)
         if isinstance(outcome, ModelResult):
             outcome.built_with = getattr(target, "built_with", None)
             _hint_inferred(outcome)
