@@ -36,6 +36,7 @@ class _MetaAttempt:
     error: Exception | None
     stage: str
     real: TracedProgram | None = None  # traced with real tensors already, after meta failed
+    real_failure: ModelResult | None = None  # ... and how that failed
 
     def fallback_reason(self) -> str:
         if isinstance(self.error, TraceError) and self.error.data_dependent:
@@ -123,6 +124,9 @@ def _first_that_traces(target, files: set[str], debug: bool):
     attempt = _on_meta(target, files, debug)
     if attempt.program is not None:
         return target, attempt
+    if _device_mismatch(attempt.error) and _real_traces(target, attempt, files, debug):
+        # the model makes tensors on the CPU: every other candidate would fail on meta too
+        return target, attempt
     started = time.perf_counter()
     device_bound = []  # candidates that failed only because the model mixes devices
     for alternative in getattr(target, "alternatives", None) or []:
@@ -133,18 +137,22 @@ def _first_that_traces(target, files: set[str], debug: bool):
             return alternative, other
         if _device_mismatch(other.error):
             device_bound.append((alternative, other))
-    # real tensors (the fallback) are tried with the first candidate only; when candidates
-    # failed only because the model makes tensors on the CPU, the first three such (the
-    # first candidate among them when it did) are tried with real tensors here
-    if _device_mismatch(attempt.error):
-        device_bound.insert(0, (target, attempt))
-    if len(device_bound) > (1 if _device_mismatch(attempt.error) else 0):
-        for alternative, other in device_bound[:3]:
-            real = _on_real(alternative, set(files), other.error, debug)
-            if not isinstance(real, ModelResult):
-                other.real = real  # traced once: check_target uses it as it is
-                return alternative, other
+    # the first three other candidates that failed only for the device, with real tensors
+    for alternative, other in device_bound[:3]:
+        if _real_traces(alternative, other, files, debug):
+            return alternative, other
     return target, attempt
+
+
+def _real_traces(target, attempt: _MetaAttempt, files: set[str], debug: bool) -> bool:
+    """Trace with real tensors after meta failed; the program (or the failure, which is
+    the model's error if nothing else traces) is kept so that it is not traced again."""
+    outcome = _on_real(target, set(files), attempt.error, debug)
+    if isinstance(outcome, ModelResult):
+        attempt.real_failure = outcome
+        return False
+    attempt.real = outcome
+    return True
 
 
 def _device_mismatch(error: Exception | None) -> bool:
@@ -187,7 +195,7 @@ def check_target(target, debug: bool = False, with_graph: bool = True) -> ModelR
     program, fallback = attempt.program, ""
     if program is None:
         fallback = attempt.fallback_reason()
-        outcome = attempt.real or _on_real(target, files, attempt.error, debug)
+        outcome = attempt.real or attempt.real_failure or _on_real(target, files, attempt.error, debug)
         if isinstance(outcome, ModelResult):
             outcome.built_with = getattr(target, "built_with", None)
             _hint_inferred(outcome)
