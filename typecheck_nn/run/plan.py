@@ -28,7 +28,7 @@ from torch import nn
 from typecheck_nn.policy.config import ModelOverride as Override
 from typecheck_nn.policy.config import model_override, parse_input_spec
 from typecheck_nn.run.build import BuildPlan, ConstructorPlans, factory_plans, plan_constructor
-from typecheck_nn.run.inputs import InputPlan, input_plans, sequence_setup
+from typecheck_nn.run.inputs import InputPlan, SequenceSetup, input_plans, sequence_setup
 
 MAX_CANDIDATES = 8  # input candidates tried per model (each is a build and a trace)
 
@@ -229,6 +229,7 @@ def plan_class(
     for p in ctor.plans:
         by_variant.setdefault(p.variant, []).append(p)
     reasons: list[str] = []
+    setup = sequence_setup(cls)  # read from the class's source once, for every candidate
     for variant, plans in by_variant.items():
         label = f"{name}[{variant}]" if variant else name
         built, plan, error = _first_built(cls, plans)
@@ -245,7 +246,7 @@ def plan_class(
         if why is not None or not inputs:
             reasons.append(f"{label}: {why}")
             continue
-        planned.targets.append((label, [_candidate(cls, plan, ip) for ip in inputs[:MAX_CANDIDATES]]))
+        planned.targets.append((label, [_candidate(cls, plan, ip, setup) for ip in inputs[:MAX_CANDIDATES]]))
     if not planned.targets:
         planned.reason = "; ".join(reasons)
         planned.add = _what_to_add(name, key, reasons)
@@ -261,9 +262,7 @@ def _kwargs_text(plan: BuildPlan) -> str:
     return ", ".join(parts) or "no arguments"
 
 
-def _candidate(cls, plan: BuildPlan, inputs: InputPlan) -> Candidate:
-    setup = sequence_setup(cls)
-
+def _candidate(cls, plan: BuildPlan, inputs: InputPlan, setup: SequenceSetup | None) -> Candidate:
     def build(device: str | None) -> tuple[nn.Module, tuple, dict]:
         with _device_ctx(device):
             model = plan.construct(cls)
