@@ -193,19 +193,24 @@ class _AxisOrigins:
     def __init__(self, tg: TypedGraph, arguments: list[str]):
         self.tg = tg
         self.arguments = arguments
-        self._uf: UnionFind | None | bool = False
+        self._solved = False
+        self._uf: UnionFind | None = None
+        self._matrix_inputs: set[int] = set()  # classes some matrix contracts
 
     def _classes(self) -> UnionFind | None:
-        if self._uf is False:
+        if not self._solved:
+            self._solved = True
             self._uf = hard_classes(self.tg.constraints)
-        return self._uf if isinstance(self._uf, UnionFind) else None
+            if self._uf is not None:
+                self._matrix_inputs = {self._uf.find(v) for _, _, v, _ in self.tg.constraints.distinct}
+        return self._uf
 
     def continues(self, state: str, nxt: str, state_leaves: list[str]) -> bool:
         uf = self._classes()
         sv, ov = self.tg.values[state], self.tg.values[nxt]
         if uf is None or not isinstance(sv, Value) or not isinstance(ov, Value):
             return True
-        matrix_inputs = {uf.find(v) for _, _, v, _ in self.tg.constraints.distinct}
+        matrix_inputs = self._matrix_inputs
         other_values = [self.tg.values.get(n) for n in self.arguments if n not in state_leaves]
         others = {uf.find(a) for v in other_values if isinstance(v, Value) for a in v.axes}
         for a, b, size in zip(sv.axes, ov.axes, sv.shape):

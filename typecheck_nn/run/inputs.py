@@ -169,7 +169,12 @@ def _timm(model: nn.Module) -> InputPlan | None:
 
 
 def _forward_node(module: nn.Module, method: str = "forward") -> tuple[ast.FunctionDef | None, int]:
-    fn = inspect.unwrap(getattr(type(module), method))
+    return _method_node(type(module), method)
+
+
+def _method_node(cls: type, method: str) -> tuple[ast.FunctionDef | None, int]:
+    """A method's ast as the class resolves it (its own or inherited), and its line offset."""
+    fn = inspect.unwrap(getattr(cls, method))
     try:
         lines, start = inspect.getsourcelines(fn)
         tree = ast.parse(textwrap.dedent("".join(lines)))
@@ -899,20 +904,6 @@ class SequenceSetup:
         return f"{self.name}({BATCH if self.takes_batch else ''})"
 
 
-def _class_trees(cls: type) -> list[ast.ClassDef]:
-    """The ast of each class in cls's MRO whose source can be read, below nn.Module."""
-    trees = []
-    for klass in cls.__mro__:
-        if klass is nn.Module or klass.__module__.startswith(("torch.", "builtins")):
-            continue
-        try:
-            tree = ast.parse(textwrap.dedent(inspect.getsource(klass)))
-        except (OSError, TypeError, SyntaxError):
-            continue
-        trees += [n for n in tree.body if isinstance(n, ast.ClassDef)]
-    return trees
-
-
 def _self_attributes(fn: ast.AST, ctx: type) -> set[str]:
     return {
         n.attr
@@ -928,20 +919,24 @@ def sequence_setup(cls: type) -> SequenceSetup | None:
     """The method to call before forward when forward reads state that the constructor
     never sets and another method does (pytorch-ntm's `init_sequence(batch_size)` sets
     `self.previous_state`): found from the class's source, never from a name alone."""
-    methods: dict[str, ast.FunctionDef] = {}
-    for tree in reversed(_class_trees(cls)):  # subclasses override
-        methods.update({f.name: f for f in tree.body if isinstance(f, ast.FunctionDef)})
-    forward, init = methods.get("forward"), methods.get("__init__")
+    own = [  # the user's methods, as the class resolves them (nn.Module's are not)
+        name
+        for name, fn in inspect.getmembers(cls, inspect.isfunction)
+        if not (fn.__module__ or "").startswith("torch") and name != "forward" and not name.startswith("__")
+    ]
+    forward, _ = _method_node(cls, "forward")
+    init, _ = _method_node(cls, "__init__")
     if forward is None:
         return None
     missing = _self_attributes(forward, ast.Load) - (_self_attributes(init, ast.Store) if init else set())
     missing -= {n for n in missing if hasattr(cls, n)}  # methods, properties, class attributes
-    for name, fn in methods.items():
-        if name in ("forward", "__init__") or name.startswith("__") or not missing & _self_attributes(fn, ast.Store):
+    for name in own:
+        fn, _ = _method_node(cls, name)
+        if fn is None or not missing & _self_attributes(fn, ast.Store):
             continue
         args = fn.args
         required = len(args.args) - len(args.defaults) - 1  # beyond self
-        if required <= 1 and not args.kwonlyargs:
+        if args.args and args.args[0].arg == "self" and required <= 1 and not args.kwonlyargs:
             return SequenceSetup(name, required == 1)
     return None
 

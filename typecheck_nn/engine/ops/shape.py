@@ -358,14 +358,15 @@ def _packed_part(r: RuleArgs, x: Value, dim: int, start: int, end: int) -> Value
     offset = 0
     for part, size in zip(st.parts, st.sizes):
         if offset == start and offset + size == end:
+            part = _as_part_of(part, x)
             if st.squeezed:  # a stacked part lacks the axis: give it a new one of length 1
                 return Value(
                     part.axes[:dim] + (r.b.fresh(1, r.b.label()),) + part.axes[dim:],
                     part.shape[:dim] + (1,) + part.shape[dim:],
-                    is_gate=part.is_gate or x.is_gate,
+                    is_gate=part.is_gate,
                     stacked=part.stacked,
                 )
-            return _as_part_of(part, x)
+            return part
         offset += size
     return None
 
